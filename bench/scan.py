@@ -1,0 +1,58 @@
+"""Scanner benchmark: requests per scan, wall time and scanner CPU, at 1,000 and 10,000 users.
+
+Runs the real scanner over HTTPS against the in-process simulator (``typical`` profile, all
+checks). CPU is the scanning thread's CPU time (``ScanStats.cpu_s``): JSON parsing, planning and
+evaluation, not the simulator's work or MSAL's helper threads. Latency is added by the simulator to
+every Graph and Exchange response, as a far-away Microsoft data centre would.
+
+    python -m bench.scan [--users 1000 10000] [--latency-ms 0 50] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+
+from posture.scanning import ScanRequest, scan_simulated
+from scanner import catalogue
+
+#: Targets from the scanner issue.
+MAX_REQUESTS_1000 = 40
+MAX_CPU_PER_1000_USERS_S = 0.2
+
+
+async def _one(users: int, latency_ms: int) -> tuple[int, float, float, str]:
+    result = await scan_simulated(ScanRequest(checks=list(catalogue())), profile="typical", users=users,
+                                  latency_ms=latency_ms)
+    return result.stats.requests, result.stats.duration_s, result.stats.cpu_s, result.status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 50])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the median is reported")
+    args = parser.parse_args(argv)
+    print(f"{'users':>7} {'latency':>8} {'requests':>9} {'wall s':>8} {'cpu s':>7} {'cpu s/1k users':>15} status")
+    worst_ok = True
+    for users in args.users:
+        for latency in args.latency_ms:
+            runs = [asyncio.run(_one(users, latency)) for _ in range(args.repeat)]
+            requests = runs[0][0]
+            wall = statistics.median(r[1] for r in runs)
+            cpu = statistics.median(r[2] for r in runs)
+            per_k = cpu / (users / 1000)
+            print(f"{users:>7} {latency:>6}ms {requests:>9} {wall:>8.2f} {cpu:>7.3f} {per_k:>15.3f} {runs[0][3]}")
+            if users == 1000 and requests > MAX_REQUESTS_1000:
+                worst_ok = False
+            if per_k > MAX_CPU_PER_1000_USERS_S:
+                worst_ok = False
+    print(f"targets: <= {MAX_REQUESTS_1000} requests at 1,000 users; < {MAX_CPU_PER_1000_USERS_S} s CPU per 1,000 users: "
+          + ("met" if worst_ok else "NOT met"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The ``posture`` command line.
+
+Exit status (CONTRACT.md): 0 when a scan completed or was partial (failing checks are findings,
+not errors), 2 on a usage error, 3 when the tenant cannot be reached because consent is missing
+or revoked, 1 on anything else. With ``--format json`` stdout carries the scan document and
+nothing else; progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+import click
+
+from posture import __version__
+from posture.settings import load_settings
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISCONNECTED = 0, 1, 2, 3
+FORMATS = ("table", "json", "csv", "ocsf")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="posture")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Microsoft 365 security posture for managed service providers."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option("--simulate", "profile", metavar="PROFILE", help="Scan a synthetic tenant of this simulator profile.")
+@click.option("--tenant-id", metavar="TENANT", help="Scan this Microsoft 365 tenant (GUID or verified domain).")
+@click.option("--users", type=click.IntRange(min=1), help="Simulated tenant: number of users.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Simulated tenant: generator seed.")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Simulated tenant: latency added to every Graph and Exchange response.")
+@click.option("--fault-rate", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="Simulated tenant: share of requests answered with 429, 503 or a dropped connection.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--check", "check_ids", multiple=True, metavar="ID", help="Run only this check (repeatable).")
+@click.option("--break-glass", "break_glass", multiple=True, metavar="OBJECT_ID",
+              help="Emergency-access user or group id that Conditional Access policies should exclude (repeatable).")
+def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: int, latency_ms: int, fault_rate: float,
+         fmt: str, check_ids: tuple[str, ...], break_glass: tuple[str, ...]) -> None:
+    """Scan one tenant and print the result."""
+    from posture import scanning  # imported here: the scanner and simulator load only for this command
+
+    if bool(profile) == bool(tenant_id):
+        raise click.UsageError("give exactly one of --simulate PROFILE or --tenant-id TENANT")
+    if tenant_id and (users or latency_ms or fault_rate):
+        raise click.UsageError("--users, --latency-ms and --fault-rate apply to --simulate only")
+    try:
+        checks = scanning.select_checks(check_ids or None)
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    request = scanning.ScanRequest(
+        checks=checks, break_glass=frozenset(break_glass), show_progress=(fmt == "table" and sys.stderr.isatty()),
+    )
+    try:
+        if profile:
+            result = asyncio.run(scanning.scan_simulated(
+                request, profile=profile, users=users, seed=seed, latency_ms=latency_ms, fault_rate=fault_rate))
+        else:
+            result = asyncio.run(scanning.scan_microsoft(request, tenant_id=tenant_id or "", settings=load_settings()))
+    except scanning.UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    except scanning.ScanFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    scanning.write_result(result, fmt, sys.stdout)
+    if result.status == "disconnected":
+        click.echo(f"tenant unreachable: {result.error}", err=True)
+        sys.exit(EXIT_DISCONNECTED)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "markdown", "json")), default="table", show_default=True)
+def catalogue(fmt: str) -> None:
+    """List every check with its severity, licence gates and references."""
+    from posture import docs
+
+    click.echo(docs.catalogue_text(fmt), nl=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True)
+def permissions(fmt: str) -> None:
+    """The application permissions the service's app registration needs, from the catalogue."""
+    from posture import docs
+
+    click.echo(docs.permissions_text(fmt), nl=False)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point. Click exits 2 on usage errors."""
+    try:
+        return cli.main(args=argv, prog_name="posture", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

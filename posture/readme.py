@@ -1,0 +1,39 @@
+"""Regenerate the README's generated sections (check catalogue, permission list) from the code.
+
+Run ``make docs`` (or ``python -m posture.readme``); a test fails when the README is stale, so the
+documentation an MSP follows to register the app can never lag behind the catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from posture.docs import catalogue_text, permissions_text
+
+__all__ = ["render", "main"]
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+_SECTIONS = {"catalogue": lambda: catalogue_text("markdown"), "permissions": lambda: permissions_text("markdown")}
+
+
+def render(text: str) -> str:
+    """``text`` with every ``<!-- generated:NAME -->...<!-- /generated:NAME -->`` block refreshed."""
+    for name, produce in _SECTIONS.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+        text = pattern.sub(lambda m, p=produce: m.group(1) + p() + m.group(2), text)
+    return text
+
+
+def main() -> int:
+    current = README.read_text()
+    updated = render(current)
+    if updated != current:
+        README.write_text(updated)
+        print("README.md updated", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""What ``posture scan`` does: build the scanner's inputs, run one scan, write the result.
+
+Two sources, one code path: ``scan_simulated`` starts the simulator in-process on a free loopback
+port (HTTPS with a CA generated for the run, a fresh certificate credential for the service app)
+and scans a synthetic tenant through the real scanner over HTTP; ``scan_microsoft`` scans a real
+tenant with the app credentials from the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from posture.settings import Settings
+from posture.table import ProgressDisplay, render_table
+from scanner import (
+    AppCredentials,
+    Check,
+    CredentialInvalid,
+    Endpoints,
+    ScanResult,
+    TenantConfig,
+    TokenProvider,
+    TransientAuthError,
+    scan_tenant,
+    select_checks,
+)
+from scanner.outputs import ocsf_findings, scan_document, write_csv
+
+__all__ = [
+    "ScanFailed",
+    "ScanRequest",
+    "UsageProblem",
+    "scan_microsoft",
+    "scan_simulated",
+    "select_checks",
+    "write_result",
+]
+
+
+class UsageProblem(Exception):
+    """The command line asked for something that does not exist (exit 2)."""
+
+
+class ScanFailed(Exception):
+    """The scan could not run for a reason that is not the tenant's (exit 1)."""
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    checks: list[Check]
+    break_glass: frozenset[str] = frozenset()
+    show_progress: bool = False
+
+
+async def scan_simulated(
+    request: ScanRequest,
+    *,
+    profile: str,
+    users: int | None = None,
+    seed: int = 0,
+    latency_ms: int = 0,
+    fault_rate: float = 0.0,
+) -> ScanResult:
+    """Scan one synthetic tenant of ``profile`` served by an in-process simulator."""
+    from sim import FaultConfig, ServiceApp, SimServer, SimState
+    from sim.profiles import PROFILES, build_tenant
+
+    if profile not in PROFILES:
+        raise UsageProblem(f"unknown profile {profile!r}; choose one of: {', '.join(sorted(PROFILES))}")
+    tenant = build_tenant(profile, seed=seed, users=users)
+    app, private_pem = ServiceApp.with_certificate()
+    state = SimState(app=app, faults=FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed))
+    state.add_tenant(tenant)
+    with tempfile.TemporaryDirectory(prefix="posture-sim-") as tmp, SimServer(state, cert_dir=Path(tmp)) as server:
+        tokens = TokenProvider(
+            AppCredentials(client_id=app.client_id, certificate_pem=private_pem),
+            Endpoints(server.authority_host, server.graph_url, server.exchange_url),
+            ca_bundle=str(server.ca_cert_path),
+        )
+        return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url, str(server.ca_cert_path))
+
+
+async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Settings) -> ScanResult:
+    """Scan a real tenant with the service app's credentials from the settings."""
+    tokens = TokenProvider(
+        _credentials(settings),
+        Endpoints(settings.authority_host, settings.graph_url, settings.exchange_url),
+        ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+    )
+    ca = str(settings.ca_bundle) if settings.ca_bundle else None
+    return await _run(request, tenant_id, tokens, settings.graph_url, settings.exchange_url, ca)
+
+
+def _credentials(settings: Settings) -> AppCredentials:
+    if not settings.client_id:
+        raise ScanFailed("POSTURE_CLIENT_ID is not set: configure the service's app registration (see README)")
+    if settings.client_certificate:
+        try:
+            pem = Path(settings.client_certificate).read_bytes()
+        except OSError as exc:
+            raise ScanFailed(f"cannot read POSTURE_CLIENT_CERTIFICATE {settings.client_certificate}: {exc}") from exc
+        passphrase = settings.client_certificate_passphrase
+        return AppCredentials(
+            client_id=settings.client_id,
+            certificate_pem=pem,
+            passphrase=passphrase.get_secret_value() if passphrase else None,
+        )
+    if settings.client_secret:
+        return AppCredentials(client_id=settings.client_id, client_secret=settings.client_secret.get_secret_value())
+    raise ScanFailed("set POSTURE_CLIENT_CERTIFICATE (recommended) or POSTURE_CLIENT_SECRET")
+
+
+async def _run(
+    request: ScanRequest, tenant_id: str, tokens: TokenProvider, graph_url: str, exchange_url: str, ca: str | None
+) -> ScanResult:
+    config = TenantConfig(break_glass_ids=request.break_glass)
+    with _progress(request.show_progress) as progress:
+        try:
+            return await scan_tenant(
+                tenant_id, tokens=tokens, graph_url=graph_url, exchange_url=exchange_url,
+                checks=request.checks, config=config, ca_bundle=ca, progress=progress,
+            )
+        except CredentialInvalid as exc:
+            raise ScanFailed(f"the service's own credential was rejected: {exc}") from exc
+        except TransientAuthError as exc:
+            raise ScanFailed(f"the identity service is unavailable, try again later: {exc}") from exc
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressDisplay | None]:
+    if not enabled:
+        yield None
+        return
+    with ProgressDisplay() as display:
+        yield display
+
+
+def write_result(result: ScanResult, fmt: str, out: TextIO) -> None:
+    """Write the result in one of the CLI formats: json, csv, ocsf or table."""
+    if fmt == "json":
+        json.dump(scan_document(result), out, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        write_csv(result, out)
+    elif fmt == "ocsf":
+        json.dump(ocsf_findings(result), out, indent=2)
+        out.write("\n")
+    else:
+        render_table(result, out)

@@ -1,0 +1,57 @@
+"""The service's configuration: one typed object read from ``POSTURE_*`` environment variables.
+
+Loaded once at each entry point (the CLI, later the web app factory and the worker boot) and
+passed down; nothing reads it at import time, and the scanner never reads it at all (it takes
+explicit arguments). Names are fixed by CONTRACT.md ("Configuration").
+
+Secrets are ``SecretStr`` (they never print) or paths to files (``POSTURE_CLIENT_CERTIFICATE``):
+a secret is never stored in the database in clear, never logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting, grouped by concern. Each maps to ``POSTURE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="POSTURE_", extra="ignore")
+
+    # Microsoft endpoints: national clouds and the simulator go through the same code.
+    authority_host: str = "https://login.microsoftonline.com"
+    """Entra ID authority host; the tenant id is appended."""
+    graph_url: str = "https://graph.microsoft.com"
+    """Graph base URL; the scanner appends /v1.0."""
+    exchange_url: str = "https://outlook.office365.com"
+    """Exchange Online base URL for the admin API (InvokeCommand) and its token audience."""
+    ca_bundle: Path | None = None
+    """Extra CA certificates (PEM) to trust for those endpoints, on top of the system store."""
+
+    # The service's multi-tenant app registration.
+    client_id: str | None = None
+    """Application (client) id of the multi-tenant app registration."""
+    client_secret: SecretStr | None = None
+    """Client secret; prefer a certificate in production."""
+    client_certificate: Path | None = None
+    """PEM file holding the private key and the certificate registered on the app."""
+    client_certificate_passphrase: SecretStr | None = None
+    """Passphrase of the private key, if it is encrypted."""
+
+    # Data (used from the platform issue on).
+    data_dir: Path = Path("data")
+    """Folder for the embedded database, generated certificates and reports."""
+    database_url: str | None = None
+    """PostgreSQL URL; unset means the embedded cluster under data_dir."""
+    broker_url: str | None = None
+    """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
+
+
+def load_settings() -> Settings:
+    """Read the environment now (not at import)."""
+    return Settings()

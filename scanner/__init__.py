@@ -1,0 +1,1 @@
+"""Scan Microsoft 365 tenants (public API assembled once the transport lands)."""

@@ -1,0 +1,153 @@
+"""The collection plan: which requests a scan sends, derived from the checks that will run.
+
+Each check declares what it reads (``META.collections``) and which licences it needs
+(``META.gates``). The plan fetches every needed collection exactly once and nothing else, so a scan
+of one check sends only what that check needs (plus the licence inventory that gates it).
+
+Rounds, to keep the request count low without knowing licences in advance:
+1. ``organization`` and ``subscribed_skus`` (licences, hybrid flag) together with every collection
+   an ungated check needs: these are needed whatever the licences say, so they share the first
+   ``$batch`` instead of waiting for it.
+2. Once licences are known: the collections of the gated checks that will run, the Exchange
+   cmdlets, and fan-outs whose source arrived (the members of groups holding privileged roles).
+Graph requests of one round travel in ``$batch`` requests of up to 20, and their later pages share
+batches too (``GraphClient.fetch_many``); Exchange cmdlets run concurrently beside them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from scanner._errors import ScannerError
+from scanner._exchange import ExchangeClient
+from scanner._transport import GraphClient, GraphRequest
+from scanner.checks import Check
+from scanner.checks._model import Gate
+from scanner.collections import ALWAYS, COLLECTIONS, ExchangeCollection, GraphCollection, GraphFanOut
+
+__all__ = ["Collector", "first_round", "needed_collections"]
+
+log = logging.getLogger(__name__)
+
+
+def first_round(checks: Iterable[Check]) -> list[str]:
+    """Collections needed before licences are known: the inventory and what ungated checks read."""
+    names = set(ALWAYS)
+    for check in checks:
+        if not check.meta.gates:
+            names.update(check.meta.collections)
+    return sorted(names)
+
+
+def needed_collections(checks: Iterable[Check], gates: set[Gate] | None) -> list[str]:
+    """Every collection the runnable checks read. With unknown licences only ungated checks run."""
+    names = set(ALWAYS)
+    for check in checks:
+        runnable = not check.meta.gates if gates is None else all(g in gates for g in check.meta.gates)
+        if runnable:
+            names.update(check.meta.collections)
+    return sorted(names)
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Collector:
+    """Fetches collections by name through the Graph and Exchange clients, each once.
+
+    Results map a collection name to its data or to the ``ScannerError`` that prevented reading it;
+    one failed collection never stops the others. Token errors (the tenant cannot be reached at all)
+    propagate.
+    """
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        exchange_factory: Callable[[], ExchangeClient],
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self._graph = graph
+        self._exchange_factory = exchange_factory
+        self._exchange: ExchangeClient | None = None
+        self._progress = progress
+        self.results: dict[str, Any] = {}
+        self._total = 0
+
+    def expect(self, names: Iterable[str]) -> None:
+        """Tell the progress display how many collections the scan will read in all."""
+        self._total = max(self._total, len(set(names) | set(self.results)))
+        self._report()
+
+    async def collect(self, names: Iterable[str]) -> None:
+        """Fetch every named collection not fetched yet, in as many rounds as fan-outs require."""
+        pending = [n for n in dict.fromkeys(names) if n not in self.results]
+        while pending:
+            ready = [n for n in pending if self._is_ready(n)]
+            if not ready:
+                raise RuntimeError(f"collections wait on sources never requested: {pending}")
+            await self._fetch_round(ready)
+            pending = [n for n in pending if n not in self.results]
+
+    async def aclose(self) -> None:
+        if self._exchange is not None:
+            await self._exchange.aclose()
+
+    def _is_ready(self, name: str) -> bool:
+        spec = COLLECTIONS[name]
+        return not isinstance(spec, GraphFanOut) or spec.source in self.results
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(len(self.results), max(self._total, len(self.results)))
+
+    async def _fetch_round(self, names: list[str]) -> None:
+        graph: dict[str, GraphRequest] = {}
+        fanouts: dict[str, dict[str, str]] = {}
+        exchange: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        for name in names:
+            spec = COLLECTIONS[name]
+            if isinstance(spec, GraphCollection):
+                graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers))
+            elif isinstance(spec, GraphFanOut):
+                source = self.results[spec.source]
+                if isinstance(source, ScannerError):
+                    self.results[name] = source
+                    continue
+                fanouts[name] = spec.requests(source)
+                for key, path in fanouts[name].items():
+                    graph[f"{name}/{key}"] = GraphRequest(path, "list")
+            elif isinstance(spec, ExchangeCollection):
+                exchange[name] = (spec.cmdlet, spec.parameters)
+        graph_task = self._graph.fetch_many(graph) if graph else _nothing()
+        exchange_task = self._exchange_client().invoke_many(exchange) if exchange else _nothing()
+        graph_out, exchange_out = await asyncio.gather(graph_task, exchange_task)
+        for name in graph:
+            if "/" not in name:
+                self.results[name] = graph_out[name]
+        for name, requests in fanouts.items():
+            self.results[name] = _assemble_fanout(name, requests, graph_out)
+        self.results.update(exchange_out)
+        self._report()
+
+    def _exchange_client(self) -> ExchangeClient:
+        # Built on first use: a scan that needs no Exchange data requests no Exchange token.
+        if self._exchange is None:
+            self._exchange = self._exchange_factory()
+        return self._exchange
+
+
+def _assemble_fanout(name: str, requests: Mapping[str, str], out: Mapping[str, Any]) -> Any:
+    assembled: dict[str, Any] = {}
+    for key in requests:
+        value = out[f"{name}/{key}"]
+        if isinstance(value, ScannerError):
+            return value
+        assembled[key] = value
+    return assembled
+
+
+async def _nothing() -> dict[str, Any]:
+    return {}

@@ -1,0 +1,1 @@
+"""Application registrations and the tenant-wide rules for their credentials."""

@@ -1,0 +1,1 @@
+"""Checks on the authentication methods policy (``/policies/authenticationMethodsPolicy``)."""

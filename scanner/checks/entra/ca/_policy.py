@@ -1,0 +1,256 @@
+"""Shared Conditional Access logic: the CA-base filter, break-glass ids, and the grant-control tests.
+
+Every ``entra.ca.*`` check and ``entra.secdef.enabled`` reads policies through these functions, so the
+rules below are decided once (docs/catalogue-plan.md, "CA-base"; checks.md §1.0 and §6.6-6.7):
+
+- Report-only (``enabledForReportingButNotEnforced``) never satisfies a control. :func:`find` still names
+  a report-only policy that would have matched, with reason ``report_only``, because switching it on is
+  the whole fix.
+- CA-base: enforced, ``includeUsers`` has ``All``, ``includeApplications`` has ``All`` **and**
+  ``excludeApplications`` is empty (ScubaGear's common check in ``AADConfig.rego``; an "all apps except
+  Exchange" policy is not all apps), no ``excludeRoles``, and every excluded user or group is a
+  break-glass id.
+- Break-glass ids: ``TenantConfig.break_glass_ids`` when configured; otherwise the user and group ids
+  excluded by every policy that is not ``disabled`` (MT.1005 expects such an exclusion on each policy).
+  With a single non-disabled policy this accepts all of its exclusions, so the evidence always says
+  whether the ids were configured or inferred.
+- A policy narrowed to risky sign-ins, risky users or one authentication flow does not apply to every
+  sign-in, so it cannot stand in for "MFA for all users" and the like: checks pass
+  :func:`extra_conditions` the conditions they themselves ask for, and no others are allowed.
+- ``conditions.authenticationFlows`` is read with ``.get``: Graph omits the key when the condition is
+  not set (observed on GET responses; the doc example predates it), so absence means "no condition".
+  Every other field is read with ``[]`` and a missing one is ``malformed_data``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.checks._model import TenantConfig, Verdict
+from scanner.collections import PRIVILEGED_ROLE_IDS
+
+__all__ = [
+    "ENFORCED",
+    "NO_MATCH",
+    "PHISHING_RESISTANT_COMBINATIONS",
+    "REPORT_ONLY",
+    "UNAPPROVED_EXCLUSIONS",
+    "BreakGlass",
+    "blocks",
+    "break_glass",
+    "built_in_controls",
+    "excluded_principals",
+    "extra_conditions",
+    "find",
+    "find_ca_base",
+    "infer_break_glass_ids",
+    "is_active",
+    "is_ca_base",
+    "is_legacy_auth_block",
+    "is_mfa_for_everyone",
+    "policy_ref",
+    "requires_mfa",
+    "requires_phishing_resistant_mfa",
+    "targets_all_apps",
+    "targets_all_users",
+    "targets_privileged_roles",
+    "transfer_methods",
+    "unapproved_exclusions",
+]
+
+ENFORCED = "enabled"
+DISABLED = "disabled"
+
+#: Verdict reasons shared by every "some policy must do X" check.
+REPORT_ONLY = "report_only"
+UNAPPROVED_EXCLUSIONS = "unapproved_exclusions"
+NO_MATCH = "no_matching_policy"
+
+#: Authentication-strength combinations that resist phishing (Microsoft's built-in
+#: "Phishing-resistant MFA" strength allows exactly these).
+PHISHING_RESISTANT_COMBINATIONS = frozenset({"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"})
+
+@dataclass(frozen=True)
+class BreakGlass:
+    """The emergency-access object ids that CA-base policies may exclude, and where they came from."""
+
+    ids: frozenset[str]
+    source: str  # "configured" or "inferred"
+
+    def evidence(self) -> dict[str, Any]:
+        return {"ids": sorted(self.ids), "source": self.source}
+
+
+def policy_ref(policy: dict[str, Any]) -> dict[str, Any]:
+    """How a policy is named in evidence."""
+    return {"id": policy["id"], "displayName": policy["displayName"], "state": policy["state"]}
+
+
+def is_active(policy: dict[str, Any]) -> bool:
+    """Enforced or report-only: the policies an admin still maintains."""
+    return policy["state"] != DISABLED
+
+
+def _users(policy: dict[str, Any]) -> dict[str, Any]:
+    return policy["conditions"]["users"]
+
+
+def excluded_principals(policy: dict[str, Any]) -> set[str]:
+    users = _users(policy)
+    return set(users["excludeUsers"]) | set(users["excludeGroups"])
+
+
+def infer_break_glass_ids(policies: Iterable[dict[str, Any]]) -> frozenset[str]:
+    """User and group ids excluded by every non-disabled policy; empty when there is none."""
+    sets = [excluded_principals(p) for p in policies if is_active(p)]
+    if not sets:
+        return frozenset()
+    return frozenset(set.intersection(*sets))
+
+
+def break_glass(policies: list[dict[str, Any]], config: TenantConfig) -> BreakGlass:
+    """The configured break-glass ids, or when none are configured the inferred ones."""
+    if config.break_glass_ids:
+        return BreakGlass(frozenset(config.break_glass_ids), "configured")
+    return BreakGlass(infer_break_glass_ids(policies), "inferred")
+
+
+def unapproved_exclusions(policy: dict[str, Any], break_glass_ids: frozenset[str]) -> list[str]:
+    """Excluded users and groups that are not break-glass, plus every excluded role (none is allowed)."""
+    users = _users(policy)
+    return sorted((excluded_principals(policy) - break_glass_ids) | set(users["excludeRoles"]))
+
+
+def targets_all_users(policy: dict[str, Any]) -> bool:
+    return "All" in _users(policy)["includeUsers"]
+
+
+def targets_all_apps(policy: dict[str, Any]) -> bool:
+    apps = policy["conditions"]["applications"]
+    return "All" in apps["includeApplications"] and not apps["excludeApplications"]
+
+
+def targets_privileged_roles(policy: dict[str, Any]) -> bool:
+    """Every highly privileged role is covered (all users, or each role included) and none excluded."""
+    users = _users(policy)
+    covered = "All" in users["includeUsers"] or set(PRIVILEGED_ROLE_IDS) <= set(users["includeRoles"])
+    return covered and not set(PRIVILEGED_ROLE_IDS) & set(users["excludeRoles"])
+
+
+def extra_conditions(policy: dict[str, Any], allowed: Iterable[str] = ()) -> set[str]:
+    """Narrowing conditions the policy sets beyond ``allowed`` (risk levels, authentication flows)."""
+    conditions = policy["conditions"]
+    present = {name for name in ("userRiskLevels", "signInRiskLevels") if conditions[name]}
+    if conditions.get("authenticationFlows"):  # Graph omits the key when the condition is unset
+        present.add("authenticationFlows")
+    return present - set(allowed)
+
+
+def transfer_methods(policy: dict[str, Any]) -> set[str]:
+    """``authenticationFlows.transferMethods`` is one comma-separated string (a flags enum)."""
+    flows = policy["conditions"].get("authenticationFlows")
+    if flows is None:
+        return set()
+    return {m.strip() for m in flows["transferMethods"].split(",") if m.strip()}
+
+
+def built_in_controls(policy: dict[str, Any]) -> list[str]:
+    """Grant controls; a session-only policy has ``grantControls: null`` and so none."""
+    grant = policy["grantControls"]
+    return [] if grant is None else grant["builtInControls"]
+
+
+def _strength(policy: dict[str, Any]) -> dict[str, Any] | None:
+    grant = policy["grantControls"]
+    return None if grant is None else grant["authenticationStrength"]
+
+
+def blocks(policy: dict[str, Any]) -> bool:
+    return "block" in built_in_controls(policy)
+
+
+def requires_mfa(policy: dict[str, Any]) -> bool:
+    """``mfa`` among the grant controls, or any authentication strength (every strength is multifactor
+    or stronger in practice; ScubaGear and Maester accept it)."""
+    return "mfa" in built_in_controls(policy) or _strength(policy) is not None
+
+
+def requires_phishing_resistant_mfa(policy: dict[str, Any]) -> bool:
+    """An authentication strength whose every allowed combination resists phishing."""
+    strength = _strength(policy)
+    if strength is None:
+        return False
+    combinations = set(strength["allowedCombinations"])
+    return bool(combinations) and combinations <= PHISHING_RESISTANT_COMBINATIONS
+
+
+def is_legacy_auth_block(policy: dict[str, Any]) -> bool:
+    """Blocks the legacy client types (Exchange ActiveSync and other clients) on every sign-in."""
+    client_apps = set(policy["conditions"]["clientAppTypes"])
+    return {"exchangeActiveSync", "other"} <= client_apps and blocks(policy) and not extra_conditions(policy)
+
+
+def is_mfa_for_everyone(policy: dict[str, Any]) -> bool:
+    """Requires MFA on every sign-in it covers (not only risky ones)."""
+    return requires_mfa(policy) and not extra_conditions(policy)
+
+
+def is_ca_base(policy: dict[str, Any], break_glass_ids: frozenset[str]) -> bool:
+    """Enforced, all users, all apps, no role exclusion, and only break-glass users or groups excluded."""
+    return (
+        policy["state"] == ENFORCED
+        and targets_all_users(policy)
+        and targets_all_apps(policy)
+        and not unapproved_exclusions(policy, break_glass_ids)
+    )
+
+
+Rule = Callable[[dict[str, Any]], bool]
+
+
+def find(policies: list[dict[str, Any]], rule: Rule) -> Verdict:
+    """Pass when some enforced policy meets ``rule``; a report-only match fails with reason ``report_only``.
+
+    ``rule`` judges targeting, conditions and controls but not ``state``. Every non-disabled policy is
+    judged, so a malformed one raises whatever the order of the list.
+    """
+    return _judge(policies, rule, None)
+
+
+def find_ca_base(policies: list[dict[str, Any]], rule: Rule, config: TenantConfig) -> Verdict:
+    """:func:`find` restricted to CA-base policies (all users, all apps, break-glass exclusions only).
+
+    A policy that meets ``rule`` but excludes other users, groups or roles fails the check with reason
+    ``unapproved_exclusions``; the affected ids are those exclusions.
+    """
+    bg = break_glass(policies, config)
+
+    def shaped(policy: dict[str, Any]) -> bool:
+        return targets_all_users(policy) and targets_all_apps(policy) and rule(policy)
+
+    return _judge(policies, shaped, bg)
+
+
+def _judge(policies: list[dict[str, Any]], rule: Rule, bg: BreakGlass | None) -> Verdict:
+    base: dict[str, Any] = {} if bg is None else {"break_glass": bg.evidence()}
+    shaped = [p for p in policies if is_active(p) and rule(p)]
+    unapproved = {p["id"]: unapproved_exclusions(p, bg.ids) for p in shaped} if bg is not None else {}
+    clean = [p for p in shaped if not unapproved.get(p["id"])]
+    enforced = [p for p in clean if p["state"] == ENFORCED]
+    if enforced:
+        return Verdict.passed({**base, "matching_policies": [policy_ref(p) for p in enforced]})
+    if clean:
+        return Verdict.failed(
+            {**base, "report_only_policies": [policy_ref(p) for p in clean]},
+            affected=[p["id"] for p in clean],
+            reason=REPORT_ONLY,
+        )
+    if shaped:
+        excluded = [{**policy_ref(p), "unapproved_exclusions": unapproved[p["id"]]} for p in shaped]
+        ids = {i for p in shaped for i in unapproved[p["id"]]}
+        return Verdict.failed(
+            {**base, "excluding_policies": excluded}, affected=list(ids), reason=UNAPPROVED_EXCLUSIONS
+        )
+    return Verdict.failed({**base, "policies_read": [policy_ref(p) for p in policies]}, reason=NO_MATCH)

@@ -1,0 +1,1 @@
+"""Application consent: how users ask an admin to approve an app."""

@@ -1,0 +1,1 @@
+"""Device registration and join: who may join, who becomes local admin, and LAPS."""

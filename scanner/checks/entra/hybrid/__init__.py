@@ -1,0 +1,1 @@
+"""Hybrid identity: Entra Connect / Cloud Sync features, for tenants that synchronise from Active Directory."""

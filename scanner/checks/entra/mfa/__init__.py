@@ -1,0 +1,1 @@
+"""Checks on who has registered which MFA methods (``userRegistrationDetails``; needs Entra ID P1)."""

@@ -1,0 +1,1 @@
+"""Password expiry, banned passwords and smart lockout."""

@@ -1,0 +1,1 @@
+"""Checks on Privileged Identity Management for directory roles (needs Entra ID P2)."""

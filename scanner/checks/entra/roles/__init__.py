@@ -1,0 +1,1 @@
+"""Checks on who holds highly privileged directory roles."""

@@ -1,0 +1,32 @@
+"""Accounts holding highly privileged roles exist only in the cloud (not synchronised from on-premises)."""
+
+from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
+from scanner.checks.entra.roles._roles import directory_entries, privileged_users
+
+META = CheckMeta(
+    id="entra.roles.admins_cloud_only",
+    title="Privileged accounts are cloud-only",
+    area="Privileged roles",
+    severity=Severity.HIGH,
+    collections=("role_assignments", "privileged_group_members", "users"),
+    references=("MS.AAD.7.3v1", "CIS M365 v7.0 1.1.1", "MT.1026"),
+    rationale=(
+        "A synchronised admin account is controlled from Active Directory: whoever compromises the on-premises "
+        "domain can reset its password and take over the Microsoft 365 tenant as well."
+    ),
+    remediation=(
+        "Create a cloud-only admin account (user@<tenant>.onmicrosoft.com) for each administrator in Entra admin "
+        "center > Entra ID > Users > New user, assign the role to it under Roles & admins, and remove the role from "
+        "the synchronised account."
+    ),
+)
+
+
+def evaluate(data: Collected) -> Verdict:
+    holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
+    users = directory_entries(data["users"], holders)
+    synced = [u["userPrincipalName"] for u in users.values() if u["onPremisesSyncEnabled"] is True]
+    evidence = {"privileged_users": len(holders), "synchronised": len(synced)}
+    if synced:
+        return Verdict.failed(evidence, affected=synced)
+    return Verdict.passed(evidence)

@@ -1,0 +1,39 @@
+"""The number of Global Administrators is within the tenant's accepted range (default 2 to 4)."""
+
+from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
+from scanner.checks.entra.roles._roles import global_admins, privileged_users
+
+META = CheckMeta(
+    id="entra.roles.global_admin_count",
+    title="Global Administrator count is within bounds",
+    area="Privileged roles",
+    severity=Severity.HIGH,
+    collections=("role_assignments", "privileged_group_members"),
+    references=("MS.AAD.7.1v1", "CIS M365 v7.0 1.1.3", "MT.1032"),
+    rationale=(
+        "Each Global Administrator can change anything in the tenant, so every extra one widens what a single "
+        "phished account can do; a single one leaves nobody to recover when that account is lost or locked."
+    ),
+    remediation=(
+        "Entra admin center > Entra ID > Roles & admins > Global Administrator > Assignments: keep two to four "
+        "named holders (one may be a break-glass account), move others to narrower roles such as User, Exchange "
+        "or Security Administrator, or make them eligible through PIM instead of active."
+    ),
+    decision=(
+        "Bounds come from the tenant configuration, default 2 to 4 inclusive (CIS); ScubaGear accepts up to 8. "
+        "Users are counted once whether they hold the role directly or through a group, enabled or not; "
+        "PIM-eligible holders are not counted (reading them needs Entra ID P2)."
+    ),
+)
+
+
+def evaluate(data: Collected) -> Verdict:
+    holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
+    names = sorted(h.name for h in global_admins(holders))
+    low, high = data.config.global_admin_min, data.config.global_admin_max
+    evidence = {"global_admins": names, "count": len(names), "min": low, "max": high}
+    if len(names) < low:
+        return Verdict.failed(evidence, reason="too_few")
+    if len(names) > high:
+        return Verdict.failed(evidence, affected=names, reason="too_many")
+    return Verdict.passed(evidence)

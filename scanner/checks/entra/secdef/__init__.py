@@ -1,0 +1,1 @@
+"""Security defaults: Microsoft's free baseline, or Conditional Access doing its job."""

@@ -1,0 +1,1 @@
+"""Session lifetime controls outside Conditional Access."""

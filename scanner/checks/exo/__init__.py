@@ -1,0 +1,1 @@
+"""Exchange Online checks, read through the Exchange Online admin API (InvokeCommand)."""

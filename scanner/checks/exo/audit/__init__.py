@@ -1,0 +1,1 @@
+"""Audit logging in Exchange Online and Microsoft Purview."""

@@ -1,0 +1,1 @@
+"""Automatic forwarding of mail outside the organisation."""

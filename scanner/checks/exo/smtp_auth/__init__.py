@@ -1,0 +1,1 @@
+"""SMTP AUTH client submission: organisation setting and per-mailbox overrides."""

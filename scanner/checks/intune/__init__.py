@@ -1,0 +1,1 @@
+"""Intune device compliance checks."""

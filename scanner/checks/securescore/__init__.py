@@ -1,0 +1,1 @@
+"""Microsoft Secure Score, read as a proxy signal."""

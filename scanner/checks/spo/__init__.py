@@ -1,0 +1,1 @@
+"""SharePoint and OneDrive tenant settings (Graph ``/admin/sharepoint/settings``)."""

@@ -1,0 +1,1 @@
+"""External sharing settings of SharePoint and OneDrive."""

@@ -1,0 +1,1 @@
+"""Tenant-wide checks that are not about identity: subscriptions and licences."""

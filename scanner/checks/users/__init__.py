@@ -1,0 +1,1 @@
+"""Account hygiene: enabled accounts nobody uses."""

@@ -1,0 +1,195 @@
+"""Every piece of raw data the catalogue reads, and how to ask Microsoft for it.
+
+A check names the collections it reads (``META.collections``); the collection plan
+(``scanner._plan``) fetches exactly the collections that the checks about to run need, each once.
+Bulk lists ask for ``$select`` and ``$top=999`` and are kept as plain JSON (no SDK model objects:
+they cost milliseconds of CPU per directory object).
+
+``organization`` and ``subscribed_skus`` are always collected first: licences and the hybrid flag
+decide which checks run at all, and so which other collections are needed.
+
+Not collected, on purpose: ``/directory/onPremisesSynchronization`` (password hash sync, soft and hard
+match blocking) is documented as "Application: Not supported", so an app-only scanner cannot read it;
+the hybrid checks use what ``/organization`` says about sync instead.
+
+Permissions are the least-privileged *application* permissions (checks.md §3.1); a 403
+``Authorization_RequestDenied`` on a collection makes its checks ``error`` with reason
+``insufficient_permission:<permissions>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "ALWAYS",
+    "COLLECTIONS",
+    "Collection",
+    "ExchangeCollection",
+    "GraphCollection",
+    "GraphFanOut",
+    "PRIVILEGED_ROLE_IDS",
+    "GLOBAL_ADMIN_ROLE_ID",
+    "required_permissions",
+]
+
+#: Global Administrator role template id.
+GLOBAL_ADMIN_ROLE_ID = "62e90394-69f5-4237-9190-012177145e10"
+
+#: Highly privileged directory roles (ScubaGear's list in baselines/aad.md, plus Privileged
+#: Authentication Administrator and Security Administrator from Maester's admin list).
+PRIVILEGED_ROLE_IDS: Mapping[str, str] = {
+    GLOBAL_ADMIN_ROLE_ID: "Global Administrator",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+}
+
+
+@dataclass(frozen=True)
+class GraphCollection:
+    """One Graph v1.0 GET, paged to the end when ``kind`` is ``"list"``.
+
+    Attributes:
+        path: relative to ``{graph}/v1.0``, with its query string.
+        kind: ``"list"`` (an OData collection: the value is the concatenated ``value`` arrays) or
+            ``"object"`` (a single entity, returned as the JSON object).
+        headers: extra request headers (``Prefer: include-unknown-enum-members`` for evolvable enums).
+    """
+
+    name: str
+    path: str
+    permissions: tuple[str, ...]
+    kind: Literal["list", "object"] = "list"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphFanOut:
+    """Graph GETs derived from another collection's data (for example the members of each group
+    that holds a privileged role). The value is a dict from key to the list read for it."""
+
+    name: str
+    source: str
+    requests: Callable[[Any], dict[str, str]]
+    permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExchangeCollection:
+    """One cmdlet through the Exchange Online admin API (``InvokeCommand``), paged to the end.
+
+    Needs the ``Exchange.ManageAsApp`` application permission on Office 365 Exchange Online and a
+    directory role (Global Reader) assigned to the app in the customer tenant.
+    """
+
+    name: str
+    cmdlet: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    permissions: tuple[str, ...] = ("Exchange.ManageAsApp",)
+
+
+Collection = GraphCollection | GraphFanOut | ExchangeCollection
+
+_USER_FIELDS = "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,createdDateTime,assignedLicenses"
+_SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity"
+
+
+def _privileged_groups(role_assignments: list[dict[str, Any]]) -> dict[str, str]:
+    groups = {
+        a["principalId"]
+        for a in role_assignments
+        if a.get("roleDefinitionId") in PRIVILEGED_ROLE_IDS
+        and (a.get("principal") or {}).get("@odata.type") == "#microsoft.graph.group"
+    }
+    return {
+        gid: f"/groups/{gid}/transitiveMembers?$select=id,displayName,userPrincipalName,userType,accountEnabled&$top=999"
+        for gid in sorted(groups)
+    }
+
+
+_ALL: tuple[Collection, ...] = (
+    # Tenant identity and licences (always collected: they gate everything else).
+    GraphCollection("organization", "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled,onPremisesLastSyncDateTime",
+                    ("Organization.Read.All",)),
+    GraphCollection("subscribed_skus", "/subscribedSkus", ("Organization.Read.All",)),
+    GraphCollection("domains", "/domains", ("Domain.Read.All",)),
+    # Policies.
+    GraphCollection("ca_policies", "/identity/conditionalAccess/policies", ("Policy.Read.All",),
+                    headers={"Prefer": "include-unknown-enum-members"}),
+    GraphCollection("security_defaults", "/policies/identitySecurityDefaultsEnforcementPolicy",
+                    ("Policy.Read.All",), kind="object"),
+    GraphCollection("authorization_policy", "/policies/authorizationPolicy", ("Policy.Read.All",), kind="object"),
+    GraphCollection("auth_methods_policy", "/policies/authenticationMethodsPolicy", ("Policy.Read.All",),
+                    kind="object"),
+    GraphCollection("admin_consent_policy", "/policies/adminConsentRequestPolicy", ("Policy.Read.All",),
+                    kind="object"),
+    GraphCollection("app_management_policy", "/policies/defaultAppManagementPolicy", ("Policy.Read.All",),
+                    kind="object"),
+    GraphCollection("cross_tenant_default", "/policies/crossTenantAccessPolicy/default", ("Policy.Read.All",),
+                    kind="object"),
+    GraphCollection("activity_timeout_policies", "/policies/activityBasedTimeoutPolicies", ("Policy.Read.All",)),
+    GraphCollection("device_registration_policy", "/policies/deviceRegistrationPolicy",
+                    ("Policy.Read.DeviceConfiguration",), kind="object"),
+    GraphCollection("group_settings", "/groupSettings", ("GroupSettings.Read.All",)),
+    # Privileged roles and PIM.
+    GraphCollection("role_assignments", "/roleManagement/directory/roleAssignments?$expand=principal",
+                    ("RoleManagement.Read.Directory",)),
+    GraphFanOut("privileged_group_members", "role_assignments", _privileged_groups, ("GroupMember.Read.All",)),
+    GraphCollection("role_assignment_instances", "/roleManagement/directory/roleAssignmentScheduleInstances",
+                    ("RoleAssignmentSchedule.Read.Directory",)),
+    GraphCollection("role_eligibility_instances", "/roleManagement/directory/roleEligibilityScheduleInstances",
+                    ("RoleEligibilitySchedule.Read.Directory",)),
+    GraphCollection("role_policy_assignments",
+                    "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
+                    "&$expand=policy($expand=rules)",
+                    ("RoleManagementPolicy.Read.Directory",)),
+    # Directory objects.
+    GraphCollection("users", f"/users?$select={_USER_FIELDS}&$top=999", ("User.Read.All",)),
+    GraphCollection("users_sign_in", f"/users?$select={_SIGNIN_FIELDS}&$top=999", ("User.Read.All", "AuditLog.Read.All")),
+    GraphCollection("registration_details", "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+                    ("AuditLog.Read.All",)),
+    GraphCollection("applications", "/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999",
+                    ("Application.Read.All",)),
+    # SharePoint, Intune, Secure Score.
+    GraphCollection("sharepoint_settings", "/admin/sharepoint/settings", ("SharePointTenantSettings.Read.All",),
+                    kind="object"),
+    GraphCollection("intune_settings", "/deviceManagement/settings", ("DeviceManagementConfiguration.Read.All",),
+                    kind="object"),
+    GraphCollection("compliance_policies", "/deviceManagement/deviceCompliancePolicies?$expand=assignments",
+                    ("DeviceManagementConfiguration.Read.All",)),
+    GraphCollection("managed_devices",
+                    "/deviceManagement/managedDevices?$select=id,deviceName,operatingSystem,complianceState,"
+                    "isEncrypted,lastSyncDateTime,userPrincipalName&$top=999",
+                    ("DeviceManagementManagedDevices.Read.All",)),
+    GraphCollection("secure_scores", "/security/secureScores?$top=1", ("SecurityEvents.Read.All",)),
+    # Exchange Online (admin API).
+    ExchangeCollection("exo_transport_config", "Get-TransportConfig"),
+    ExchangeCollection("exo_organization_config", "Get-OrganizationConfig"),
+    ExchangeCollection("exo_admin_audit_log_config", "Get-AdminAuditLogConfig"),
+    ExchangeCollection("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
+    ExchangeCollection("exo_remote_domains", "Get-RemoteDomain"),
+    ExchangeCollection("exo_dkim_configs", "Get-DkimSigningConfig"),
+    ExchangeCollection("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
+    ExchangeCollection("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+)
+
+#: Every collection by name.
+COLLECTIONS: Mapping[str, Collection] = {c.name: c for c in _ALL}
+
+#: Collected for every scan before anything else.
+ALWAYS: tuple[str, ...] = ("organization", "subscribed_skus")
+
+
+def required_permissions(names: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The application permissions the named collections (default: all) need, sorted."""
+    chosen = [COLLECTIONS[n] for n in names] if names is not None else list(COLLECTIONS.values())
+    return sorted({p for c in chosen for p in c.permissions})

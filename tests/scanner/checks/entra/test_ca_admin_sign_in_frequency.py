@@ -1,0 +1,69 @@
+import pytest
+
+from scanner.checks import Status
+from scanner.checks.entra.ca import admin_sign_in_frequency as check
+from tests.scanner.checks.conftest import graph_value, run
+
+ADMINS = "8b3e1f52-4d7a-4c69-9e0b-6a2d5c8f1e37"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+
+
+def admin_policy(policies):
+    return next(p for p in policies if p["id"] == ADMINS)
+
+
+def test_passes_with_four_hour_sessions_and_no_persistent_browser():
+    verdict = run(check, ca_policies=graph_value("ca-policies"))
+    assert verdict.status is Status.PASS
+    assert [p["id"] for p in verdict.evidence["matching_policies"]] == [ADMINS]
+
+
+def test_passes_when_admins_reauthenticate_every_time():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["sessionControls"]["signInFrequency"].update(
+        {"type": None, "value": None, "frequencyInterval": "everyTime"}
+    )
+    assert run(check, ca_policies=policies).status is Status.PASS
+
+
+def test_fails_on_documented_example():
+    verdict = run(check, ca_policies=graph_value("identity-conditionalaccess-policies"))
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "no_matching_policy")
+
+
+@pytest.mark.parametrize(("unit", "value"), [("hours", 5), ("days", 1)])
+def test_fails_when_sessions_last_longer_than_four_hours(unit, value):
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["sessionControls"]["signInFrequency"].update({"type": unit, "value": value})
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_sign_in_frequency_is_switched_off():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["sessionControls"]["signInFrequency"]["isEnabled"] = False
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_browser_sessions_persist():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["sessionControls"]["persistentBrowser"]["mode"] = "always"
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_policy_has_no_session_controls():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["sessionControls"] = None
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_global_admin_is_not_targeted():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["conditions"]["users"]["includeRoles"].remove(GLOBAL_ADMIN)
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_policy_is_report_only():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["state"] = "enabledForReportingButNotEnforced"
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "report_only", [ADMINS])

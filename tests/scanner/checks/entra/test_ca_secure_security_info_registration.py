@@ -1,0 +1,46 @@
+from scanner.checks import Status
+from scanner.checks.entra.ca import secure_security_info_registration as check
+from tests.scanner.checks.conftest import graph_value, run
+
+REGISTRATION = "9b5f2a07-6c3d-4e1b-8a4f-7d0c9e5b6a38"
+
+
+def registration_policy(policies):
+    return next(p for p in policies if p["id"] == REGISTRATION)
+
+
+def test_passes_when_registration_is_blocked_outside_trusted_locations():
+    verdict = run(check, ca_policies=graph_value("ca-policies"))
+    assert verdict.status is Status.PASS
+    assert [p["id"] for p in verdict.evidence["matching_policies"]] == [REGISTRATION]
+
+
+def test_passes_when_registration_requires_a_compliant_device():
+    policies = graph_value("ca-policies")
+    registration_policy(policies)["conditions"]["locations"] = None
+    registration_policy(policies)["grantControls"]["builtInControls"] = ["compliantDevice"]
+    assert run(check, ca_policies=policies).status is Status.PASS
+
+
+def test_fails_on_documented_example():
+    verdict = run(check, ca_policies=graph_value("identity-conditionalaccess-policies"))
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "no_matching_policy")
+
+
+def test_fails_when_registration_is_blocked_everywhere_but_no_location_is_trusted():
+    policies = graph_value("ca-policies")
+    registration_policy(policies)["conditions"]["locations"]["excludeLocations"] = []
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_policy_does_not_cover_the_registration_action():
+    policies = graph_value("ca-policies")
+    registration_policy(policies)["conditions"]["applications"]["includeUserActions"] = ["urn:user:registerdevice"]
+    assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def test_fails_when_policy_is_report_only():
+    policies = graph_value("ca-policies")
+    registration_policy(policies)["state"] = "enabledForReportingButNotEnforced"
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "report_only", [REGISTRATION])

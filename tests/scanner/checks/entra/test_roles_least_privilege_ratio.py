@@ -1,0 +1,41 @@
+from scanner.checks import Status
+from scanner.checks.entra.roles import least_privilege_ratio as check
+from scanner.collections import GLOBAL_ADMIN_ROLE_ID
+from tests.scanner.checks.conftest import graph_value, run
+
+JOEY = "ace08ec9-aa11-4ada-9145-addf0398233e"
+LYNNE = "4dfd4f1c-3a7d-4a55-9f50-2d1a1c0f8e21"
+GROUP = "2b0c7e6a-41c3-4f3e-8d0e-6f6a3c9d2e10"
+
+
+def _data():
+    return {
+        "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
+        "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
+    }
+
+
+def _assignment(data, principal_id):
+    return next(a for a in data["role_assignments"] if a["principalId"] == principal_id)
+
+
+def test_passes_when_global_admins_do_not_outnumber_other_admins():
+    verdict = run(check, **_data())
+    assert verdict.status is Status.PASS
+    assert verdict.evidence == {"global_admins": 2, "other_privileged_users": 2, "minimum": 2}
+
+
+def test_fails_when_global_admins_outnumber_other_admins():
+    data = _data()
+    _assignment(data, LYNNE)["roleDefinitionId"] = GLOBAL_ADMIN_ROLE_ID
+    verdict = run(check, **data)
+    assert verdict.status is Status.FAIL
+    assert verdict.affected == sorted([JOEY, "LynneR@contoso.com", "MeganB@contoso.com"])
+
+
+def test_passes_at_the_minimum_global_admin_count_without_other_admins():
+    data = _data()
+    data["role_assignments"] = [a for a in data["role_assignments"] if a["roleDefinitionId"] == GLOBAL_ADMIN_ROLE_ID]
+    verdict = run(check, **data)
+    assert verdict.status is Status.PASS
+    assert verdict.evidence["other_privileged_users"] == 0

@@ -1,0 +1,51 @@
+import datetime as dt
+
+from scanner._errors import InsufficientPermission
+from scanner._runner import run_checks
+from scanner.checks import Check, CheckMeta, Gate, Severity, Status, TenantConfig, Verdict
+
+NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def _check(evaluate, gates=(), collections=("authorization_policy",)) -> Check:
+    meta = CheckMeta(id="test.check", title="t", area="t", severity=Severity.HIGH, collections=collections,
+                     gates=gates, rationale="r", remediation="r")
+    return Check(meta, evaluate)
+
+
+def _run(check, collected, gates=frozenset()):
+    return run_checks([check], collected, set(gates), now=NOW, config=TenantConfig(), tenant_id="t")[0]
+
+
+def test_missing_licence_is_not_applicable_without_evaluating():
+    def boom(data):
+        raise AssertionError("must not run")
+
+    result = _run(_check(boom, gates=(Gate.ENTRA_P2,)), {"authorization_policy": {}}, {Gate.ENTRA_P1})
+    assert (result.status, result.reason) == (Status.NOT_APPLICABLE, "license:entra_p2")
+
+
+def test_unreadable_collection_is_error_with_the_collector_reason():
+    error = InsufficientPermission(403, "Authorization_RequestDenied", "denied", "/policies/authorizationPolicy",
+                                   permission="Policy.Read.All")
+    result = _run(_check(lambda d: Verdict.passed()), {"authorization_policy": error})
+    assert result.status is Status.ERROR
+    assert result.reason == error.reason
+
+
+def test_malformed_data_is_an_error_never_a_pass():
+    result = _run(_check(lambda d: Verdict.passed() if d["authorization_policy"]["x"] else None),
+                  {"authorization_policy": {}})
+    assert (result.status, result.reason) == (Status.ERROR, "malformed_data")
+
+
+def test_unknown_licences_make_gated_checks_error():
+    result = run_checks([_check(lambda d: Verdict.passed(), gates=(Gate.INTUNE,))], {"authorization_policy": {}},
+                        None, now=NOW, config=TenantConfig(), tenant_id="t")[0]
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("licences_unknown")
+
+
+def test_verdict_is_carried_over():
+    result = _run(_check(lambda d: Verdict.failed({"a": 1}, ["x", "b"])), {"authorization_policy": {}})
+    assert (result.status, result.evidence, result.affected) == (Status.FAIL, {"a": 1}, ["b", "x"])
