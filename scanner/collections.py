@@ -146,8 +146,6 @@ _ALL: tuple[Collection, ...] = (
     GraphFanOut("privileged_group_members", "role_assignments", _privileged_groups, ("GroupMember.Read.All",)),
     GraphCollection("role_assignment_instances", "/roleManagement/directory/roleAssignmentScheduleInstances",
                     ("RoleAssignmentSchedule.Read.Directory",)),
-    GraphCollection("role_eligibility_instances", "/roleManagement/directory/roleEligibilityScheduleInstances",
-                    ("RoleEligibilitySchedule.Read.Directory",)),
     GraphCollection("role_policy_assignments",
                     "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
                     "&$expand=policy($expand=rules)",
