@@ -31,6 +31,8 @@ def cli(verbose: int) -> None:
     """Microsoft 365 security posture for managed service providers."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO; our transport logs requests itself, without query strings.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @cli.command()

@@ -1,1 +1,69 @@
-"""Scan Microsoft 365 tenants (public API assembled once the transport lands)."""
+"""Scan Microsoft 365 tenants through Microsoft Graph and the Exchange Online admin API.
+
+A pure library: no database, no web framework, no environment variables. Everything it needs
+(endpoints, the service's app credentials, per-tenant configuration) comes in as arguments, so the
+same code path scans Microsoft, a national cloud, or the simulator.
+
+    tokens = TokenProvider(AppCredentials(client_id, certificate_pem=pem), Endpoints(...))
+    result = await scan_tenant(tenant_id, tokens=tokens, graph_url=..., exchange_url=...)
+"""
+
+from scanner._auth import AppCredentials, Endpoints, TokenProvider
+from scanner._errors import (
+    AuthError,
+    ConsentMissing,
+    CredentialInvalid,
+    ExchangeRoleMissing,
+    InsufficientPermission,
+    MalformedResponse,
+    RequestError,
+    ScannerError,
+    ServiceError,
+    TenantNotFound,
+    Throttled,
+    TransientAuthError,
+)
+from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
+from scanner._scan import ScanOptions, scan_tenant, select_checks
+from scanner._scoring import SEVERITY_WEIGHTS, coverage, grade, score
+from scanner.checks import Check, CheckMeta, Gate, Severity, Status, TenantConfig, catalogue, get_check
+from scanner.collections import COLLECTIONS, required_permissions
+
+__all__ = [
+    "COLLECTIONS",
+    "SEVERITY_WEIGHTS",
+    "AppCredentials",
+    "AuthError",
+    "Check",
+    "CheckMeta",
+    "CheckResult",
+    "ConsentMissing",
+    "CredentialInvalid",
+    "Endpoints",
+    "ExchangeRoleMissing",
+    "Gate",
+    "InsufficientPermission",
+    "MalformedResponse",
+    "RequestError",
+    "ScanOptions",
+    "ScanResult",
+    "ScanStats",
+    "ScannerError",
+    "ServiceError",
+    "Severity",
+    "Status",
+    "TenantConfig",
+    "TenantInfo",
+    "TenantNotFound",
+    "Throttled",
+    "TokenProvider",
+    "TransientAuthError",
+    "catalogue",
+    "coverage",
+    "get_check",
+    "grade",
+    "required_permissions",
+    "scan_tenant",
+    "score",
+    "select_checks",
+]

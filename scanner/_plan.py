@@ -110,7 +110,7 @@ class Collector:
         for name in names:
             spec = COLLECTIONS[name]
             if isinstance(spec, GraphCollection):
-                graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers))
+                graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
             elif isinstance(spec, GraphFanOut):
                 source = self.results[spec.source]
                 if isinstance(source, ScannerError):
@@ -118,7 +118,7 @@ class Collector:
                     continue
                 fanouts[name] = spec.requests(source)
                 for key, path in fanouts[name].items():
-                    graph[f"{name}/{key}"] = GraphRequest(path, "list")
+                    graph[f"{name}/{key}"] = GraphRequest(path, "list", {}, spec.permissions)
             elif isinstance(spec, ExchangeCollection):
                 exchange[name] = (spec.cmdlet, spec.parameters)
         graph_task = self._graph.fetch_many(graph) if graph else _nothing()
