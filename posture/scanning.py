@@ -71,15 +71,18 @@ async def scan_simulated(
     from sim import FaultConfig, ServiceApp, SimServer, SimState
     from sim.profiles import PROFILES, build_tenant
 
+    from scanner import required_permissions
+
     if profile not in PROFILES:
         raise UsageProblem(f"unknown profile {profile!r}; choose one of: {', '.join(sorted(PROFILES))}")
     tenant = build_tenant(profile, seed=seed, users=users)
-    app, private_pem = ServiceApp.with_certificate()
+    # The simulated app registration asks for exactly what the catalogue needs, as the real one does.
+    app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
     state = SimState(app=app, faults=FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed))
     state.add_tenant(tenant)
-    with tempfile.TemporaryDirectory(prefix="posture-sim-") as tmp, SimServer(state, cert_dir=Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="posture-sim-") as tmp, SimServer(state, ca_dir=Path(tmp)) as server:
         tokens = TokenProvider(
-            AppCredentials(client_id=app.client_id, certificate_pem=private_pem),
+            AppCredentials(client_id=app.client_id, certificate_pem=private_pem.encode()),
             Endpoints(server.authority_host, server.graph_url, server.exchange_url),
             ca_bundle=str(server.ca_cert_path),
         )

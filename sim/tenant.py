@@ -43,3 +43,10 @@ class Tenant:
     exchange: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: What the scanner should conclude, check id -> status (pass, fail, not_applicable, error).
     expected: dict[str, str] = field(default_factory=dict)
+    #: The scan status the scanner should reach (``completed``, ``partial``, ``disconnected``). A
+    #: ``disconnected`` tenant has no ``expected`` verdicts: no check runs.
+    expected_status: str = "completed"
+    #: The reason the scanner should give, check id -> reason, for every ``not_applicable`` verdict
+    #: (the licence or feature gate, ``license:entra_p1``, ``not_hybrid``...) and for the passes and
+    #: failures whose reason the catalogue plan names (``defaults``, ``no_common_exclusion``).
+    expected_reasons: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,63 @@
+"""Expected verdicts: what the scanner must conclude on a built tenant, written from intent.
+
+A check is ``not_applicable`` when the tenant lacks one of its gates (reason: the first gate missing,
+in ``CHECK_GATES`` order), else ``fail`` when the profile lists it in ``Spec.fails``, else ``pass``.
+Gates are read from the tenant's licences by the rule of docs/catalogue-plan.md (enabled SKUs only,
+plans provisioned ``Success``, matched by name prefix) and from the hybrid flag: the same rule the
+scanner applies, written again here because ``sim`` must not import the scanner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sim.profiles._catalogue import CHECK_GATES, ENTRA_P1, ENTRA_P2, EXCHANGE, HYBRID, INTUNE, SHAREPOINT
+
+__all__ = ["expected_verdicts", "satisfied_gates"]
+
+_PREFIXES: Mapping[str, tuple[str, ...]] = {
+    ENTRA_P1: ("AAD_PREMIUM",),
+    ENTRA_P2: ("AAD_PREMIUM_P2", "AAD_GOVERNANCE"),
+    INTUNE: ("INTUNE_A",),
+    EXCHANGE: ("EXCHANGE_S_",),
+    SHAREPOINT: ("SHAREPOINTSTANDARD", "SHAREPOINTENTERPRISE", "SHAREPOINT_S_"),
+}
+
+
+def satisfied_gates(plan_names: Iterable[str], hybrid: bool) -> set[str]:
+    """The gates a tenant with these enabled service plans satisfies."""
+    names = list(plan_names)
+    gates = {gate for gate, prefixes in _PREFIXES.items() if any(n.startswith(prefixes) for n in names)}
+    if ENTRA_P2 in gates:
+        gates.add(ENTRA_P1)
+    if hybrid:
+        gates.add(HYBRID)
+    return gates
+
+
+def expected_verdicts(fails: Iterable[str], reasons: Mapping[str, str],
+                      gates: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(status by check id, reason by check id) for a tenant.
+
+    Raises:
+        ValueError: a listed failure is not a check id, or names a check the tenant's gates rule out
+            (the profile's intent and its licences disagree).
+    """
+    fails = set(fails)
+    unknown = sorted(fails - set(CHECK_GATES))
+    if unknown:
+        raise ValueError(f"unknown check ids in the profile's failures: {unknown}")
+    statuses: dict[str, str] = {}
+    out_reasons: dict[str, str] = {}
+    for check, needed in CHECK_GATES.items():
+        missing = [g for g in needed if g not in gates]
+        if missing:
+            if check in fails:
+                raise ValueError(f"{check} is listed as failing but is not applicable ({missing[0]})")
+            statuses[check] = "not_applicable"
+            out_reasons[check] = missing[0]
+            continue
+        statuses[check] = "fail" if check in fails else "pass"
+        if check in reasons:
+            out_reasons[check] = reasons[check]
+    return statuses, out_reasons

@@ -1,0 +1,1 @@
+"""Tests of the simulator over real HTTPS on loopback."""
