@@ -12,7 +12,7 @@ from pathlib import Path
 
 from posture.docs import catalogue_text, permissions_text
 
-__all__ = ["render", "main"]
+__all__ = ["main", "render"]
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _SECTIONS = {"catalogue": lambda: catalogue_text("markdown"), "permissions": lambda: permissions_text("markdown")}

@@ -68,10 +68,9 @@ async def scan_simulated(
     fault_rate: float = 0.0,
 ) -> ScanResult:
     """Scan one synthetic tenant of ``profile`` served by an in-process simulator."""
+    from scanner import required_permissions
     from sim import FaultConfig, ServiceApp, SimServer, SimState
     from sim.profiles import PROFILES, build_tenant
-
-    from scanner import required_permissions
 
     if profile not in PROFILES:
         raise UsageProblem(f"unknown profile {profile!r}; choose one of: {', '.join(sorted(PROFILES))}")

@@ -63,7 +63,8 @@ def render_table(result: ScanResult, out: TextIO) -> None:
     console.print(
         f"Score [bold]{score}[/]  coverage {result.coverage:.0%}  status {result.status}  "
         f"{counts['fail']} failed, {counts['error']} errors, {counts['pass']} passed, "
-        f"{counts['not_applicable']} not applicable  ({result.stats.requests} requests, {result.stats.duration_s:.1f} s)"
+        f"{counts['not_applicable']} not applicable  "
+        f"({result.stats.requests} requests, {result.stats.duration_s:.1f} s)"
     )
     table = Table(show_lines=False, expand=True)
     table.add_column("Status", no_wrap=True)

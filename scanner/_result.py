@@ -47,12 +47,14 @@ class ScanStats:
         cpu_s: CPU time of the thread that ran the scan (parsing and evaluation), not of MSAL's
             helper threads or of an in-process simulator.
         retries: requests that were sent again after a throttle, a 5xx or a dropped connection.
+        objects: directory objects, policies and Exchange objects read (items of every list collected).
     """
 
     requests: int = 0
     duration_s: float = 0.0
     cpu_s: float = 0.0
     retries: int = 0
+    objects: int = 0
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ async def scan_tenant(
         grade=grade(value),
         coverage=coverage(results),
         checks=tuple(results),
-        stats=_stats(stats, wall0, cpu0),
+        stats=_stats(stats, wall0, cpu0, _count_objects(collector.results)),
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),
         gates=frozenset(gates or ()),
@@ -171,13 +171,26 @@ def _tenant_info(tenant_id: str, organization: Any) -> TenantInfo:
     return TenantInfo(id=org.get("id", tenant_id), name=org.get("displayName", ""), default_domain=default)
 
 
-def _stats(stats: RequestStats, wall0: float, cpu0: float) -> ScanStats:
+def _stats(stats: RequestStats, wall0: float, cpu0: float, objects: int = 0) -> ScanStats:
     return ScanStats(
         requests=stats.requests,
         duration_s=round(time.perf_counter() - wall0, 3),
         cpu_s=round(time.thread_time() - cpu0, 3),
         retries=stats.retries,
+        objects=objects,
     )
+
+
+def _count_objects(collected: dict[str, Any]) -> int:
+    total = 0
+    for value in collected.values():
+        if isinstance(value, list):
+            total += len(value)
+        elif isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+            total += sum(len(v) for v in value.values())  # fan-outs: key -> list
+        elif isinstance(value, dict):
+            total += 1
+    return total
 
 
 def _disconnected(

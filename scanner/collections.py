@@ -26,12 +26,12 @@ from typing import Any, Literal
 __all__ = [
     "ALWAYS",
     "COLLECTIONS",
+    "GLOBAL_ADMIN_ROLE_ID",
+    "PRIVILEGED_ROLE_IDS",
     "Collection",
     "ExchangeCollection",
     "GraphCollection",
     "GraphFanOut",
-    "PRIVILEGED_ROLE_IDS",
-    "GLOBAL_ADMIN_ROLE_ID",
     "required_permissions",
 ]
 
@@ -99,8 +99,13 @@ class ExchangeCollection:
 
 Collection = GraphCollection | GraphFanOut | ExchangeCollection
 
-_USER_FIELDS = "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,createdDateTime,assignedLicenses"
+_USER_FIELDS = (
+    "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,createdDateTime,assignedLicenses"
+)
 _SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity"
+
+
+_MEMBER_FIELDS = "id,displayName,userPrincipalName,userType,accountEnabled"
 
 
 def _privileged_groups(role_assignments: list[dict[str, Any]]) -> dict[str, str]:
@@ -111,14 +116,15 @@ def _privileged_groups(role_assignments: list[dict[str, Any]]) -> dict[str, str]
         and (a.get("principal") or {}).get("@odata.type") == "#microsoft.graph.group"
     }
     return {
-        gid: f"/groups/{gid}/transitiveMembers?$select=id,displayName,userPrincipalName,userType,accountEnabled&$top=999"
+        gid: f"/groups/{gid}/transitiveMembers?$select={_MEMBER_FIELDS}&$top=999"
         for gid in sorted(groups)
     }
 
 
 _ALL: tuple[Collection, ...] = (
     # Tenant identity and licences (always collected: they gate everything else).
-    GraphCollection("organization", "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled,onPremisesLastSyncDateTime",
+    GraphCollection("organization",
+                    "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled,onPremisesLastSyncDateTime",
                     ("Organization.Read.All",)),
     GraphCollection("subscribed_skus", "/subscribedSkus", ("Organization.Read.All",)),
     GraphCollection("domains", "/domains", ("Domain.Read.All",)),
@@ -152,10 +158,12 @@ _ALL: tuple[Collection, ...] = (
                     ("RoleManagementPolicy.Read.Directory",)),
     # Directory objects.
     GraphCollection("users", f"/users?$select={_USER_FIELDS}&$top=999", ("User.Read.All",)),
-    GraphCollection("users_sign_in", f"/users?$select={_SIGNIN_FIELDS}&$top=999", ("User.Read.All", "AuditLog.Read.All")),
+    GraphCollection("users_sign_in", f"/users?$select={_SIGNIN_FIELDS}&$top=999",
+                    ("User.Read.All", "AuditLog.Read.All")),
     GraphCollection("registration_details", "/reports/authenticationMethods/userRegistrationDetails?$top=999",
                     ("AuditLog.Read.All",)),
-    GraphCollection("applications", "/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999",
+    GraphCollection("applications",
+                    "/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999",
                     ("Application.Read.All",)),
     # SharePoint, Intune, Secure Score.
     GraphCollection("sharepoint_settings", "/admin/sharepoint/settings", ("SharePointTenantSettings.Read.All",),

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -36,14 +36,14 @@ class Severity(str, enum.Enum):
     INFO = "info"
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
 
 
-class Gate(str, enum.Enum):
+class Gate(enum.StrEnum):
     """A licence or tenant feature a check needs; without it the check is ``not_applicable``.
 
     The value is the reason written on the result (``license:entra_p1``, ``not_hybrid``...).

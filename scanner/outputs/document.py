@@ -52,5 +52,6 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
             "duration_s": result.stats.duration_s,
             "cpu_s": result.stats.cpu_s,
             "retries": result.stats.retries,
+            "objects": result.stats.objects,
         },
     }

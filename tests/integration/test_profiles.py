@@ -21,7 +21,7 @@ async def test_scan_matches_expected_verdicts(clean_world: World, profile: str):
     result = await clean_world.scan(profile)
     tenant = clean_world.tenants[profile]
     got = {r.id: r.status.value for r in result.checks}
-    mismatches = {cid: (tenant.expected[cid], got.get(cid)) for cid in tenant.expected if got.get(cid) != tenant.expected[cid]}
+    mismatches = {cid: (want, got.get(cid)) for cid, want in tenant.expected.items() if got.get(cid) != want}
     assert mismatches == {}
     assert result.status == PROFILES[profile].expected_status
     assert result.tenant.id == tenant.id and result.tenant.name == tenant.display_name

@@ -1,0 +1,5 @@
+"""``python -m posture``: the same as the ``posture`` command."""
+
+from posture.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""How a scan behaves at the edges, end to end over HTTPS against the simulator."""
+
+from __future__ import annotations
+
+from scanner import Status, select_checks
+from scanner.checks import catalogue
+from scanner.collections import COLLECTIONS, ExchangeCollection
+from tests.integration.conftest import World
+
+
+def _sent_paths(world: World) -> set[str]:
+    return {line["path"].split("?")[0] for line in world.state.log.lines() if line["kind"] in ("graph", "batch_subrequest")}
+
+
+async def test_one_check_sends_only_what_it_needs(clean_world: World):
+    result = await clean_world.scan("typical", checks=select_checks(["entra.authz.no_user_app_registration"]))
+    assert [r.status for r in result.checks] == [Status.PASS]
+    assert _sent_paths(clean_world) == {"/organization", "/subscribedSkus", "/policies/authorizationPolicy"}
+    # Discovery and token, then one $batch carrying the three reads.
+    assert result.stats.requests == 3
+    assert clean_world.state.log.total("exchange") == 0
+
+
+async def test_every_collection_is_requested_once(clean_world: World):
+    result = await clean_world.scan("secure")
+    assert result.status == "completed"
+    subrequests = [line["path"] for line in clean_world.state.log.lines() if line["kind"] == "batch_subrequest"]
+    first_pages = [p for p in subrequests if "$skiptoken" not in p]
+    assert len(first_pages) == len(set(first_pages))
+
+
+async def test_missing_graph_permission_errors_only_the_affected_checks(clean_world: World):
+    tenant = clean_world.tenants["typical"]
+    clean_world.state.remove_permission(tenant.id, "Policy.Read.All")
+    try:
+        result = await clean_world.scan("typical")
+    finally:
+        clean_world.state.restore_permission(tenant.id, "Policy.Read.All")
+    by_id = {r.id: r for r in result.checks}
+    assert result.status == "partial"
+    assert by_id["entra.ca.block_legacy_auth"].status is Status.ERROR
+    assert by_id["entra.ca.block_legacy_auth"].reason == "insufficient_permission:Policy.Read.All"
+    assert by_id["entra.authz.no_user_app_registration"].reason == "insufficient_permission:Policy.Read.All"
+    # Checks on other data still ran and kept their verdicts.
+    assert by_id["spo.legacy_auth_disabled"].status.value == tenant.expected["spo.legacy_auth_disabled"]
+    assert by_id["exo.smtp_auth.org_disabled"].status.value == tenant.expected["exo.smtp_auth.org_disabled"]
+    assert 0 < result.coverage < 1
+
+
+async def test_missing_exchange_role_says_what_to_assign(clean_world: World):
+    tenant = clean_world.tenants["typical"]
+    clean_world.state.set_exchange_role(tenant.id, False)
+    try:
+        result = await clean_world.scan("typical")
+    finally:
+        clean_world.state.set_exchange_role(tenant.id, True)
+    exchange_checks = [r for r in result.checks if any(
+        isinstance(COLLECTIONS[c], ExchangeCollection) for c in r.meta.collections)]
+    assert exchange_checks
+    assert {(r.status, r.reason) for r in exchange_checks} == {(Status.ERROR, "exchange_role_missing")}
+    assert result.status == "partial"
+    graph_only = [r for r in result.checks if r not in exchange_checks and r.status is Status.ERROR]
+    assert graph_only == []
+
+
+async def test_consent_revoked_between_scans_disconnects(clean_world: World):
+    tenant = clean_world.tenants["hybrid"]
+    tokens = clean_world.tokens()
+    first = await clean_world.scan("hybrid", checks=select_checks(["entra.authz.no_user_app_registration"]),
+                                   tokens=tokens)
+    assert first.status == "completed"
+    clean_world.state.revoke_consent(tenant.id)
+    try:
+        # Same provider: its cached token is now rejected (401), it asks again and learns of the revocation.
+        second = await clean_world.scan("hybrid", tokens=tokens)
+    finally:
+        clean_world.state.grant_consent(tenant.id)
+    assert second.status == "disconnected"
+    assert second.checks == ()
+
+
+async def test_licence_gated_checks_are_not_applicable_not_failed(clean_world: World):
+    result = await clean_world.scan("free")
+    ca = [r for r in result.checks if r.id.startswith("entra.ca.")]
+    assert ca and {(r.status, r.reason) for r in ca} == {(Status.NOT_APPLICABLE, "license:entra_p1")}
+
+
+def test_catalogue_and_simulator_cover_the_same_exchange_cmdlets(world: World):
+    cmdlets = {COLLECTIONS[n].cmdlet for c in catalogue() for n in c.meta.collections
+               if isinstance(COLLECTIONS[n], ExchangeCollection)}
+    assert cmdlets <= set(world.tenants["typical"].exchange)

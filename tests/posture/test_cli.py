@@ -1,0 +1,102 @@
+"""The `posture` command as outside scripts use it (CONTRACT.md): real processes, real simulator."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner import catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_CHECK_KEYS = {"id", "title", "area", "severity", "status", "reason", "references", "evidence", "affected",
+                       "remediation"}
+
+
+def posture(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    return subprocess.run([sys.executable, "-m", "posture", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**clean_env, **(env or {})}, timeout=300)
+
+
+def test_json_scan_prints_only_the_scan_document():
+    proc = posture("scan", "--simulate", "typical", "--users", "40", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["schema"] == "posture.scan/1"
+    assert set(doc["tenant"]) >= {"id", "name", "default_domain"}
+    assert doc["status"] == "completed"
+    assert 0 <= doc["score"] <= 100 and doc["coverage"] == 1.0
+    assert len(doc["checks"]) == len(catalogue())
+    assert all(CONTRACT_CHECK_KEYS <= set(c) for c in doc["checks"])
+    assert set(doc["stats"]) >= {"requests", "duration_s", "cpu_s"} and doc["stats"]["requests"] > 3
+
+
+def test_revoked_tenant_exits_3_with_a_disconnected_document():
+    proc = posture("scan", "--simulate", "revoked", "--format", "json")
+    assert proc.returncode == 3
+    doc = json.loads(proc.stdout)
+    assert (doc["status"], doc["score"], doc["checks"]) == ("disconnected", None, [])
+    assert "AADSTS700016" in proc.stderr
+
+
+def test_csv_has_one_row_per_check():
+    proc = posture("scan", "--simulate", "neglected", "--users", "20", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert len(rows) == len(catalogue())
+    legacy = next(r for r in rows if r["check_id"] == "entra.ca.block_legacy_auth")
+    assert (legacy["status"], legacy["severity"]) == ("fail", "critical")
+    assert "MS.AAD.1.1v1" in legacy["references"].split(";")
+
+
+def test_ocsf_events_are_compliance_findings():
+    proc = posture("scan", "--simulate", "neglected", "--users", "20", "--format", "ocsf",
+                   "--check", "exo.smtp_auth.org_disabled")
+    assert proc.returncode == 0, proc.stderr
+    [event] = json.loads(proc.stdout)
+    assert (event["class_uid"], event["category_uid"], event["type_uid"]) == (2003, 2, 200301)
+    assert event["compliance"]["status_id"] == 3 and event["compliance"]["control"] == "exo.smtp_auth.org_disabled"
+    assert "MS.EXO.5.1v1" in event["compliance"]["requirements"]
+    assert event["severity_id"] == 4
+
+
+def test_table_is_the_default_format():
+    proc = posture("scan", "--simulate", "secure", "--users", "20")
+    assert proc.returncode == 0, proc.stderr
+    assert "Score 100.0 (A)" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("scan",),
+    ("scan", "--simulate", "typical", "--tenant-id", "x"),
+    ("scan", "--simulate", "no-such-profile"),
+    ("scan", "--simulate", "typical", "--check", "no.such.check"),
+    ("scan", "--simulate", "typical", "--format", "xml"),
+    ("scan", "--tenant-id", "contoso.com", "--users", "5"),
+])
+def test_usage_errors_exit_2(args):
+    proc = posture(*args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+
+
+def test_real_tenant_without_app_credentials_exits_1_and_says_what_to_set():
+    proc = posture("scan", "--tenant-id", "contoso.onmicrosoft.com", "--format", "json")
+    assert proc.returncode == 1
+    assert "POSTURE_CLIENT_ID" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_catalogue_and_permissions_listings():
+    listed = json.loads(posture("catalogue", "--format", "json").stdout)
+    assert [c["id"] for c in listed] == [c.id for c in catalogue()]
+    permissions = posture("permissions").stdout
+    assert "Microsoft Graph: Policy.Read.All" in permissions
+    assert "Office 365 Exchange Online: Exchange.ManageAsApp" in permissions
