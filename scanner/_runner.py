@@ -71,7 +71,8 @@ def _run_one(
     for name in meta.collections:
         value = collected.get(name)
         if isinstance(value, ScannerError):
-            return CheckResult(meta, Status.ERROR, value.reason)
+            # The message says what failed and what to do (assign a role, grant a permission).
+            return CheckResult(meta, Status.ERROR, value.reason, evidence={"collection": name, "detail": str(value)})
         if name not in collected:
             return CheckResult(meta, Status.ERROR, f"not_collected:{name}")
     data = Collected(collected, allowed=meta.collections, now=now, config=config, tenant_id=tenant_id)

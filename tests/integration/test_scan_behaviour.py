@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from scanner import Status, select_checks
+import pytest
+
+from scanner import (
+    AppCredentials,
+    CredentialInvalid,
+    Endpoints,
+    Status,
+    TokenProvider,
+    required_permissions,
+    scan_tenant,
+    select_checks,
+)
 from scanner.checks import catalogue
 from scanner.collections import COLLECTIONS, ExchangeCollection
+from sim import ServiceApp, SimServer, SimState
+from sim.profiles import build_tenant
 from tests.integration.conftest import World
 
 
 def _sent_paths(world: World) -> set[str]:
-    return {line["path"].split("?")[0] for line in world.state.log.lines() if line["kind"] in ("graph", "batch_subrequest")}
+    lines = world.state.log.lines()
+    return {line["path"].split("?")[0] for line in lines if line["kind"] in ("graph", "batch_subrequest")}
 
 
 async def test_one_check_sends_only_what_it_needs(clean_world: World):
@@ -58,6 +72,7 @@ async def test_missing_exchange_role_says_what_to_assign(clean_world: World):
         isinstance(COLLECTIONS[c], ExchangeCollection) for c in r.meta.collections)]
     assert exchange_checks
     assert {(r.status, r.reason) for r in exchange_checks} == {(Status.ERROR, "exchange_role_missing")}
+    assert "Global Reader" in exchange_checks[0].evidence["detail"]
     assert result.status == "partial"
     graph_only = [r for r in result.checks if r not in exchange_checks and r.status is Status.ERROR]
     assert graph_only == []
@@ -89,3 +104,22 @@ def test_catalogue_and_simulator_cover_the_same_exchange_cmdlets(world: World):
     cmdlets = {COLLECTIONS[n].cmdlet for c in catalogue() for n in c.meta.collections
                if isinstance(COLLECTIONS[n], ExchangeCollection)}
     assert cmdlets <= set(world.tenants["typical"].exchange)
+
+
+async def test_secret_credential_works_and_a_wrong_secret_is_a_platform_error(tmp_path):
+    app, secret = ServiceApp.with_secret(required_permissions=required_permissions())
+    state = SimState(app=app)
+    tenant = state.add_tenant(build_tenant("typical", users=20))
+    with SimServer(state, ca_dir=tmp_path) as server:
+        endpoints = Endpoints(server.authority_host, server.graph_url, server.exchange_url)
+
+        async def scan(secret_value: str):
+            tokens = TokenProvider(AppCredentials(client_id=app.client_id, client_secret=secret_value), endpoints,
+                                   ca_bundle=str(server.ca_cert_path))
+            return await scan_tenant(tenant.id, tokens=tokens, graph_url=server.graph_url,
+                                     exchange_url=server.exchange_url, ca_bundle=str(server.ca_cert_path),
+                                     checks=select_checks(["entra.authz.no_user_app_registration"]))
+
+        assert (await scan(secret)).status == "completed"
+        with pytest.raises(CredentialInvalid):
+            await scan(secret + "x")

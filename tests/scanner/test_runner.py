@@ -31,6 +31,7 @@ def test_unreadable_collection_is_error_with_the_collector_reason():
     result = _run(_check(lambda d: Verdict.passed()), {"authorization_policy": error})
     assert result.status is Status.ERROR
     assert result.reason == error.reason
+    assert result.evidence == {"collection": "authorization_policy", "detail": str(error)}
 
 
 def test_malformed_data_is_an_error_never_a_pass():
