@@ -1,0 +1,31 @@
+"""The tables, one per module. Migrations never import these (they describe history, not now)."""
+
+from portal.db.models.audit_event import AuditEvent
+from portal.db.models.base import Base, CustomerOwned
+from portal.db.models.check_result import CheckResultRow
+from portal.db.models.customer import AccessTier, ConnectionState, Customer
+from portal.db.models.latest_result import LatestResult
+from portal.db.models.membership import Membership, Role
+from portal.db.models.msp import Msp
+from portal.db.models.scan import Scan, ScanStatus, ScanTrigger
+from portal.db.models.score_history import ScoreHistory
+from portal.db.models.user import User
+
+__all__ = [
+    "AccessTier",
+    "AuditEvent",
+    "Base",
+    "CheckResultRow",
+    "ConnectionState",
+    "Customer",
+    "CustomerOwned",
+    "LatestResult",
+    "Membership",
+    "Msp",
+    "Role",
+    "Scan",
+    "ScanStatus",
+    "ScanTrigger",
+    "ScoreHistory",
+    "User",
+]

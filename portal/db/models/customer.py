@@ -1,0 +1,63 @@
+"""A customer of an MSP: one Microsoft 365 tenant, its connection state, tier and schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import ARRAY, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
+
+__all__ = ["AccessTier", "ConnectionState", "Customer"]
+
+
+class ConnectionState(enum.StrEnum):
+    PENDING_CONSENT = "pending_consent"
+    CONNECTED = "connected"
+    DEGRADED = "degraded"  # reachable, but permissions or the Exchange role are missing
+    DISCONNECTED = "disconnected"  # consent revoked, app disabled or deleted, tenant gone
+
+
+class AccessTier(enum.StrEnum):
+    """What the MSP may do for this customer (DESIGN.md "Roles"); the effective right is the lower of
+    the user's role and this tier."""
+
+    MONITOR = "monitor"
+    OPERATE = "operate"
+    MANAGE = "manage"
+
+
+class Customer(CustomerOwned, Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("msp_id", "tenant_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    msp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("msps.id"), index=True)
+    #: Equal to ``id``: every customer-owned table has a customer_id, this one included, so one RLS
+    #: policy shape covers them all.
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[str] = mapped_column(String(64), comment="Entra tenant id (GUID)")
+    default_domain: Mapped[str | None] = mapped_column(String(255))
+    connection_state: Mapped[ConnectionState] = mapped_column(
+        Enum(ConnectionState, name="connection_state", values_callable=lambda e: [m.value for m in e]),
+        default=ConnectionState.PENDING_CONSENT,
+    )
+    connection_reason: Mapped[str | None] = mapped_column(Text)
+    missing_permissions: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
+    #: Hard failures (consent revoked, tenant gone) in a row; two flip the state to disconnected.
+    hard_failures: Mapped[int] = mapped_column(Integer, default=0)
+    access_tier: Mapped[AccessTier] = mapped_column(
+        Enum(AccessTier, name="access_tier", values_callable=lambda e: [m.value for m in e]),
+        default=AccessTier.OPERATE,
+    )
+    service_tier: Mapped[str] = mapped_column(String(40), default="standard")
+    seat_limit: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
+    scan_interval_hours: Mapped[int] = mapped_column(Integer, default=24)
+    next_scan_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,58 @@
+"""One scan of one customer tenant: why it ran, how it went, what it cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import DateTime, Enum, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
+
+__all__ = ["Scan", "ScanStatus", "ScanTrigger"]
+
+
+class ScanTrigger(enum.StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    ONBOARDING = "onboarding"
+
+
+class ScanStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    PARTIAL = "partial"  # some checks could not be evaluated
+    DISCONNECTED = "disconnected"  # the tenant could not be reached
+    FAILED = "failed"  # the scan itself failed (dead-lettered); ``failure_reason`` says why
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (ScanStatus.QUEUED, ScanStatus.RUNNING)
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class Scan(CustomerOwned, Base):
+    __tablename__ = "scans"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    msp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("msps.id"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    trigger: Mapped[ScanTrigger] = mapped_column(_enum(ScanTrigger, "scan_trigger"))
+    status: Mapped[ScanStatus] = mapped_column(_enum(ScanStatus, "scan_status"), default=ScanStatus.QUEUED)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[dt.datetime] = created_at_column()
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    request_count: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    partial: Mapped[bool | None] = mapped_column()
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(2))
+    coverage: Mapped[float | None] = mapped_column(Float)
