@@ -82,6 +82,43 @@ def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: in
 
 
 @cli.command()
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+@click.option("--downgrade", "down_to", metavar="REVISION", help="Downgrade to this revision instead (base: empty).")
+def migrate(revision: str, down_to: str | None) -> None:
+    """Bring the database up to date: tables, the application role, grants, row-level security.
+
+    Uses POSTURE_DATABASE_URL (the owner role), or starts the embedded cluster when it is unset.
+    With the PostgreSQL broker (POSTURE_BROKER_URL unset or postgresql://) it also creates the queue table.
+    """
+    from portal.db import migrate as migrations
+    from posture import runtime
+
+    settings = load_settings()
+    url = runtime.owner_url(settings)
+    if down_to:
+        migrations.downgrade(url, down_to)
+        click.echo(f"database downgraded to {down_to}", err=True)
+        return
+    password = settings.app_database_password.get_secret_value() if settings.app_database_password else None
+    migrations.upgrade(url, revision, app_password=password)
+    if not settings.broker_url or settings.broker_url.startswith(("postgresql://", "postgres://")):
+        from worker.broker import ensure_broker_schema
+
+        ensure_broker_schema(settings.broker_url or url)
+    click.echo(f"database at {migrations.current_revision(url)}", err=True)
+
+
+@cli.command()
+@click.option("--processes", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True)
+def worker(processes: int, threads: int) -> None:
+    """Run Dramatiq workers: scans, schedules (until interrupted)."""
+    from worker.runner import run_worker
+
+    sys.exit(run_worker(load_settings(), processes=processes, threads=threads))
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown", "json")), default="table", show_default=True)
 def catalogue(fmt: str) -> None:
     """List every check with its severity, licence gates and references."""

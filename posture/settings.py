@@ -47,7 +47,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     """Folder for the embedded database, generated certificates and reports."""
     database_url: str | None = None
-    """PostgreSQL URL; unset means the embedded cluster under data_dir."""
+    """PostgreSQL URL of the owner role (migrations); unset means the embedded cluster under data_dir."""
+    app_database_url: str | None = None
+    """URL the application and workers log in with; default: database_url with the posture_app role."""
+    app_database_password: SecretStr | None = None
+    """Password ``posture migrate`` gives the posture_app role, and the app logs in with."""
     broker_url: str | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
 

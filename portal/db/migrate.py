@@ -3,10 +3,15 @@
 Runs Alembic programmatically on the owner's connection. Safe to run again: a database at head is
 left alone. ``POSTURE_APP_DATABASE_PASSWORD``, when given, becomes the application role's password
 (production); local clusters with trust authentication need none.
+
+Alembic keeps the running migration in module globals (``alembic.context``, ``alembic.op``), so two
+threads migrating at once corrupt each other's run; a process-wide lock serialises them. Processes
+migrating different databases of one server at once are safe (the role's creation tolerates the race).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +23,7 @@ from portal.db.engine import APP_ROLE, make_engine
 __all__ = ["current_revision", "downgrade", "upgrade"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def _config(engine: Engine) -> Config:
@@ -29,7 +35,7 @@ def _config(engine: Engine) -> Config:
 def _run(owner_url: str, action: str, revision: str) -> None:
     engine = make_engine(owner_url, pool_size=1)
     try:
-        with engine.begin() as connection:
+        with _ALEMBIC_LOCK, engine.begin() as connection:
             config = _config(engine)
             config.attributes["connection"] = connection
             getattr(command, action)(config, revision)
@@ -57,6 +63,7 @@ def downgrade(owner_url: str, revision: str = "base") -> None:
 
 
 def current_revision(owner_url: str) -> str | None:
+    """The revision the database is at; None for a database never migrated or back at base."""
     engine = make_engine(owner_url, pool_size=1)
     try:
         with engine.connect() as connection:

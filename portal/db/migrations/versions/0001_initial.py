@@ -4,8 +4,8 @@ Creates the application role ``posture_app`` (LOGIN, not superuser, no BYPASSRLS
 grants it only what the application needs, and puts every customer-owned table under row-level
 security, enabled and forced, with one policy shape: the row's ``msp_id`` equals the transaction's
 ``app.msp_id`` and its ``customer_id`` is one of ``app.customer_ids`` (or ``*``: all of the MSP's).
-``audit_events`` is append-only: no UPDATE or DELETE grant, and a trigger refuses both even to the
-owner.
+``audit_events`` is append-only: no UPDATE or DELETE grant, and triggers refuse UPDATE, DELETE and
+TRUNCATE even to the owner.
 
 Revision ID: 0001
 Revises:
@@ -169,11 +169,14 @@ def upgrade() -> None:
 
 
 def _create_app_role_and_grants() -> None:
+    # The role is cluster-wide: databases migrated at the same moment (parallel test runs) may both
+    # find it missing, and the loser of that race gets a duplicate error, which here means "done".
     op.execute(f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
             CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
           END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$""")
     op.execute(f"GRANT CONNECT ON DATABASE \"{op.get_bind().engine.url.database}\" TO {APP_ROLE}")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
@@ -210,6 +213,9 @@ def _make_audit_append_only() -> None:
         END $$""")
     op.execute("CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
                "FOR EACH ROW EXECUTE FUNCTION posture_audit_append_only()")
+    # TRUNCATE fires no row trigger: without this one the owner could still empty the trail.
+    op.execute("CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+               "FOR EACH STATEMENT EXECUTE FUNCTION posture_audit_append_only()")
 
 
 def downgrade() -> None:

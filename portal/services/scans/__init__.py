@@ -1,0 +1,34 @@
+"""Scans: queue them, run them (the worker's actor bodies), record them, read them back.
+
+- :func:`start_scan`, :func:`enqueue_due_scans`, :func:`due_customers`: queue scans in the caller's
+  unit of work; messages go out after commit through a :class:`ScanQueue` the caller provides.
+- :func:`run_scan`: one scan end to end (two short transactions around the scanner), idempotent.
+- :func:`record_scan`: store a finished scan in one transaction, all or nothing.
+- :func:`mark_failed` / :func:`fail_scan`: the dead-letter path.
+- :func:`run_due_schedules`: the schedule across every MSP.
+- ``portal.services.scans.queries``: named reads.
+"""
+
+from portal.services.scans._environment import ScannerEnvironment
+from portal.services.scans._queue import ScanQueue
+from portal.services.scans._record import record_scan
+from portal.services.scans._run import TRANSIENT_ERRORS, WORKER_ACTOR, ScanRun, fail_scan, mark_failed, run_scan
+from portal.services.scans._schedule import SCHEDULER_ACTOR, run_due_schedules
+from portal.services.scans._start import due_customers, enqueue_due_scans, start_scan
+
+__all__ = [
+    "SCHEDULER_ACTOR",
+    "TRANSIENT_ERRORS",
+    "WORKER_ACTOR",
+    "ScanQueue",
+    "ScanRun",
+    "ScannerEnvironment",
+    "due_customers",
+    "enqueue_due_scans",
+    "fail_scan",
+    "mark_failed",
+    "record_scan",
+    "run_due_schedules",
+    "run_scan",
+    "start_scan",
+]

@@ -1,0 +1,34 @@
+"""What a scan needs from the platform: the app's token provider, the endpoints, the CA bundle.
+
+Built once per worker process (by ``worker``, from ``posture.settings.Settings``) and passed to
+:func:`portal.services.scans.run_scan`; services never read settings. One ``TokenProvider`` per
+process matters: it keeps one MSAL app object, with its token cache, per tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner import Check, ScanOptions, TokenProvider
+
+__all__ = ["ScannerEnvironment"]
+
+
+@dataclass(frozen=True)
+class ScannerEnvironment:
+    """Everything ``scanner.scan_tenant`` takes that is the same for every tenant.
+
+    Attributes:
+        tokens: the service app's token provider (thread-safe; shared by the worker's threads).
+        graph_url, exchange_url: base URLs without version (``https://graph.microsoft.com``).
+        ca_bundle: extra CA certificates (PEM path) to trust for those endpoints.
+        options: per-tenant concurrency, retries and backoff; ``None`` for the scanner's defaults.
+        checks: the checks to run; ``None`` for the whole catalogue.
+    """
+
+    tokens: TokenProvider
+    graph_url: str
+    exchange_url: str
+    ca_bundle: str | None = None
+    options: ScanOptions | None = None
+    checks: tuple[Check, ...] | None = None

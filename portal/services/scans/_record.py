@@ -1,0 +1,164 @@
+"""Store a finished scan: results, projection, trend, scan row, connection state, audit, in ONE transaction.
+
+A scan is complete or absent: everything below runs in the caller's unit of work, so an error
+anywhere (a lost connection, a constraint) rolls all of it back and the scan stays ``running`` for
+the retry. Nothing is written row by row: check results are one multi-row ``INSERT``, the
+projection and the trend one ``INSERT ... ON CONFLICT DO UPDATE`` each.
+
+Idempotency: the scan row is locked first (``FOR NO KEY UPDATE``); if it is already final (a
+duplicate delivery finished first) nothing is written and :func:`record_scan` returns False. Two
+deliveries of one scan therefore serialise on that lock and exactly one records.
+
+The projection (``latest_results``) and the trend (``score_history``) stay right when scans of one
+customer finish out of order: a row is only replaced by a scan that started at or after the one it
+came from (``last_seen_at`` for the projection, the source scan's ``started_at`` for the trend), so
+a slow older scan never overwrites a newer one. ``first_seen_at`` is kept from the first insert;
+``status_since`` and ``previous_status`` change only when the status does. The observation time of
+a scan is when it started reading the tenant (``ScanResult.started_at``).
+
+Decisions:
+- The projection holds the latest result whatever it is, ``error`` included: "we could not read
+  this" is the truth, and hiding it behind an older ``pass`` would overstate the posture.
+- A disconnected scan has no check results (the scanner's decision) and writes no trend point: it
+  says nothing about the tenant's configuration. The last good results stay in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, cast
+
+from sqlalchemy import Table, case, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
+from portal.db.uow import UnitOfWork
+from portal.services._audit import record_event
+from portal.services.customers import apply_connection, outcome_of_scan
+from portal.services.errors import NotFound
+from scanner import ScanResult
+
+__all__ = ["record_scan"]
+
+_CHECK_RESULTS = cast(Table, CheckResultRow.__table__)
+_LATEST = cast(Table, LatestResult.__table__)
+_SCORES = cast(Table, ScoreHistory.__table__)
+_SCANS = cast(Table, Scan.__table__)
+
+
+def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool:
+    """Record ``result`` as the outcome of scan ``scan_id`` in the caller's transaction.
+
+    Returns:
+        True when written; False when the scan was already final (nothing is written).
+
+    Raises:
+        NotFound: no such scan in the caller's scope.
+    """
+    scan = _lock(uow, Scan, scan_id)
+    if scan is None:
+        raise NotFound(f"scan {scan_id} not found")
+    if ScanStatus(scan.status).is_final:
+        return False
+    customer = _lock(uow, Customer, scan.customer_id)
+    if customer is None:
+        raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
+    _finish(scan, result)
+    uow.session.flush()
+    if result.checks:
+        _insert_check_results(uow, scan, result)
+        _upsert_latest_results(uow, scan, result)
+    if result.status != "disconnected":
+        _upsert_score_history(uow, scan, result)
+    connection = apply_connection(customer, outcome_of_scan(result))
+    if not customer.default_domain and result.tenant.default_domain:
+        customer.default_domain = result.tenant.default_domain
+    record_event(uow, customer_id=customer.id, action=f"scan.{result.status}", target=f"scan:{scan.id}", details={
+        "score": result.score, "grade": result.grade, "coverage": result.coverage, "checks": len(result.checks),
+        "requests": result.stats.requests, "connection_state": connection.state.value,
+    })
+    return True
+
+
+def _lock(uow: UnitOfWork, model: type[Scan] | type[Customer], key: uuid.UUID) -> Any:
+    # NO KEY UPDATE: blocks a second recorder, not the foreign-key checks of inserts that point here.
+    query = select(model).where(model.id == key).with_for_update(key_share=True)
+    return uow.session.scalars(query).one_or_none()
+
+
+def _finish(scan: Scan, result: ScanResult) -> None:
+    scan.status = ScanStatus(result.status)
+    scan.partial = result.status == "partial"
+    scan.failure_reason = result.error if result.status == "disconnected" else None
+    scan.score = result.score
+    scan.grade = result.grade
+    scan.coverage = result.coverage
+    scan.request_count = result.stats.requests
+    scan.duration_s = result.stats.duration_s
+    scan.started_at = result.started_at
+    scan.finished_at = result.finished_at
+
+
+def _unique_checks(result: ScanResult) -> list[Any]:
+    # One row per check id: ON CONFLICT cannot touch a row twice in one statement.
+    return list({check.id: check for check in result.checks}.values())
+
+
+def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
+    rows = [
+        {"scan_id": scan.id, "msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
+         "status": check.status.value, "severity": check.meta.severity.value, "reason": check.reason,
+         "evidence": check.evidence, "affected": list(check.affected)}
+        for check in result.checks
+    ]
+    uow.session.execute(insert(_CHECK_RESULTS).values(rows))
+
+
+def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
+    seen = result.started_at
+    table = _LATEST
+    rows = [
+        {"customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
+         "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
+         "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
+         "status_since": seen, "last_seen_at": seen}
+        for check in _unique_checks(result)
+    ]
+    stmt = pg_insert(table).values(rows)
+    new = stmt.excluded
+    changed = table.c.status.is_distinct_from(new.status)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.customer_id, table.c.check_id],
+        set_={
+            "scan_id": new.scan_id,
+            "status": new.status,
+            # SET expressions read the row as it was, so these compare against the old status.
+            "previous_status": case((changed, table.c.status), else_=table.c.previous_status),
+            "status_since": case((changed, new.status_since), else_=table.c.status_since),
+            "severity": new.severity,
+            "reason": new.reason,
+            "affected_count": new.affected_count,
+            "last_seen_at": new.last_seen_at,
+        },
+        where=table.c.last_seen_at <= new.last_seen_at,
+    )
+    uow.session.execute(stmt)
+
+
+def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
+    table = _SCORES
+    scans = _SCANS
+    stmt = pg_insert(table).values(
+        customer_id=scan.customer_id, day=result.started_at.astimezone(dt.UTC).date(), msp_id=scan.msp_id,
+        scan_id=scan.id, score=result.score, grade=result.grade, coverage=result.coverage,
+    )
+    source_started = select(scans.c.started_at).where(scans.c.id == table.c.scan_id).scalar_subquery()
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.customer_id, table.c.day],
+        set_={"scan_id": stmt.excluded.scan_id, "score": stmt.excluded.score, "grade": stmt.excluded.grade,
+              "coverage": stmt.excluded.coverage},
+        where=or_(source_started.is_(None), source_started <= result.started_at),
+    )
+    uow.session.execute(stmt)
+

@@ -1,0 +1,181 @@
+"""Run one queued scan end to end: the body of the worker's ``scan_tenant`` actor, as a service.
+
+Three steps, two short transactions and none while Microsoft is being read:
+
+1. In one scoped unit of work: lock the scan row; if it is already final, return (a redelivered
+   message finds its scan done: idempotent). Otherwise mark it ``running``, ``attempts + 1``; commit.
+2. ``scanner.scan_tenant`` with the process's :class:`ScannerEnvironment`, outside any transaction
+   (a scan takes seconds to minutes; a transaction held that long would pin a connection and locks).
+3. In one unit of work, :func:`record_scan`: every result, the projection, the trend, the scan's final
+   status, the connection state and an audit event, or nothing (see ``_record``).
+
+Errors, by what the caller does next:
+- Transient (``TRANSIENT_ERRORS``: the identity service unavailable, still throttled, a service
+  error) propagate: the worker retries the message with backoff. The scan stays ``running`` and the
+  customer's state is untouched (a transient failure never flips it).
+- Any other scanner error (``CredentialInvalid``: the platform's own credential is wrong, which no
+  retry fixes and which says nothing about the customer; an unclassified token error) fails the
+  scan with the error's reason, logged at ERROR because someone must act. The message then succeeds.
+- ``NotFound`` (no such scan in scope) propagates: permanent; the worker dead-letters it.
+
+:func:`mark_failed` is the dead-letter path: a message that exhausted its retries (or failed for a
+reason retrying cannot fix) marks its scan ``failed`` with the reason, unless it became final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from portal.db.models import Customer, Scan, ScanStatus
+from portal.db.scope import Scope
+from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services import log_context
+from portal.services._audit import record_event
+from portal.services.errors import NotFound
+from portal.services.scans._environment import ScannerEnvironment
+from portal.services.scans._record import record_scan
+from scanner import ScannerError, ScanResult, ServiceError, Throttled, TransientAuthError, scan_tenant
+
+__all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "fail_scan", "mark_failed", "run_scan"]
+
+log = logging.getLogger(__name__)
+
+#: Scanner errors worth retrying later: nothing about the tenant or the platform is known to be wrong.
+TRANSIENT_ERRORS: tuple[type[ScannerError], ...] = (TransientAuthError, Throttled, ServiceError)
+#: Who the audit trail says acted when a worker scans.
+WORKER_ACTOR = "system:worker"
+#: Longest failure reason stored on a scan row.
+_MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    """What :func:`run_scan` did.
+
+    Attributes:
+        scan_id: the scan.
+        status: its status afterwards.
+        recorded: True when this call wrote the outcome; False when the scan was already final
+            (a duplicate delivery) and nothing was written.
+    """
+
+    scan_id: uuid.UUID
+    status: ScanStatus
+    recorded: bool
+
+
+def run_scan(
+    engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID, *,
+    scanner_env: ScannerEnvironment,
+) -> ScanRun:
+    """Scan the customer's tenant for queued scan ``scan_id`` and record the outcome (safe to run twice).
+
+    Opens its own units of work (scoped to the one customer) on ``engine``, the application role's.
+
+    Raises:
+        TransientAuthError, Throttled, ServiceError: try again later (nothing was recorded).
+        NotFound: the scan does not exist in this customer's scope.
+    """
+    scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
+    with unit_of_work(engine, scope) as uow:
+        scan, tenant_id = _begin(uow, scan_id)
+    if tenant_id is None:
+        log.info("scan already finished, nothing to do", extra={"scan_id": str(scan_id), "status": scan.status})
+        return ScanRun(scan_id, ScanStatus(scan.status), recorded=False)
+    with log_context.bound(tenant_id=tenant_id):
+        return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env)
+
+
+def _scan_and_record(
+    engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID, tenant_id: str,
+    scanner_env: ScannerEnvironment,
+) -> ScanRun:
+    scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
+    try:
+        result = asyncio.run(_scan(tenant_id, scanner_env))
+    except TRANSIENT_ERRORS:
+        raise
+    except ScannerError as exc:
+        reason = f"{exc.reason}: {exc.message}"
+        log.error("scan failed, not retried: %s", reason, extra={"scan_id": str(scan_id)})
+        failed = mark_failed(engine, scan_id, msp_id, customer_id, reason)
+        return ScanRun(scan_id, ScanStatus.FAILED, recorded=failed)
+    with unit_of_work(engine, scope) as uow:
+        recorded = record_scan(uow, scan_id, result)
+    if not recorded:
+        log.info("scan finished by another delivery first; results discarded", extra={"scan_id": str(scan_id)})
+        return ScanRun(scan_id, _status(engine, scope, scan_id), recorded=False)
+    log.info("scan recorded", extra={"scan_id": str(scan_id), "status": result.status, "score": result.score,
+                                     "checks": len(result.checks), "requests": result.stats.requests})
+    return ScanRun(scan_id, ScanStatus(result.status), recorded=True)
+
+
+def fail_scan(uow: UnitOfWork, scan_id: uuid.UUID, reason: str) -> bool:
+    """Mark the scan ``failed`` with ``reason`` in the caller's transaction; False if it is already final.
+
+    Raises:
+        NotFound: no such scan in the caller's scope.
+    """
+    scan = uow.session.scalars(select(Scan).where(Scan.id == scan_id).with_for_update(key_share=True)).one_or_none()
+    if scan is None:
+        raise NotFound(f"scan {scan_id} not found")
+    if ScanStatus(scan.status).is_final:
+        return False
+    scan.status = ScanStatus.FAILED
+    scan.failure_reason = reason[:_MAX_REASON]
+    scan.finished_at = dt.datetime.now(dt.UTC)
+    record_event(uow, customer_id=scan.customer_id, action="scan.failed", target=f"scan:{scan.id}",
+                 details={"reason": reason[:_MAX_REASON], "attempts": scan.attempts})
+    return True
+
+
+def mark_failed(engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID, reason: str) -> bool:
+    """The dead-letter path: fail the scan with ``reason`` unless it is final or gone (then False).
+
+    The customer's connection state is left alone: a failed scan says nothing about the tenant.
+    """
+    scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
+    try:
+        with unit_of_work(engine, scope) as uow:
+            failed = fail_scan(uow, scan_id, reason)
+    except NotFound:
+        log.warning("dead-lettered scan not found", extra={"scan_id": str(scan_id)})
+        return False
+    if failed:
+        log.warning("scan marked failed: %s", reason, extra={"scan_id": str(scan_id)})
+    return failed
+
+
+def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None]:
+    """Lock the scan; unless final, mark it running. Returns the scan and the tenant id (None if final)."""
+    found = uow.session.execute(
+        select(Scan, Customer.tenant_id).join(Customer, Customer.id == Scan.customer_id)
+        .where(Scan.id == scan_id).with_for_update(of=Scan, key_share=True)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"scan {scan_id} not found")
+    scan, tenant_id = found
+    if ScanStatus(scan.status).is_final:
+        return scan, None
+    scan.status = ScanStatus.RUNNING
+    scan.attempts = (scan.attempts or 0) + 1
+    scan.started_at = dt.datetime.now(dt.UTC)
+    return scan, tenant_id
+
+
+async def _scan(tenant_id: str, env: ScannerEnvironment) -> ScanResult:
+    return await scan_tenant(
+        tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
+        checks=list(env.checks) if env.checks is not None else None, options=env.options, ca_bundle=env.ca_bundle,
+    )
+
+
+def _status(engine: Engine, scope: Scope, scan_id: uuid.UUID) -> ScanStatus:
+    with unit_of_work(engine, scope) as uow:
+        return ScanStatus(uow.session.scalars(select(Scan.status).where(Scan.id == scan_id)).one())

@@ -1,0 +1,41 @@
+"""Run the schedule for every MSP: the body of the worker's ``run_due_schedules`` actor.
+
+Decision: one unit of work per MSP, not one for the whole fleet. Row-level security scopes a
+transaction to one MSP, and one MSP's failure (a lock, a bad row) must not hold back the others'
+scans. The list of MSPs comes from ``msps``, which has no row-level security (the application role
+may read it); that read runs on a plain read-only connection, outside any unit of work, because it
+needs no scope and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import Engine, select
+
+from portal.db.models import Msp
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.scans._queue import ScanQueue
+from portal.services.scans._start import enqueue_due_scans
+
+__all__ = ["SCHEDULER_ACTOR", "run_due_schedules"]
+
+log = logging.getLogger(__name__)
+
+#: Who the audit trail and the scope say acts for the schedule.
+SCHEDULER_ACTOR = "system:scheduler"
+
+
+def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue) -> int:
+    """Queue the scans that are due across all MSPs; returns how many were queued."""
+    with engine.connect() as connection:
+        msp_ids = list(connection.scalars(select(Msp.id).order_by(Msp.id)))
+    queued = 0
+    for msp_id in msp_ids:
+        with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:
+            queued += len(enqueue_due_scans(uow, now, queue=queue))
+    if queued:
+        log.info("scheduled scans queued", extra={"queued": queued, "msps": len(msp_ids)})
+    return queued

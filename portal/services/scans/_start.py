@@ -1,0 +1,96 @@
+"""Queue scans: on demand (:func:`start_scan`) and from the schedule (:func:`enqueue_due_scans`).
+
+Decisions:
+- The scan row is inserted in the caller's transaction and the message is sent from an after-commit
+  hook, so a worker never looks for a row that was rolled back (the warehouse pattern in STYLE.md).
+  If the broker is down at that moment the row stays ``queued`` and the caller sees the error; the
+  schedule does not pile more scans on a customer with a recent unfinished one.
+- Due customers are read with ``FOR UPDATE SKIP LOCKED``: two schedulers running at once (several
+  worker hosts each tick) split the customers instead of both scanning them.
+- ``next_scan_at`` moves to ``now + scan_interval_hours`` (not ``next_scan_at + interval``): after an
+  outage the fleet is scanned once, not once per missed interval.
+- Customers still ``pending_consent`` are not scheduled: there is nothing to read until consent is
+  granted (onboarding starts their first scan). Disconnected customers are: a re-granted consent
+  is then noticed without anyone asking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from sqlalchemy import exists, select
+
+from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTrigger
+from portal.db.uow import UnitOfWork
+from portal.services._audit import record_event
+from portal.services.errors import NotFound
+from portal.services.scans._queue import ScanQueue
+
+__all__ = ["due_customers", "enqueue_due_scans", "start_scan"]
+
+log = logging.getLogger(__name__)
+
+_ACTIVE = (ScanStatus.QUEUED, ScanStatus.RUNNING)
+
+
+def start_scan(uow: UnitOfWork, customer_id: uuid.UUID, trigger: ScanTrigger, *, queue: ScanQueue) -> Scan:
+    """Insert a queued scan of one customer; its message is sent once the transaction commits.
+
+    Raises:
+        NotFound: no such customer in the caller's scope.
+    """
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    scan = _queue_scan(uow, customer, ScanTrigger(trigger), queue)
+    record_event(uow, customer_id=customer.id, action="scan.requested", target=f"scan:{scan.id}",
+                 details={"trigger": scan.trigger.value})
+    return scan
+
+
+def due_customers(uow: UnitOfWork, now: dt.datetime, *, limit: int | None = None) -> list[Customer]:
+    """Customers in scope whose ``next_scan_at`` has come, locked (``SKIP LOCKED``) for this transaction."""
+    query = (
+        select(Customer)
+        .where(Customer.next_scan_at.is_not(None), Customer.next_scan_at <= now,
+               Customer.connection_state != ConnectionState.PENDING_CONSENT)
+        .order_by(Customer.next_scan_at)
+        .with_for_update(skip_locked=True)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(uow.session.scalars(query))
+
+
+def enqueue_due_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue, limit: int | None = None) -> list[Scan]:
+    """Queue a scheduled scan for every due customer in scope and move its ``next_scan_at`` on.
+
+    A customer whose previous scan is still queued or running (and started within its interval) is
+    not given a second one; its next scan time still moves on.
+    """
+    scans = []
+    for customer in due_customers(uow, now, limit=limit):
+        customer.next_scan_at = now + dt.timedelta(hours=customer.scan_interval_hours)
+        if _has_recent_active_scan(uow, customer, now):
+            log.info("scheduled scan skipped: previous scan unfinished", extra={"customer_id": str(customer.id)})
+            continue
+        scans.append(_queue_scan(uow, customer, ScanTrigger.SCHEDULE, queue))
+    return scans
+
+
+def _has_recent_active_scan(uow: UnitOfWork, customer: Customer, now: dt.datetime) -> bool:
+    since = now - dt.timedelta(hours=customer.scan_interval_hours)
+    query = select(exists().where(Scan.customer_id == customer.id, Scan.status.in_(_ACTIVE), Scan.queued_at >= since))
+    return bool(uow.session.scalar(query))
+
+
+def _queue_scan(uow: UnitOfWork, customer: Customer, trigger: ScanTrigger, queue: ScanQueue) -> Scan:
+    scan = Scan(id=uuid.uuid4(), msp_id=customer.msp_id, customer_id=customer.id, trigger=trigger,
+                status=ScanStatus.QUEUED, attempts=0)
+    uow.session.add(scan)
+    uow.session.flush()
+    scan_id, msp_id, customer_id = scan.id, customer.msp_id, customer.id
+    uow.after_commit(lambda: queue(scan_id=scan_id, msp_id=msp_id, customer_id=customer_id))
+    return scan

@@ -1,0 +1,1 @@
+"""Tests of portal/: the embedded cluster, migrations, row-level security isolation, services."""

@@ -1,0 +1,203 @@
+"""Seeding for the isolation tests: two MSPs with two customers each, one row per customer-owned table.
+
+Which tables are customer-owned is read from ``information_schema`` (every table with a
+``customer_id`` column, CONTRACT.md), never from a list kept here. What a valid row of each looks
+like does need a factory per table, in ``ROW_FACTORIES``; ``test_isolation`` fails, naming the
+table, when a migration adds a customer-owned table without one, so a new table cannot escape the
+isolation tests.
+
+Rows are seeded through the owner's connection, but each MSP's rows inside a transaction scoped to
+that MSP (``set_config(..., true)``): row-level security is forced, so an owner that is not a
+superuser (production-like servers) is held to the policies too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from portal.db.engine import sqlalchemy_url
+from tests.support.database import server_url
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What a row refers to: its owners and the parent rows a valid row needs."""
+
+    msp_id: uuid.UUID
+    customer_id: uuid.UUID
+    scan_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+_serial = itertools.count(1)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _customer(r: Refs) -> Row:
+    return {"id": r.customer_id, "customer_id": r.customer_id, "msp_id": r.msp_id,
+            "name": f"Customer {next(_serial)}", "tenant_id": str(uuid.uuid4())}
+
+
+def _scan(r: Refs) -> Row:
+    return {"id": r.scan_id, "msp_id": r.msp_id, "customer_id": r.customer_id, "trigger": "manual"}
+
+
+def _membership(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "user_id": r.user_id, "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "role": "customer_viewer"}
+
+
+def _check_result(r: Refs) -> Row:
+    return {"scan_id": r.scan_id, "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "check_id": "entra.ca.block_legacy_auth", "status": "fail", "severity": "high"}
+
+
+def _latest_result(r: Refs) -> Row:
+    now = _now()
+    return {"customer_id": r.customer_id, "check_id": f"seed.check_{next(_serial)}", "msp_id": r.msp_id,
+            "scan_id": r.scan_id, "status": "fail", "severity": "high", "first_seen_at": now,
+            "status_since": now, "last_seen_at": now}
+
+
+def _score(r: Refs) -> Row:
+    return {"customer_id": r.customer_id, "day": dt.date(2020, 1, 1) + dt.timedelta(days=next(_serial)),
+            "msp_id": r.msp_id, "scan_id": r.scan_id, "score": 71.5, "grade": "C", "coverage": 0.9}
+
+
+def _audit_event(r: Refs) -> Row:
+    return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
+
+
+#: A valid row owned by ``refs``' customer, per customer-owned table, parents first.
+ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
+    "customers": _customer,
+    "scans": _scan,
+    "memberships": _membership,
+    "check_results": _check_result,
+    "latest_results": _latest_result,
+    "score_history": _score,
+    "audit_events": _audit_event,
+}
+
+#: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
+MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
+    "memberships": lambda r: {**_membership(r), "customer_id": None, "role": "msp_admin"},
+    "audit_events": lambda r: {**_audit_event(r), "customer_id": None},
+}
+
+
+def insert_row(connection: Connection, table: str, row: Row) -> None:
+    """INSERT one row given as a dict (values bound as parameters)."""
+    columns = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"),
+                       {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()})
+
+
+def set_scope(connection: Connection, msp_id: uuid.UUID, customer_ids: str = "*") -> None:
+    """Scope the open transaction, as the unit of work does."""
+    connection.execute(text("SELECT set_config('app.msp_id', :m, true), set_config('app.customer_ids', :c, true)"),
+                       {"m": str(msp_id), "c": customer_ids})
+
+
+def customer_owned_tables(connection: Connection) -> list[str]:
+    """Every table of ours with a ``customer_id`` column, per information_schema."""
+    return list(connection.execute(text(
+        "SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = 'public' AND c.column_name = 'customer_id' AND t.table_type = 'BASE TABLE' "
+        "ORDER BY 1")).scalars())
+
+
+@dataclass(frozen=True)
+class Customer:
+    msp_id: uuid.UUID
+    customer_id: uuid.UUID
+    scan_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Msp:
+    msp_id: uuid.UUID
+    customers: tuple[Customer, Customer]
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The seeded world: MSP ``a`` and MSP ``b``, two customers each; ``user_id`` is a user of both."""
+
+    a: Msp
+    b: Msp
+    user_id: uuid.UUID
+    tables: tuple[str, ...]
+
+    def refs(self, customer: Customer) -> Refs:
+        return Refs(customer.msp_id, customer.customer_id, customer.scan_id, self.user_id)
+
+
+def _seed_msp(connection: Connection, tables: list[str], user_id: uuid.UUID) -> Msp:
+    msp_id = uuid.uuid4()
+    insert_row(connection, "msps", {"id": msp_id, "name": "MSP", "slug": f"msp-{msp_id.hex[:12]}"})
+    set_scope(connection, msp_id)
+    customers = (Customer(msp_id, uuid.uuid4(), uuid.uuid4()), Customer(msp_id, uuid.uuid4(), uuid.uuid4()))
+    for customer in customers:
+        refs = Refs(msp_id, customer.customer_id, customer.scan_id, user_id)
+        for table in (t for t in ROW_FACTORIES if t in tables):
+            insert_row(connection, table, ROW_FACTORIES[table](refs))
+    for table, factory in MSP_LEVEL_FACTORIES.items():
+        insert_row(connection, table, factory(Refs(msp_id, customers[0].customer_id, customers[0].scan_id, user_id)))
+    return Msp(msp_id, customers)
+
+
+@pytest.fixture(scope="session")
+def fleet(owner_engine: Engine) -> Fleet:
+    """Two MSPs with two customers each, a row of every customer-owned table per customer (committed)."""
+    with owner_engine.begin() as connection:
+        tables = customer_owned_tables(connection)
+        user_id = uuid.uuid4()
+        insert_row(connection, "users", {"id": user_id, "email": f"{user_id.hex}@example.test",
+                                         "display_name": "Seeded user"})
+    msps = []
+    for _ in range(2):
+        with owner_engine.begin() as connection:  # one transaction per MSP: one scope each
+            msps.append(_seed_msp(connection, tables, user_id))
+    return Fleet(msps[0], msps[1], user_id, tuple(tables))
+
+
+@contextmanager
+def new_empty_database() -> Iterator[str]:
+    """Owner URL of a new database with nothing migrated; dropped when the block ends."""
+    admin = sqlalchemy_url(server_url()).set(database="postgres")
+    name = f"posture_test_empty_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        engine.dispose()
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    """Owner URL of a new database with nothing migrated (dropped afterwards)."""
+    with new_empty_database() as url:
+        yield url

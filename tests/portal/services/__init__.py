@@ -1,0 +1,1 @@
+"""Tests of the domain services (real PostgreSQL, the simulator for real scans)."""

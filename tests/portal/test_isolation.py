@@ -1,0 +1,338 @@
+"""Row-level security holds: the application role, scoped or not, never reaches another tenant's rows.
+
+Every customer-owned table (read from ``information_schema``) is tried, through the real unit of
+work, connected as ``posture_app``. Expected counts come from the owner's connection. Writes that are
+meant to succeed run in a transaction that is rolled back, so the seeded fleet stays as it was for
+every test of the session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from portal.db.engine import APP_ROLE, app_url, make_engine
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from tests.portal.conftest import (
+    MSP_LEVEL_FACTORIES,
+    ROW_FACTORIES,
+    Fleet,
+    Refs,
+    customer_owned_tables,
+    insert_row,
+    set_scope,
+)
+
+TABLES = sorted(ROW_FACTORIES)
+RLS_REFUSED = "new row violates row-level security policy"
+DENIED = "permission denied"
+
+
+class _Rollback(Exception):
+    """Raised to end a unit of work without committing it."""
+
+
+@contextmanager
+def rolled_back(engine: Engine, scope: Scope) -> Iterator[Session]:
+    """A real unit of work whose changes are thrown away at the end."""
+    try:
+        with unit_of_work(engine, scope) as uow:
+            yield uow.session
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def refused(engine: Engine, scope: Scope, sql: str, params: dict[str, Any] | None = None) -> str:
+    """Run ``sql`` in a scoped unit of work that must fail; return the database's message."""
+    with pytest.raises(DBAPIError) as caught, unit_of_work(engine, scope) as uow:
+        uow.session.execute(text(sql), params or {})
+    return str(caught.value.orig)
+
+
+def owner_count(owner_engine: Engine, table: str, msp_id: uuid.UUID, customer_id: uuid.UUID | None = None) -> int:
+    """Rows of ``table`` for an MSP (or one of its customers), counted by the owner."""
+    with owner_engine.begin() as connection:
+        set_scope(connection, msp_id)  # in case the owner is not a superuser: RLS is forced
+        where, params = "msp_id = :m", {"m": str(msp_id)}
+        if customer_id is not None:
+            where, params = where + " AND customer_id = :c", {**params, "c": str(customer_id)}
+        return int(connection.execute(text(f"SELECT count(*) FROM {table} WHERE {where}"), params).scalar_one())
+
+
+def app_may(app_engine: Engine, table: str, privilege: str) -> bool:
+    with app_engine.connect() as connection:
+        return bool(connection.execute(text("SELECT has_table_privilege(current_user, :t, :p)"),
+                                       {"t": table, "p": privilege}).scalar_one())
+
+
+# --- (a) every customer-owned table is under forced row-level security ----------------------------
+
+
+def test_every_customer_owned_table_has_a_row_factory(owner_engine: Engine) -> None:
+    with owner_engine.connect() as connection:
+        tables = customer_owned_tables(connection)
+
+    assert {"customers", "scans", "check_results", "audit_events"} <= set(tables)
+    assert set(tables) == set(ROW_FACTORIES), "add the new table to ROW_FACTORIES in tests/portal/conftest.py"
+
+
+def test_rls_is_enabled_and_forced_with_a_policy_on_every_customer_owned_table(owner_engine: Engine) -> None:
+    with owner_engine.connect() as connection:
+        tables = customer_owned_tables(connection)
+        rows = connection.execute(text(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "       (SELECT count(*) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname), "
+            "       EXISTS (SELECT FROM information_schema.columns k WHERE k.table_schema = 'public' "
+            "               AND k.table_name = c.relname AND k.column_name = 'msp_id') "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relname = ANY(:tables)"), {"tables": tables}).all()
+
+    assert len(rows) == len(tables) >= 7
+    for name, enabled, forced, policies, has_msp_id in rows:
+        assert (name, enabled, forced, policies >= 1, has_msp_id) == (name, True, True, True, True)
+
+
+# --- (b) the application role ------------------------------------------------------------------------
+
+
+def test_app_role_is_not_superuser_nor_bypassrls_nor_a_member_of_any_role(owner_engine: Engine) -> None:
+    with owner_engine.connect() as connection:
+        role = connection.execute(text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+                                       "WHERE rolname = :r"), {"r": APP_ROLE}).one()
+        memberships = connection.execute(text(
+            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :r"),
+            {"r": APP_ROLE}).scalar_one()
+
+    assert tuple(role) == (False, False, False, False)
+    assert memberships == 0
+
+
+def test_app_role_owns_no_table_sequence_or_function(owner_engine: Engine) -> None:
+    with owner_engine.connect() as connection:
+        owned = connection.execute(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = :r "
+            "UNION ALL SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = :r"), {"r": APP_ROLE}).scalars().all()
+        tables = connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar_one()
+
+    assert owned == []
+    assert tables >= 9
+
+
+def test_app_engine_sessions_run_as_the_app_role(app_engine: Engine, fleet: Fleet) -> None:
+    with unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+        user = uow.session.execute(text("SELECT current_user, session_user")).one()
+
+    assert tuple(user) == (APP_ROLE, APP_ROLE)
+
+
+# --- (c) a customer scope ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_customer_scope_reads_only_its_own_rows(table: str, app_engine: Engine, owner_engine: Engine,
+                                                fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    with unit_of_work(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as uow:
+        seen = uow.session.execute(text(f"SELECT msp_id, customer_id FROM {table}")).all()
+        others = uow.session.execute(
+            text(f"SELECT count(*) FROM {table} WHERE customer_id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": [str(c.customer_id) for c in (fleet.a.customers[1], *fleet.b.customers)]}).scalar_one()
+
+    assert len(seen) == owner_count(owner_engine, table, mine.msp_id, mine.customer_id) >= 1
+    assert set(seen) == {(mine.msp_id, mine.customer_id)}
+    assert others == 0
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_customer_scope_cannot_insert_for_another_customer_or_msp(table: str, app_engine: Engine,
+                                                                  fleet: Fleet) -> None:
+    mine, neighbour, foreign = fleet.a.customers[0], fleet.a.customers[1], fleet.b.customers[0]
+    scope = Scope.for_customer(mine.msp_id, mine.customer_id)
+    own_customer_other_msp = Refs(foreign.msp_id, mine.customer_id, mine.scan_id, fleet.user_id)
+
+    for refs in (fleet.refs(neighbour), fleet.refs(foreign), own_customer_other_msp):
+        with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(app_engine, scope) as uow:
+            insert_row(uow.session.connection(), table, ROW_FACTORIES[table](refs))
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if t != "customers"])
+def test_customer_scope_may_insert_its_own_rows(table: str, app_engine: Engine, fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    refs = fleet.refs(mine)
+    if table == "scans":  # a scan row's id is refs.scan_id: a new scan needs a new one
+        refs = replace(refs, scan_id=uuid.uuid4())
+    with rolled_back(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
+        before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        insert_row(session.connection(), table, ROW_FACTORIES[table](refs))
+        assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_customer_scope_cannot_update_other_customers_rows(table: str, app_engine: Engine, owner_engine: Engine,
+                                                           fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    scope = Scope.for_customer(mine.msp_id, mine.customer_id)
+    touch = f"UPDATE {table} SET msp_id = msp_id WHERE customer_id = :c"
+    if not app_may(app_engine, table, "UPDATE"):
+        assert DENIED in refused(app_engine, scope, touch, {"c": str(mine.customer_id)})
+        return
+
+    with rolled_back(app_engine, scope) as session:
+        for other in (fleet.a.customers[1], *fleet.b.customers):
+            assert session.execute(text(touch), {"c": str(other.customer_id)}).rowcount == 0
+        own = session.execute(text(touch), {"c": str(mine.customer_id)}).rowcount
+    assert own == owner_count(owner_engine, table, mine.msp_id, mine.customer_id) >= 1
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_customer_scope_cannot_move_its_rows_to_another_customer_or_msp(table: str, app_engine: Engine,
+                                                                        fleet: Fleet) -> None:
+    mine, neighbour = fleet.a.customers[0], fleet.a.customers[1]
+    scope = Scope.for_customer(mine.msp_id, mine.customer_id)
+    expected = RLS_REFUSED if app_may(app_engine, table, "UPDATE") else DENIED
+    moves = [("customer_id", neighbour.customer_id), ("msp_id", fleet.b.msp_id)]
+    if table == "customers":  # there customer_id must equal id (a check constraint)
+        moves = [("customer_id = :to, id", neighbour.customer_id), ("msp_id", fleet.b.msp_id)]
+
+    for column, target in moves:
+        sql = f"UPDATE {table} SET {column} = :to WHERE customer_id = :c"
+        assert expected in refused(app_engine, scope, sql, {"to": str(target), "c": str(mine.customer_id)})
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_customer_scope_cannot_delete_other_customers_rows(table: str, app_engine: Engine, owner_engine: Engine,
+                                                           fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    others = (fleet.a.customers[1], *fleet.b.customers)
+    before = [owner_count(owner_engine, table, c.msp_id, c.customer_id) for c in others]
+    scope = Scope.for_customer(mine.msp_id, mine.customer_id)
+    delete = f"DELETE FROM {table} WHERE customer_id = :c"
+
+    if app_may(app_engine, table, "DELETE"):
+        with unit_of_work(app_engine, scope) as uow:
+            deleted = [uow.session.execute(text(delete), {"c": str(c.customer_id)}).rowcount for c in others]
+        assert deleted == [0, 0, 0]
+    else:
+        assert DENIED in refused(app_engine, scope, delete, {"c": str(others[0].customer_id)})
+    assert [owner_count(owner_engine, table, c.msp_id, c.customer_id) for c in others] == before
+
+
+# --- (d) no scope, no rows ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_unscoped_app_session_sees_nothing_and_cannot_insert(table: str, app_engine: Engine,
+                                                             owner_engine: Engine, fleet: Fleet) -> None:
+    assert owner_count(owner_engine, table, fleet.a.msp_id) >= 2  # there is something to hide
+    with app_engine.connect() as connection:
+        assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+        with pytest.raises(DBAPIError, match=RLS_REFUSED):
+            insert_row(connection, table, ROW_FACTORIES[table](fleet.refs(fleet.a.customers[0])))
+        connection.rollback()
+
+
+# --- (e) the scope is transaction-local --------------------------------------------------------------
+
+
+@pytest.fixture
+def single_connection_engine(owner_url: str) -> Iterator[Engine]:
+    engine = make_engine(app_url(owner_url), pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+def test_scope_does_not_leak_into_the_next_transaction_on_the_pooled_connection(
+        single_connection_engine: Engine, fleet: Fleet) -> None:
+    engine = single_connection_engine
+    with unit_of_work(engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+        scoped_pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert uow.session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
+
+    with engine.connect() as connection:
+        pid, msp, customers, visible = connection.execute(text(
+            "SELECT pg_backend_pid(), current_setting('app.msp_id', true), "
+            "current_setting('app.customer_ids', true), (SELECT count(*) FROM customers)")).one()
+
+    assert pid == scoped_pid  # the very connection the scoped transaction used
+    assert (msp or "", customers or "", visible) == ("", "", 0)
+
+
+def test_a_session_level_setting_would_leak_so_the_leak_test_can_fail(single_connection_engine: Engine,
+                                                                       fleet: Fleet) -> None:
+    engine = single_connection_engine
+    with engine.begin() as connection:
+        connection.execute(text("SELECT set_config('app.msp_id', :m, false), set_config('app.customer_ids', '*', "
+                                "false)"), {"m": str(fleet.a.msp_id)})
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
+    engine.dispose()  # never hand this connection to anyone else
+
+
+# --- (f) an MSP-wide scope ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_msp_scope_sees_all_its_customers_and_nothing_of_another_msp(table: str, app_engine: Engine,
+                                                                     owner_engine: Engine, fleet: Fleet) -> None:
+    with unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+        rows = uow.session.execute(text(f"SELECT msp_id, customer_id FROM {table}")).all()
+
+    assert len(rows) == owner_count(owner_engine, table, fleet.a.msp_id)
+    assert {msp for msp, _ in rows} == {fleet.a.msp_id}
+    assert {c.customer_id for c in fleet.a.customers} <= {customer for _, customer in rows}
+    if table in MSP_LEVEL_FACTORIES:  # rows of the MSP as a whole are visible MSP-wide only
+        assert None in {customer for _, customer in rows}
+
+
+def test_msp_scope_may_insert_a_new_customer_and_its_rows(app_engine: Engine, fleet: Fleet) -> None:
+    refs = Refs(fleet.a.msp_id, uuid.uuid4(), uuid.uuid4(), fleet.user_id)
+    with rolled_back(app_engine, Scope.for_msp(fleet.a.msp_id)) as session:
+        for table, factory in ROW_FACTORIES.items():  # parents first
+            insert_row(session.connection(), table, factory(refs))
+        assert session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 3
+
+    with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+        insert_row(uow.session.connection(), "customers", ROW_FACTORIES["customers"](
+            Refs(fleet.b.msp_id, uuid.uuid4(), uuid.uuid4(), fleet.user_id)))
+
+
+# --- (g) the audit trail is append-only --------------------------------------------------------------
+
+
+def test_app_role_may_append_and_read_audit_events(app_engine: Engine, fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    with rolled_back(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
+        insert_row(session.connection(), "audit_events", {"msp_id": mine.msp_id, "customer_id": mine.customer_id,
+                                                          "actor": "analyst@example.test", "action": "scan.start"})
+        actions = session.execute(text("SELECT action FROM audit_events ORDER BY id")).scalars().all()
+    assert actions[-1] == "scan.start"
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events",
+                                       "TRUNCATE audit_events"])
+def test_app_role_may_not_change_audit_events(statement: str, app_engine: Engine, fleet: Fleet) -> None:
+    assert DENIED in refused(app_engine, Scope.for_msp(fleet.a.msp_id), statement)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events",
+                                       "TRUNCATE audit_events"])
+def test_even_the_owner_may_not_change_audit_events(statement: str, owner_engine: Engine, fleet: Fleet) -> None:
+    before = owner_count(owner_engine, "audit_events", fleet.a.msp_id)
+    with pytest.raises(DBAPIError, match="append-only"), owner_engine.begin() as connection:
+        set_scope(connection, fleet.a.msp_id)
+        connection.execute(text(statement))
+
+    assert owner_count(owner_engine, "audit_events", fleet.a.msp_id) == before >= 3

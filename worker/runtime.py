@@ -1,0 +1,65 @@
+"""What a worker process's actors share: the database engine, the scan queue, the scanner environment.
+
+Built once per process by ``worker.app.boot`` and read by the actors through :func:`current`, so
+actors stay plain functions of their message (testable without a broker) and nothing is built at
+import time. The scanner environment is built on first use and kept: a worker without the app's
+credentials still runs the schedule, and each scan it receives fails with a reason that says what
+to configure (``ScannerNotConfigured``), instead of the whole process refusing to start.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from portal.services.scans import ScannerEnvironment, ScanQueue
+
+__all__ = ["WorkerRuntime", "configure", "current"]
+
+
+@dataclass
+class WorkerRuntime:
+    """The process-wide parts actors use.
+
+    Attributes:
+        engine: logged in as the application role (row-level security applies).
+        scan_queue: sends ``scan_tenant`` messages (used by the schedule).
+        scanner_factory: builds the scanner environment (once, on first use).
+    """
+
+    engine: Engine
+    scan_queue: ScanQueue
+    scanner_factory: Callable[[], ScannerEnvironment]
+    _scanner: ScannerEnvironment | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def scanner(self) -> ScannerEnvironment:
+        """The scanner environment (one token provider for all of this process's threads)."""
+        with self._lock:
+            if self._scanner is None:
+                self._scanner = self.scanner_factory()
+            return self._scanner
+
+
+_current: WorkerRuntime | None = None
+
+
+def configure(runtime: WorkerRuntime) -> None:
+    """Install this process's runtime (worker boot, or a test)."""
+    global _current
+    _current = runtime
+
+
+def current() -> WorkerRuntime:
+    """This process's runtime.
+
+    Raises:
+        RuntimeError: the process was not booted (``worker.app.boot``).
+    """
+    if _current is None:
+        raise RuntimeError("the worker runtime is not configured: start workers with `posture worker` "
+                           "(dramatiq worker.app:boot)")
+    return _current

@@ -1,0 +1,35 @@
+"""The clock of the schedule: send ``run_due_schedules`` every minute.
+
+Dramatiq has no periodic tasks, so the worker runs this as a fork process
+(``--fork-function worker.ticker:tick_schedules``, added by ``worker.runner``). Every worker host
+ticks; that is harmless (the actor claims due customers with ``SKIP LOCKED``) and means the
+schedule keeps running as long as any worker does. The ticker only sends: it declares no actors
+and opens no database engine of its own (the PostgreSQL broker's pool aside).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from posture.runtime import owner_url
+from posture.settings import load_settings
+from worker.app import broker_from_settings
+from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
+
+__all__ = ["TICK_INTERVAL_S", "tick_schedules"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two ``run_due_schedules`` messages.
+TICK_INTERVAL_S = 60.0
+
+
+def tick_schedules() -> int:
+    """Send ``run_due_schedules`` every ``TICK_INTERVAL_S`` until the process is stopped."""
+    settings = load_settings()
+    broker = broker_from_settings(settings, owner_url(settings))
+    log.info("schedule ticker started", extra={"interval_s": TICK_INTERVAL_S})
+    while True:
+        send(broker, RUN_DUE_SCHEDULES, SCHEDULES_QUEUE)
+        time.sleep(TICK_INTERVAL_S)
