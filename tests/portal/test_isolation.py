@@ -336,3 +336,21 @@ def test_even_the_owner_may_not_change_audit_events(statement: str, owner_engine
         connection.execute(text(statement))
 
     assert owner_count(owner_engine, "audit_events", fleet.a.msp_id) == before >= 3
+
+
+def test_msps_and_users_of_another_msp_are_invisible(app_engine, fleet):
+    from sqlalchemy import text
+
+    from portal.db.scope import Scope
+    from portal.db.uow import unit_of_work
+
+    with unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+        msp_ids = set(uow.session.scalars(text("SELECT id FROM msps")))
+        all_ids = set(uow.session.scalars(text("SELECT posture_msp_ids()")))
+        visible_users = set(uow.session.scalars(text("SELECT id FROM users")))
+    assert msp_ids == {fleet.a.msp_id}
+    assert {fleet.a.msp_id, fleet.b.msp_id} <= all_ids
+    assert fleet.user_id in visible_users
+    with app_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM msps")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0

@@ -2,9 +2,9 @@
 
 Decision: one unit of work per MSP, not one for the whole fleet. Row-level security scopes a
 transaction to one MSP, and one MSP's failure (a lock, a bad row) must not hold back the others'
-scans. The list of MSPs comes from ``msps``, which has no row-level security (the application role
-may read it); that read runs on a plain read-only connection, outside any unit of work, because it
-needs no scope and changes nothing.
+scans. The list of MSP ids comes from ``posture_msp_ids()``, a definer function (``msps`` itself is
+scoped by row-level security, so the application role reads only its own MSP's row); that read runs
+on a plain connection, outside any unit of work, because it needs no scope and changes nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, text
 
-from portal.db.models import Msp
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.scans._queue import ScanQueue
@@ -31,7 +30,8 @@ SCHEDULER_ACTOR = "system:scheduler"
 def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue) -> int:
     """Queue the scans that are due across all MSPs; returns how many were queued."""
     with engine.connect() as connection:
-        msp_ids = list(connection.scalars(select(Msp.id).order_by(Msp.id)))
+        # msps is scoped by RLS; this definer function lists ids only (migration 0001).
+        msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
     queued = 0
     for msp_id in msp_ids:
         with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:

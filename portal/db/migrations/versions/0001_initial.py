@@ -165,6 +165,7 @@ def upgrade() -> None:
 
     _create_app_role_and_grants()
     _enable_row_level_security()
+    _protect_platform_tables()
     _make_audit_append_only()
 
 
@@ -205,6 +206,26 @@ def _enable_row_level_security() -> None:
                    f"USING (posture_in_scope(msp_id, customer_id)) WITH CHECK (posture_in_scope(msp_id, customer_id))")
 
 
+def _protect_platform_tables() -> None:
+    # msps and users are not customer-owned, but an MSP must not read another MSP's name or staff.
+    # RLS is enabled (not forced): the owner keeps full access for migrations and the definer function.
+    op.execute("ALTER TABLE msps ENABLE ROW LEVEL SECURITY")
+    op.execute("CREATE POLICY msps_scope ON msps USING (id = NULLIF(current_setting('app.msp_id', true), '')::uuid)")
+    op.execute("ALTER TABLE users ENABLE ROW LEVEL SECURITY")
+    # A user is visible when one of their memberships is (memberships is itself scoped by RLS).
+    op.execute("CREATE POLICY users_scope ON users FOR SELECT USING "
+               "(EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id))")
+    op.execute("CREATE POLICY users_update ON users FOR UPDATE USING "
+               "(EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id))")
+    op.execute("CREATE POLICY users_insert ON users FOR INSERT WITH CHECK (true)")
+    # The scheduler walks every MSP without a scope; it may learn their ids, nothing else.
+    op.execute("""
+        CREATE FUNCTION posture_msp_ids() RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$ SELECT id FROM msps ORDER BY id $$""")
+    op.execute("REVOKE ALL ON FUNCTION posture_msp_ids() FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION posture_msp_ids() TO {APP_ROLE}")
+
+
 def _make_audit_append_only() -> None:
     op.execute("""
         CREATE FUNCTION posture_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -220,9 +241,12 @@ def _make_audit_append_only() -> None:
 
 def downgrade() -> None:
     # The role is cluster-wide and may serve other databases: its grants go with the tables; the role stays.
+    for policy in ("users_scope", "users_update", "users_insert"):  # they reference memberships
+        op.execute(f"DROP POLICY {policy} ON users")
     for table in ("audit_events", "score_history", "latest_results", "check_results", "scans", "memberships",
                   "customers", "users", "msps"):
         op.drop_table(table)
+    op.execute("DROP FUNCTION posture_msp_ids()")
     op.execute("DROP FUNCTION posture_audit_append_only()")
     op.execute("DROP FUNCTION posture_in_scope(uuid, uuid)")
     for name in reversed(list(ENUMS)):
