@@ -100,3 +100,29 @@ def test_catalogue_and_permissions_listings():
     permissions = posture("permissions").stdout
     assert "Microsoft Graph: Policy.Read.All" in permissions
     assert "Office 365 Exchange Online: Exchange.ManageAsApp" in permissions
+
+
+def test_migrate_brings_an_empty_database_to_head_and_is_idempotent():
+    from sqlalchemy import text
+
+    from portal.db.engine import make_engine
+    from portal.db.scratch import scratch_database
+    from tests.support.database import server_url
+
+    with scratch_database(server_url()) as url:
+        engine = make_engine(url)
+        with engine.begin() as connection:  # start from empty: undo the scratch database's own migration
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        env = {"POSTURE_DATABASE_URL": url}
+        first, second = posture("migrate", env=env), posture("migrate", env=env)
+        assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+        assert "database at 0001" in second.stderr
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            forced = connection.execute(text(
+                "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'check_results'")).scalar()
+            queue = connection.execute(text("SELECT to_regclass('dramatiq.queue')")).scalar()
+        engine.dispose()
+        assert forced is True
+        assert queue is not None  # the PostgreSQL broker's table, created because no broker URL is set

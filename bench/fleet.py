@@ -1,0 +1,164 @@
+"""Fleet benchmark: 200 simulated tenants scanned by 2 Dramatiq worker processes.
+
+What it measures:
+- tenants per minute: from queuing 200 onboarding scans to the last one final, with
+  ``posture worker --processes 2`` (real broker, real database, the simulator over HTTPS);
+- database time writing results: ``record_scan`` (check results, projection, history, connection
+  state, audit, one transaction) timed in this process for a sample of real scan results, as ms
+  per scan and ms per 1,000 check results.
+
+Database: ``POSTURE_DATABASE_URL``'s server, or the embedded cluster; a scratch database is created
+and dropped. Broker: ``POSTURE_BROKER_URL`` or the PostgreSQL broker on that database.
+
+    python -m bench.fleet [--tenants 200] [--processes 2] [--threads 4] [--sample 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from portal.db.engine import app_url, make_engine
+from portal.db.models import ScanTrigger
+from portal.db.scope import Scope
+from portal.db.scratch import scratch_database
+from portal.db.uow import unit_of_work
+from portal.services.scans import record_scan, start_scan
+from posture import runtime
+from posture.settings import load_settings
+from scanner import AppCredentials, Endpoints, TokenProvider, required_permissions, scan_tenant
+
+ROOT = Path(__file__).resolve().parents[1]
+MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-bench-msp")
+FINAL = ("completed", "partial", "disconnected", "failed")
+
+
+def _seed(owner: str, tenants: list) -> list[uuid.UUID]:
+    engine = make_engine(owner, pool_size=1)
+    ids = []
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO msps (id, name, slug) VALUES (:id, 'Bench MSP', 'bench')"), {"id": MSP_ID})
+        for tenant in tenants:
+            cid = uuid.uuid5(MSP_ID, tenant.id)
+            ids.append(cid)
+            connection.execute(text(
+                "INSERT INTO customers (id, customer_id, msp_id, name, tenant_id) VALUES (:c, :c, :m, :n, :t)"),
+                {"c": cid, "m": MSP_ID, "n": tenant.display_name, "t": tenant.id})
+    engine.dispose()
+    return ids
+
+
+def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID], processes: int,
+               threads: int) -> tuple[float, dict[str, int]]:
+    from worker.app import broker_from_settings
+    from worker.queues import BrokerScanQueue
+
+    settings = load_settings().model_copy(update={"database_url": owner})
+    env = {**os.environ, "POSTURE_DATABASE_URL": owner, "POSTURE_AUTHORITY_HOST": server.authority_host,
+           "POSTURE_GRAPH_URL": server.graph_url, "POSTURE_EXCHANGE_URL": server.exchange_url,
+           "POSTURE_CLIENT_ID": app.client_id, "POSTURE_CLIENT_CERTIFICATE": str(pem),
+           "POSTURE_CA_BUNDLE": str(server.ca_cert_path)}
+    worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", str(processes),
+                               "--threads", str(threads)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    engine = runtime.app_engine(settings, owner)
+    try:
+        queue = BrokerScanQueue(broker_from_settings(settings, owner))
+        start = time.perf_counter()
+        with unit_of_work(engine, Scope.for_msp(MSP_ID, actor="system:bench")) as uow:
+            scan_ids = [start_scan(uow, cid, ScanTrigger.ONBOARDING, queue=queue).id for cid in customer_ids]
+        while True:
+            with unit_of_work(engine, Scope.for_msp(MSP_ID, actor="system:bench")) as uow:
+                statuses = uow.session.execute(text("SELECT status::text FROM scans WHERE id = ANY(:i)"),
+                                               {"i": scan_ids}).scalars().all()
+            if all(s in FINAL for s in statuses) and len(statuses) == len(scan_ids):
+                break
+            if worker.poll() is not None:
+                raise RuntimeError("the worker exited")
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - start
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        engine.dispose()
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return elapsed, counts
+
+
+def _write_times(owner: str, server, app, pem: bytes, tenants: list, customer_ids: list[uuid.UUID],
+                 sample: int) -> tuple[list[float], int]:
+    tokens = TokenProvider(AppCredentials(client_id=app.client_id, certificate_pem=pem),
+                           Endpoints(server.authority_host, server.graph_url, server.exchange_url),
+                           ca_bundle=str(server.ca_cert_path))
+    engine = make_engine(app_url(owner))
+    times, results = [], 0
+    try:
+        picked = [(t, c) for t, c in zip(tenants, customer_ids, strict=True) if t.expected_status == "completed"]
+        for tenant, cid in picked[:sample]:
+            result = asyncio.run(scan_tenant(tenant.id, tokens=tokens, graph_url=server.graph_url,
+                                             exchange_url=server.exchange_url, ca_bundle=str(server.ca_cert_path)))
+            with unit_of_work(engine, Scope.for_customer(MSP_ID, cid)) as uow:
+                scan = start_scan(uow, cid, ScanTrigger.MANUAL, queue=lambda **_: None)
+            begin = time.perf_counter()
+            with unit_of_work(engine, Scope.for_customer(MSP_ID, cid)) as uow:
+                record_scan(uow, scan.id, result)
+            times.append(time.perf_counter() - begin)
+            results += len(result.checks)
+    finally:
+        engine.dispose()
+    return times, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sim import ServiceApp, SimServer, SimState
+    from sim.profiles import build_fleet
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--sample", type=int, default=20, help="scans whose database write is timed in-process")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    server_url = runtime.owner_url(settings)
+    tenants = build_fleet(args.tenants)
+    app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
+    state = SimState(app=app)
+    for tenant in tenants:
+        state.add_tenant(tenant)
+    with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp, scratch_database(server_url, "posture_bench") \
+            as owner, SimServer(state, ca_dir=Path(tmp)) as server:
+        pem = Path(tmp) / "client.pem"
+        pem.write_text(private_pem)
+        pem.chmod(0o600)
+        customer_ids = _seed(owner, tenants)
+        elapsed, counts = _fleet_run(owner, server, app, pem, customer_ids, args.processes, args.threads)
+        times, results = _write_times(owner, server, app, private_pem.encode(), tenants, customer_ids, args.sample)
+    per_minute = args.tenants / (elapsed / 60)
+    write_ms = statistics.median(times) * 1000
+    per_k = sum(times) * 1000 / (results / 1000)
+    print(f"tenants: {args.tenants} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    broker = settings.broker_url or "postgresql (embedded default)"
+    print(f"workers: {args.processes} processes x {args.threads} threads, broker: {broker}")
+    print(f"wall time: {elapsed:.1f} s  ->  {per_minute:.0f} tenants per minute")
+    print(f"database write per scan (record_scan, one transaction): median {write_ms:.1f} ms over {len(times)} scans; "
+          f"{per_k:.1f} ms per 1,000 check results")
+    print(f"database time writing the fleet's results: about {write_ms * args.tenants / 1000:.1f} s "
+          f"of {elapsed * args.processes:.0f} worker-process seconds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
