@@ -90,32 +90,19 @@ async def scan_simulated(
 
 async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Settings) -> ScanResult:
     """Scan a real tenant with the service app's credentials from the settings."""
+    from posture.runtime import ScannerNotConfigured, app_credentials
+
+    try:
+        credentials = app_credentials(settings)
+    except ScannerNotConfigured as exc:
+        raise ScanFailed(str(exc)) from exc
     tokens = TokenProvider(
-        _credentials(settings),
+        credentials,
         Endpoints(settings.authority_host, settings.graph_url, settings.exchange_url),
         ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
     )
     ca = str(settings.ca_bundle) if settings.ca_bundle else None
     return await _run(request, tenant_id, tokens, settings.graph_url, settings.exchange_url, ca)
-
-
-def _credentials(settings: Settings) -> AppCredentials:
-    if not settings.client_id:
-        raise ScanFailed("POSTURE_CLIENT_ID is not set: configure the service's app registration (see README)")
-    if settings.client_certificate:
-        try:
-            pem = Path(settings.client_certificate).read_bytes()
-        except OSError as exc:
-            raise ScanFailed(f"cannot read POSTURE_CLIENT_CERTIFICATE {settings.client_certificate}: {exc}") from exc
-        passphrase = settings.client_certificate_passphrase
-        return AppCredentials(
-            client_id=settings.client_id,
-            certificate_pem=pem,
-            passphrase=passphrase.get_secret_value() if passphrase else None,
-        )
-    if settings.client_secret:
-        return AppCredentials(client_id=settings.client_id, client_secret=settings.client_secret.get_secret_value())
-    raise ScanFailed("set POSTURE_CLIENT_CERTIFICATE (recommended) or POSTURE_CLIENT_SECRET")
 
 
 async def _run(

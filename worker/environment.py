@@ -8,17 +8,12 @@ keeps one MSAL app, with its token cache, per tenant).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from portal.services.scans import ScannerEnvironment
+from posture.runtime import ScannerNotConfigured, app_credentials
 from posture.settings import Settings
-from scanner import AppCredentials, Endpoints, TokenProvider
+from scanner import Endpoints, TokenProvider
 
 __all__ = ["ScannerNotConfigured", "scanner_environment"]
-
-
-class ScannerNotConfigured(Exception):
-    """The worker has no usable app credentials; the message says what to set."""
 
 
 def scanner_environment(settings: Settings) -> ScannerEnvironment:
@@ -30,26 +25,9 @@ def scanner_environment(settings: Settings) -> ScannerEnvironment:
     """
     ca_bundle = str(settings.ca_bundle) if settings.ca_bundle else None
     tokens = TokenProvider(
-        _credentials(settings),
+        app_credentials(settings),
         Endpoints(settings.authority_host, settings.graph_url, settings.exchange_url),
         ca_bundle=ca_bundle,
     )
     return ScannerEnvironment(tokens=tokens, graph_url=settings.graph_url, exchange_url=settings.exchange_url,
                               ca_bundle=ca_bundle)
-
-
-def _credentials(settings: Settings) -> AppCredentials:
-    if not settings.client_id:
-        raise ScannerNotConfigured("POSTURE_CLIENT_ID is not set: configure the service's app registration")
-    if settings.client_certificate:
-        try:
-            pem = Path(settings.client_certificate).read_bytes()
-        except OSError as exc:
-            raise ScannerNotConfigured(f"cannot read POSTURE_CLIENT_CERTIFICATE {settings.client_certificate}: "
-                                       f"{exc.strerror}") from exc
-        passphrase = settings.client_certificate_passphrase
-        return AppCredentials(client_id=settings.client_id, certificate_pem=pem,
-                              passphrase=passphrase.get_secret_value() if passphrase else None)
-    if settings.client_secret:
-        return AppCredentials(client_id=settings.client_id, client_secret=settings.client_secret.get_secret_value())
-    raise ScannerNotConfigured("set POSTURE_CLIENT_CERTIFICATE (recommended) or POSTURE_CLIENT_SECRET")
