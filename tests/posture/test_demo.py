@@ -9,11 +9,12 @@ import sys
 from sqlalchemy import text
 
 from portal.db.engine import make_engine
-from tests.support.database import ROOT, test_database
+from tests.support.database import ROOT
+from tests.support.database import test_database as fresh_database
 
 
 def test_demo_scans_a_fleet_and_prints_it(tmp_path):
-    with test_database() as owner_url:  # its own database: the demo seeds a fixed MSP
+    with fresh_database() as owner_url:  # its own database: the demo seeds a fixed MSP
         engine = make_engine(owner_url)
         try:
             _run_demo_and_check(owner_url, engine, tmp_path)
