@@ -5,11 +5,14 @@ passed down; nothing reads it at import time, and the scanner never reads it at 
 explicit arguments). Names are fixed by CONTRACT.md ("Configuration").
 
 Secrets are ``SecretStr`` (they never print) or paths to files (``POSTURE_CLIENT_CERTIFICATE``):
-a secret is never stored in the database in clear, never logged.
+a secret is never stored in the database in clear, never logged. Any setting can also come from a
+file named after its variable in lower case (``posture_client_secret``) in the folder named by
+``POSTURE_SECRETS_DIR`` (Docker and Kubernetes secrets are mounted that way); the environment wins.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -57,5 +60,6 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Read the environment now (not at import)."""
-    return Settings()
+    """Read the environment (and ``POSTURE_SECRETS_DIR``) now, not at import."""
+    secrets_dir = os.environ.get("POSTURE_SECRETS_DIR")
+    return Settings(_secrets_dir=secrets_dir) if secrets_dir else Settings()

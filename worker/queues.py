@@ -14,6 +14,7 @@ from typing import Any
 from dramatiq import Broker, Message
 
 __all__ = [
+    "PROBE_CONNECTION",
     "QUEUES",
     "RUN_DUE_SCHEDULES",
     "SCANS_QUEUE",
@@ -31,6 +32,7 @@ QUEUES = (SCANS_QUEUE, SCHEDULES_QUEUE)
 
 SCAN_TENANT = "scan_tenant"
 SCAN_DEAD_LETTER = "scan_dead_letter"
+PROBE_CONNECTION = "probe_connection"
 RUN_DUE_SCHEDULES = "run_due_schedules"
 
 

@@ -1,4 +1,4 @@
-"""Customers: connection state rules (more of the customer area comes with onboarding)."""
+"""Customers: connection state rules and probes (more of the customer area comes with onboarding)."""
 
 from portal.services.customers._connection import (
     EXCHANGE_ROLE,
@@ -11,10 +11,12 @@ from portal.services.customers._connection import (
     next_connection,
     outcome_of_scan,
 )
+from portal.services.customers._probe import PROBE_ACTOR, probe_connection
 
 __all__ = [
     "EXCHANGE_ROLE",
     "HARD_FAILURES_TO_DISCONNECT",
+    "PROBE_ACTOR",
     "Connection",
     "ConnectionOutcome",
     "OutcomeKind",
@@ -22,4 +24,5 @@ __all__ = [
     "missing_permissions",
     "next_connection",
     "outcome_of_scan",
+    "probe_connection",
 ]

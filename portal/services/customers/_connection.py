@@ -1,4 +1,4 @@
-"""A customer's connection state, driven by scan (and later probe) outcomes.
+"""A customer's connection state, driven by scan and probe outcomes.
 
 States (``portal.db.models.ConnectionState``): ``pending_consent``, ``connected``, ``degraded``
 (reachable, but permissions or the Exchange directory role are missing: ``missing_permissions``

@@ -1,0 +1,23 @@
+from posture.settings import load_settings
+
+
+def test_contract_names_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("POSTURE_GRAPH_URL", "https://graph.microsoft.us")
+    monkeypatch.setenv("POSTURE_CLIENT_SECRET", "s3cret")
+    settings = load_settings()
+    assert settings.graph_url == "https://graph.microsoft.us"
+    assert settings.client_secret.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+def test_secrets_can_come_from_files_and_the_environment_wins(monkeypatch, tmp_path):
+    (tmp_path / "posture_client_secret").write_text("from-file")
+    (tmp_path / "posture_app_database_password").write_text("db-pass")
+    monkeypatch.delenv("POSTURE_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("POSTURE_APP_DATABASE_PASSWORD", raising=False)
+    monkeypatch.setenv("POSTURE_SECRETS_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings.client_secret.get_secret_value() == "from-file"
+    assert settings.app_database_password.get_secret_value() == "db-pass"
+    monkeypatch.setenv("POSTURE_CLIENT_SECRET", "from-env")
+    assert load_settings().client_secret.get_secret_value() == "from-env"
