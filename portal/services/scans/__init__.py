@@ -14,10 +14,17 @@ from portal.services.scans._queue import ScanQueue
 from portal.services.scans._record import record_scan
 from portal.services.scans._run import TRANSIENT_ERRORS, WORKER_ACTOR, ScanRun, fail_scan, mark_failed, run_scan
 from portal.services.scans._schedule import SCHEDULER_ACTOR, run_due_schedules
-from portal.services.scans._start import due_customers, enqueue_due_scans, start_scan
+from portal.services.scans._start import (
+    STRANDED_AFTER,
+    due_customers,
+    enqueue_due_scans,
+    resend_stranded_scans,
+    start_scan,
+)
 
 __all__ = [
     "SCHEDULER_ACTOR",
+    "STRANDED_AFTER",
     "TRANSIENT_ERRORS",
     "WORKER_ACTOR",
     "ScanQueue",
@@ -28,6 +35,7 @@ __all__ = [
     "fail_scan",
     "mark_failed",
     "record_scan",
+    "resend_stranded_scans",
     "run_due_schedules",
     "run_scan",
     "start_scan",

@@ -4,7 +4,8 @@ Decisions:
 - The scan row is inserted in the caller's transaction and the message is sent from an after-commit
   hook, so a worker never looks for a row that was rolled back (the warehouse pattern in STYLE.md).
   If the broker is down at that moment the row stays ``queued`` and the caller sees the error; the
-  schedule does not pile more scans on a customer with a recent unfinished one.
+  schedule does not pile more scans on a customer with a recent unfinished one, and sends the
+  message again once the scan has been stranded for ``STRANDED_AFTER`` (:func:`resend_stranded_scans`).
 - Due customers are read with ``FOR UPDATE SKIP LOCKED``: two schedulers running at once (several
   worker hosts each tick) split the customers instead of both scanning them.
 - ``next_scan_at`` moves to ``now + scan_interval_hours`` (not ``next_scan_at + interval``): after an
@@ -28,11 +29,16 @@ from portal.services._audit import record_event
 from portal.services.errors import NotFound
 from portal.services.scans._queue import ScanQueue
 
-__all__ = ["due_customers", "enqueue_due_scans", "start_scan"]
+__all__ = ["STRANDED_AFTER", "due_customers", "enqueue_due_scans", "resend_stranded_scans", "start_scan"]
 
 log = logging.getLogger(__name__)
 
 _ACTIVE = (ScanStatus.QUEUED, ScanStatus.RUNNING)
+
+#: A scan still queued or running this long after it was queued has lost its message (the broker was
+#: down when it was sent, or a broker without redelivery lost a dead worker's message): the scan actor's
+#: time limit (10 min) plus retries with backoff stay well inside it.
+STRANDED_AFTER = dt.timedelta(hours=1)
 
 
 def start_scan(uow: UnitOfWork, customer_id: uuid.UUID, trigger: ScanTrigger, *, queue: ScanQueue) -> Scan:
@@ -78,6 +84,25 @@ def enqueue_due_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue, li
             continue
         scans.append(_queue_scan(uow, customer, ScanTrigger.SCHEDULE, queue))
     return scans
+
+
+def resend_stranded_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue) -> list[uuid.UUID]:
+    """Send again the message of every scan in scope that has been queued or running for too long.
+
+    Safe because the scan actor is idempotent: if the original message was only slow, the second
+    delivery finds the scan final and writes nothing. Each resend is in the audit trail.
+    """
+    stranded = list(uow.session.scalars(
+        select(Scan).where(Scan.status.in_(_ACTIVE), Scan.queued_at < now - STRANDED_AFTER)
+        .order_by(Scan.queued_at).with_for_update(skip_locked=True)))
+    for scan in stranded:
+        scan_id, msp_id, customer_id = scan.id, scan.msp_id, scan.customer_id
+        uow.after_commit(lambda s=scan_id, m=msp_id, c=customer_id: queue(scan_id=s, msp_id=m, customer_id=c))
+        record_event(uow, customer_id=customer_id, action="scan.resent", target=f"scan:{scan_id}",
+                     details={"status": scan.status.value, "queued_at": scan.queued_at.isoformat()})
+    if stranded:
+        log.warning("stranded scans sent again", extra={"count": len(stranded)})
+    return [s.id for s in stranded]
 
 
 def _has_recent_active_scan(uow: UnitOfWork, customer: Customer, now: dt.datetime) -> bool:

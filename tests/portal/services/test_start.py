@@ -95,3 +95,28 @@ def test_run_due_schedules_covers_every_msp(app_engine: Engine, owner_engine: En
     run_due_schedules(app_engine, NOW, queue=queue)
     sent = {(m["msp_id"], m["customer_id"]) for m in queue.sent}
     assert {(one.msp_id, one.customer_id), (two.msp_id, two.customer_id)} <= sent
+
+
+def test_stranded_scans_are_sent_again_and_fresh_or_final_ones_are_not(app_engine: Engine,
+                                                                       owner_engine: Engine) -> None:
+    from sqlalchemy import text
+
+    from portal.services.scans import STRANDED_AFTER, resend_stranded_scans
+
+    seeded = seeded_customer(owner_engine)
+    stranded_queued = insert_scan(owner_engine, seeded)
+    stranded_running = insert_scan(owner_engine, seeded, status="running")
+    fresh = insert_scan(owner_engine, seeded)
+    done = insert_scan(owner_engine, seeded, status="completed")
+    now = dt.datetime.now(dt.UTC)
+    with owner_engine.begin() as connection:
+        connection.execute(text("UPDATE scans SET queued_at = :t WHERE id = ANY(:ids)"),
+                           {"t": now - STRANDED_AFTER - dt.timedelta(minutes=1),
+                            "ids": [stranded_queued, stranded_running, done]})
+    queue = Recorder()
+    with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id)) as uow:
+        resent = resend_stranded_scans(uow, now, queue=queue)
+        assert queue.sent == []  # only after commit
+    assert sorted(resent) == sorted([stranded_queued, stranded_running])
+    assert sorted(m["scan_id"] for m in queue.sent) == sorted([stranded_queued, stranded_running])
+    assert fresh not in resent and done not in resent
