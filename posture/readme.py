@@ -6,6 +6,7 @@ documentation an MSP follows to register the app can never lag behind the catalo
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -15,14 +16,28 @@ from posture.docs import catalogue_text, permissions_text
 __all__ = ["main", "render"]
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-_SECTIONS = {"catalogue": lambda: catalogue_text("markdown"), "permissions": lambda: permissions_text("markdown")}
+def _catalogue() -> str:
+    return catalogue_text("markdown")
+
+
+def _permissions() -> str:
+    return permissions_text("markdown")
+
+
+_SECTIONS = {"catalogue": _catalogue, "permissions": _permissions}
+
+
+def _splice(body: str, match: re.Match[str]) -> str:
+    return match.group(1) + body + match.group(2)
 
 
 def render(text: str) -> str:
     """``text`` with every ``<!-- generated:NAME -->...<!-- /generated:NAME -->`` block refreshed."""
     for name, produce in _SECTIONS.items():
         pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
-        text = pattern.sub(lambda m, p=produce: m.group(1) + p() + m.group(2), text)
+        body = produce()
+        # A function replacement: the generated text may contain backslashes, which re.sub would interpret.
+        text = pattern.sub(functools.partial(_splice, body), text)
     return text
 
 

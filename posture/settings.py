@@ -62,4 +62,4 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Read the environment (and ``POSTURE_SECRETS_DIR``) now, not at import."""
     secrets_dir = os.environ.get("POSTURE_SECRETS_DIR")
-    return Settings(_secrets_dir=secrets_dir) if secrets_dir else Settings()
+    return Settings(_secrets_dir=secrets_dir) if secrets_dir else Settings()  # type: ignore[call-arg]

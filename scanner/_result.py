@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from scanner.checks._model import CheckMeta, Gate, Status
 
-__all__ = ["CheckResult", "ScanResult", "ScanStats", "TenantInfo"]
+__all__ = ["CheckResult", "ScanResult", "ScanStats", "ScanStatus", "TenantInfo"]
 
 ScanStatus = Literal["completed", "partial", "disconnected"]
 

@@ -25,7 +25,7 @@ from scanner._auth import TokenProvider
 from scanner._errors import ConsentMissing, ScannerError, TenantNotFound
 from scanner._exchange import ExchangeClient
 from scanner._plan import Collector, first_round, needed_collections
-from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
+from scanner._result import CheckResult, ScanResult, ScanStats, ScanStatus, TenantInfo
 from scanner._runner import run_checks
 from scanner._scoring import coverage, grade, score
 from scanner._transport import GraphClient, RequestStats
@@ -133,7 +133,7 @@ async def scan_tenant(
     if progress is not None:
         progress("evaluate", len(results), len(results))
     value = score(results)
-    status = "partial" if any(r.status is Status.ERROR for r in results) else "completed"
+    status: ScanStatus = "partial" if any(r.status is Status.ERROR for r in results) else "completed"
     result = ScanResult(
         tenant=_tenant_info(tenant_id, collector.results.get("organization")),
         status=status,

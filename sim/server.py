@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -108,7 +109,7 @@ class SimServer:
         sock.listen(128)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        ssl_options: dict[str, str] = {}
+        ssl_options: dict[str, Any] = {}
         if self.tls:
             folder = self._ca_dir
             if folder is None:

@@ -18,6 +18,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 
@@ -96,8 +97,8 @@ def resend_stranded_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue
         select(Scan).where(Scan.status.in_(_ACTIVE), Scan.queued_at < now - STRANDED_AFTER)
         .order_by(Scan.queued_at).with_for_update(skip_locked=True)))
     for scan in stranded:
-        scan_id, msp_id, customer_id = scan.id, scan.msp_id, scan.customer_id
-        uow.after_commit(lambda s=scan_id, m=msp_id, c=customer_id: queue(scan_id=s, msp_id=m, customer_id=c))
+        scan_id, customer_id = scan.id, scan.customer_id
+        uow.after_commit(functools.partial(queue, scan_id=scan_id, msp_id=scan.msp_id, customer_id=customer_id))
         record_event(uow, customer_id=customer_id, action="scan.resent", target=f"scan:{scan_id}",
                      details={"status": scan.status.value, "queued_at": scan.queued_at.isoformat()})
     if stranded:
