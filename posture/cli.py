@@ -132,6 +132,22 @@ def demo(port: int | None, tenants: int, no_browser: bool, once: bool) -> None:
 
 
 @cli.command()
+@click.option("--tenants", type=click.IntRange(1, 1000), default=12, show_default=True,
+              help="Simulated tenants of mixed profiles.")
+@click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
+              help="Instead of a mixed fleet, one tenant of each named profile (repeatable).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: a free port.")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--fault-rate", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True)
+def sim(tenants: int, profiles: tuple[str, ...], port: int, latency_ms: int, fault_rate: float) -> None:
+    """Run the Microsoft 365 simulator on loopback until interrupted, and print how to point the service at it."""
+    from posture.simulator import serve
+
+    sys.exit(serve(load_settings(), tenants=tenants, profiles=profiles, port=port, latency_ms=latency_ms,
+                   fault_rate=fault_rate))
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown", "json")), default="table", show_default=True)
 def catalogue(fmt: str) -> None:
     """List every check with its severity, licence gates and references."""

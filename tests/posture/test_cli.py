@@ -126,3 +126,31 @@ def test_migrate_brings_an_empty_database_to_head_and_is_idempotent():
         engine.dispose()
         assert forced is True
         assert queue is not None  # the PostgreSQL broker's table, created because no broker URL is set
+
+
+def test_sim_command_serves_tenants_that_posture_scan_can_reach(tmp_path):
+    import signal
+    import time
+
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    proc = subprocess.Popen([sys.executable, "-m", "posture", "sim", "--profile", "secure", "--profile", "revoked"],
+                            cwd=ROOT, env={**clean_env, "POSTURE_DATA_DIR": str(tmp_path)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(line.startswith("#   ") and "revoked" in line for line in lines):
+            lines.append(proc.stdout.readline())
+        exports = dict(line[len("export "):].strip().split("=", 1) for line in lines if line.startswith("export "))
+        secure_id = next(line.split()[1] for line in lines if line.startswith("#   ") and " secure " in line)
+        revoked_id = next(line.split()[1] for line in lines if line.startswith("#   ") and " revoked " in line)
+        env = {k: v.strip("'") for k, v in exports.items()}
+        ok = posture("scan", "--tenant-id", secure_id, "--format", "json", env=env)
+        gone = posture("scan", "--tenant-id", revoked_id, "--format", "json", env=env)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["score"] == 100.0
+    assert gone.returncode == 3
+    assert (tmp_path / "sim" / "client.pem").stat().st_mode & 0o077 == 0
