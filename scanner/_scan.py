@@ -207,5 +207,5 @@ def _disconnected(
         stats=_stats(stats, wall0, cpu0),
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),
-        error=str(exc),
+        error=f"{exc.reason}: {exc}",
     )

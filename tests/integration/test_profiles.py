@@ -31,6 +31,7 @@ async def test_revoked_tenant_is_disconnected(clean_world: World):
     result = await clean_world.scan("revoked")
     assert result.status == "disconnected"
     assert result.checks == ()
+    assert (result.error or "").startswith("consent_missing: ")
     assert "AADSTS700016" in (result.error or "")
 
 
