@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import time
 
+from dramatiq import Broker
+
 from posture.runtime import owner_url
 from posture.settings import load_settings
 from worker.app import broker_from_settings
 from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
 
-__all__ = ["TICK_INTERVAL_S", "tick_schedules"]
+__all__ = ["TICK_INTERVAL_S", "tick", "tick_schedules"]
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,16 @@ TICK_INTERVAL_S = 60.0
 def tick_schedules() -> int:
     """Send ``run_due_schedules`` every ``TICK_INTERVAL_S`` until the process is stopped."""
     settings = load_settings()
-    broker = broker_from_settings(settings, owner_url(settings))
-    log.info("schedule ticker started", extra={"interval_s": TICK_INTERVAL_S})
-    while True:
+    tick(broker_from_settings(settings, owner_url(settings)), interval_s=TICK_INTERVAL_S)
+    return 0
+
+
+def tick(broker: Broker, *, interval_s: float, ticks: int | None = None) -> None:
+    """Send ``run_due_schedules`` on ``broker`` every ``interval_s`` seconds, ``ticks`` times (None: forever)."""
+    log.info("schedule ticker started", extra={"interval_s": interval_s})
+    sent = 0
+    while ticks is None or sent < ticks:
+        if sent:
+            time.sleep(interval_s)
         send(broker, RUN_DUE_SCHEDULES, SCHEDULES_QUEUE)
-        time.sleep(TICK_INTERVAL_S)
+        sent += 1
