@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     write_ms = statistics.median(times) * 1000
     per_k = sum(times) * 1000 / (results / 1000)
     print(f"tenants: {args.tenants} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
-    broker = settings.broker_url or "postgresql (embedded default)"
+    # The scheme only: a broker URL can carry a password.
+    broker = settings.broker_url.split("://", 1)[0] if settings.broker_url else "postgresql (default)"
     print(f"workers: {args.processes} processes x {args.threads} threads, broker: {broker}")
     print(f"wall time: {elapsed:.1f} s  ->  {per_minute:.0f} tenants per minute")
     print(f"database write per scan (record_scan, one transaction): median {write_ms:.1f} ms over {len(times)} scans; "
