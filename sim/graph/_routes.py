@@ -102,8 +102,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/reports/authenticationMethods/userRegistrationDetails", ("AuditLog.Read.All",), licence="P1"),
     Route("/applications", ("Application.Read.All", _DIR, "Application.ReadWrite.All")),
     Route("/servicePrincipals", ("Application.Read.All", _DIR, "Application.ReadWrite.All")),
-    Route("/directory/onPremisesSynchronization",
-          ("OnPremDirectorySynchronization.Read.All", "OnPremDirectorySynchronization.ReadWrite.All")),
+    # Graph documents this endpoint as "Application: Not supported": no application permission grants
+    # it, so an app-only token always gets 403 Authorization_RequestDenied, as from Microsoft.
+    Route("/directory/onPremisesSynchronization", ()),
     Route("/admin/sharepoint/settings", ("SharePointTenantSettings.Read.All", "SharePointTenantSettings.ReadWrite.All"),
           kind="entity"),
     Route("/deviceManagement/settings", _INTUNE_CONFIG, kind="entity"),

@@ -222,3 +222,14 @@ def test_expired_or_exchange_token_is_401(
     state.expire_token(graph["Authorization"].split()[1])
     response = client.get(f"{server.graph_url}/v1.0/users", headers=graph)
     assert response.status_code == 401 and "expired" in response.json()["error"]["message"]
+
+
+def test_directory_sync_is_refused_to_application_tokens_as_graph_documents(
+    client: httpx.Client, server: SimServer, state: SimState, token_for: Headers
+) -> None:
+    """GET /directory/onPremisesSynchronization: "Application: Not supported" on its Graph page."""
+    state.tenant(CONTOSO).graph["/directory/onPremisesSynchronization"] = [{"id": "x", "features": {}}]
+    state.grant_consent(CONTOSO, ["OnPremDirectorySynchronization.Read.All", "Directory.Read.All"])
+    response = client.get(f"{server.graph_url}/v1.0/directory/onPremisesSynchronization", headers=token_for())
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
