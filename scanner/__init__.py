@@ -9,13 +9,16 @@ same code path scans Microsoft, a national cloud, or the simulator.
 """
 
 from scanner._auth import AppCredentials, Endpoints, TokenProvider
+from scanner._decode import json_safe
 from scanner._errors import (
     AuthError,
     ConsentMissing,
     CredentialInvalid,
     ExchangeRoleMissing,
     InsufficientPermission,
+    MalformedData,
     MalformedResponse,
+    PagingLimit,
     RequestError,
     ScannerError,
     ServiceError,
@@ -43,7 +46,9 @@ __all__ = [
     "ExchangeRoleMissing",
     "Gate",
     "InsufficientPermission",
+    "MalformedData",
     "MalformedResponse",
+    "PagingLimit",
     "RequestError",
     "ScanOptions",
     "ScanResult",
@@ -62,6 +67,7 @@ __all__ = [
     "coverage",
     "get_check",
     "grade",
+    "json_safe",
     "required_permissions",
     "scan_tenant",
     "score",

@@ -14,6 +14,8 @@
           +-- Throttled             still throttled after the retries; carries the server's delay
           +-- ServiceError          other 5xx, network failure after retries, unexpected 4xx
           +-- MalformedResponse     not JSON, or not the shape Graph documents
+               +-- MalformedData    JSON holding what no consumer accepts (NaN, NUL, absurd nesting)
+               +-- PagingLimit      a collection ran past its cap of pages or bytes (a looping nextLink)
 
 Decisions:
 
@@ -39,7 +41,9 @@ __all__ = [
     "CredentialInvalid",
     "ExchangeRoleMissing",
     "InsufficientPermission",
+    "MalformedData",
     "MalformedResponse",
+    "PagingLimit",
     "RequestError",
     "ScannerError",
     "ServiceError",
@@ -281,3 +285,22 @@ class MalformedResponse(RequestError):
     @property
     def reason(self) -> str:
         return "malformed_response"
+
+
+class MalformedData(MalformedResponse):
+    """The body parsed, but holds values nothing downstream can store or trust: ``NaN`` or
+    ``Infinity`` (not JSON), a NUL character (PostgreSQL's JSON refuses it), or nesting deep enough to
+    exhaust the parser. The checks that read the collection report ``error: malformed_data``."""
+
+    @property
+    def reason(self) -> str:
+        return "malformed_data"
+
+
+class PagingLimit(MalformedResponse):
+    """A collection went past the pages or bytes a scan reads for one collection (``scanner._limits``):
+    a ``@odata.nextLink`` that loops, or a tenant far beyond what the caps allow."""
+
+    @property
+    def reason(self) -> str:
+        return "paging_limit"

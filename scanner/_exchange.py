@@ -26,6 +26,7 @@ import httpx
 
 from scanner._errors import AuthError, ExchangeRoleMissing, InsufficientPermission, ScannerError
 from scanner._http import ApiSession, RequestStats, TokenSource
+from scanner._limits import PageBudget
 from scanner._responses import Reply, error_fields, error_for, list_page, malformed
 
 __all__ = ["ExchangeClient"]
@@ -92,11 +93,13 @@ class ExchangeClient:
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": dict(parameters or {})}}
         url = self._endpoint
         items: list[dict[str, Any]] = []
+        budget = PageBudget()
         while True:
             reply = Reply.from_response(await self._session.send("POST", url, json=body))
             if not reply.ok:
                 raise self._error(reply, cmdlet, url)
             value, link = list_page(reply, url=url, tenant_id=self.tenant_id, service=_SERVICE)
+            budget.spend(reply.size, has_next=link is not None, url=url, tenant_id=self.tenant_id, service=_SERVICE)
             items.extend(value)
             if link is None:
                 return items

@@ -24,22 +24,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from scanner._errors import InsufficientPermission, MalformedResponse, RequestError, ServiceError, Throttled
+from scanner._decode import MALFORMED, UNPARSEABLE, decode_body
+from scanner._errors import (
+    InsufficientPermission,
+    MalformedData,
+    MalformedResponse,
+    RequestError,
+    ServiceError,
+    Throttled,
+)
 from scanner._http import parse_retry_after
 
 __all__ = [
-    "UNPARSEABLE", "Reply", "error_fields", "error_for", "list_page", "malformed", "object_body", "retry_after_s",
+    "MALFORMED", "UNPARSEABLE", "Reply", "error_fields", "error_for", "list_page", "malformed", "object_body",
+    "retry_after_s",
 ]
-
-#: Stands for a body that was present but not JSON.
-UNPARSEABLE: Any = object()
 
 #: 403 codes that mean a missing licence, not a missing permission.
 _LICENCE_CODES = frozenset({"Authentication_RequestFromNonPremiumTenantOrB2CTenant"})
@@ -53,12 +58,14 @@ class Reply:
     Attributes:
         status: HTTP status.
         headers: header names lower-cased.
-        body: the parsed JSON, ``None`` when empty, or :data:`UNPARSEABLE`.
+        body: the parsed JSON, ``None`` when empty, :data:`UNPARSEABLE` or :data:`MALFORMED`.
+        size: bytes of the body on the wire (for a ``$batch`` sub-response, its share of the batch).
     """
 
     status: int
     headers: Mapping[str, str]
     body: Any
+    size: int = 0
 
     @property
     def ok(self) -> bool:
@@ -67,10 +74,10 @@ class Reply:
     @classmethod
     def from_response(cls, response: httpx.Response) -> Reply:
         return cls(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                   _parse(response.content))
+                   decode_body(response.content), len(response.content))
 
     @classmethod
-    def from_batch(cls, item: Mapping[str, Any]) -> Reply:
+    def from_batch(cls, item: Mapping[str, Any], size: int = 0) -> Reply:
         """A ``$batch`` sub-response. Graph inlines JSON bodies and base64-encodes other content types."""
         status = item.get("status")
         if not isinstance(status, int):
@@ -80,19 +87,10 @@ class Reply:
         body = item.get("body")
         if isinstance(body, str):
             try:
-                body = _parse(base64.b64decode(body, validate=True))
+                body = decode_body(base64.b64decode(body, validate=True))
             except (binascii.Error, ValueError):
                 body = UNPARSEABLE
-        return cls(status, headers, body)
-
-
-def _parse(content: bytes) -> Any:
-    if not content.strip():
-        return None
-    try:
-        return json.loads(content)
-    except (UnicodeDecodeError, ValueError):
-        return UNPARSEABLE
+        return cls(status, headers, body, size)
 
 
 def retry_after_s(reply: Reply) -> float | None:
@@ -163,6 +161,7 @@ def list_page(reply: Reply, *, url: str, tenant_id: str, service: str = "Graph")
         MalformedResponse: the body is not a JSON object with a ``value`` array, or the link is not a string.
     """
     body = reply.body
+    _refuse_malformed_data(reply, url=url, tenant_id=tenant_id, service=service)
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise malformed("no JSON object with a 'value' array", url=url, tenant_id=tenant_id, service=service,
                         status=reply.status)
@@ -179,6 +178,14 @@ def object_body(reply: Reply, *, url: str, tenant_id: str, service: str = "Graph
     Raises:
         MalformedResponse: the body is not a JSON object.
     """
+    _refuse_malformed_data(reply, url=url, tenant_id=tenant_id, service=service)
     if not isinstance(reply.body, dict):
         raise malformed("no JSON object", url=url, tenant_id=tenant_id, service=service, status=reply.status)
     return {k: v for k, v in reply.body.items() if k != "@odata.context"}
+
+
+def _refuse_malformed_data(reply: Reply, *, url: str, tenant_id: str, service: str) -> None:
+    if reply.body is MALFORMED:
+        raise MalformedData(reply.status, None, f"{service} {url} for tenant {tenant_id} returned JSON holding "
+                            "NaN, Infinity, a NUL character or nesting too deep to read; the data was not used.",
+                            url, tenant_id=tenant_id)

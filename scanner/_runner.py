@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from scanner._decode import json_safe
 from scanner._errors import ScannerError
 from scanner._result import CheckResult
 from scanner.checks import Check
@@ -81,4 +82,6 @@ def _run_one(
     except _SHAPE_ERRORS as exc:
         log.warning("check %s could not read its data for tenant %s: %r", meta.id, tenant_id, exc)
         return CheckResult(meta, Status.ERROR, "malformed_data", evidence={"detail": repr(exc)[:300]})
-    return CheckResult(meta, verdict.status, verdict.reason, verdict.evidence, list(verdict.affected))
+    # A check's evidence may hold datetimes or sets; stored evidence is plain JSON, always.
+    return CheckResult(meta, verdict.status, verdict.reason, json_safe(verdict.evidence),
+                       [json_safe(a) for a in verdict.affected])

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import httpx
 
+from scanner._decode import MALFORMED, decode_lenient, is_clean
 from scanner._errors import AuthError, MalformedResponse, ScannerError
 from scanner._http import (
     MAX_WAIT_S,
@@ -45,6 +46,7 @@ from scanner._http import (
     TokenSource,
     backoff_delay,
 )
+from scanner._limits import MAX_BYTES, MAX_PAGES, PageBudget
 from scanner._responses import Reply, error_for, list_page, malformed, object_body, retry_after_s
 
 __all__ = ["GraphClient", "GraphRequest", "RequestStats"]
@@ -77,6 +79,7 @@ class _Job:
     request: GraphRequest
     target: str  # path relative to /v1.0 (batchable), or an absolute URL (plain GET only)
     items: list[Any] = field(default_factory=list)
+    budget: PageBudget = field(default_factory=PageBudget)
     throttled: int = 0  # retries spent on the current page
     auth_retried: bool = False
 
@@ -108,6 +111,8 @@ class GraphClient:
         batch_size: sub-requests per ``$batch`` (Graph allows 20).
         timeout_s: per-request timeout, in seconds.
         throttle_priority: sent as ``x-ms-throttle-priority`` (a background scan is ``Low``), or ``None``.
+        max_pages, max_bytes: caps per collection (``scanner._limits``); past one, that collection is a
+            ``PagingLimit`` error.
     """
 
     def __init__(
@@ -125,6 +130,8 @@ class GraphClient:
         batch_size: int = 20,
         timeout_s: float = 30.0,
         throttle_priority: str | None = "Low",
+        max_pages: int = MAX_PAGES,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         if not 1 <= batch_size <= 20:
             raise ValueError(f"batch_size must be between 1 and 20 (Graph's limit), not {batch_size}")
@@ -133,6 +140,8 @@ class GraphClient:
         self._max_retries = max_retries
         self._backoff_s = backoff_s
         self._batch_size = batch_size
+        self._max_pages = max_pages
+        self._max_bytes = max_bytes
         self._base = httpx.URL(graph_url.rstrip("/") + "/v1.0")
         self._base_str = str(self._base).rstrip("/")
         self._base_path = self._base.raw_path.decode("ascii").rstrip("/")
@@ -181,7 +190,8 @@ class GraphClient:
         jobs: list[_Job] = []
         for key, request in requests.items():
             try:
-                jobs.append(_Job(key, request, self._initial_target(request.path)))
+                jobs.append(_Job(key, request, self._initial_target(request.path),
+                                 budget=PageBudget(self._max_pages, self._max_bytes)))
             except MalformedResponse as exc:
                 results[key] = exc
         delay_s = 0.0
@@ -232,6 +242,10 @@ class GraphClient:
         ]}
         response = await self._session.send("POST", f"{self._base_str}/$batch", json=body)
         whole = Reply.from_response(response)
+        if whole.ok and whole.body is MALFORMED:
+            # One sub-response with NaN or NUL must not spoil the others: judge them one by one.
+            whole = Reply(whole.status, whole.headers, decode_lenient(response.content), whole.size)
+        share = whole.size // max(len(group), 1)
         if not whole.ok:
             return [_Outcome(job, whole, True) for job in group]
         items = whole.body.get("responses") if isinstance(whole.body, dict) else None
@@ -242,7 +256,10 @@ class GraphClient:
         outcomes = []
         for n, job in enumerate(group, start=1):
             try:
-                outcomes.append(_Outcome(job, Reply.from_batch(by_id[str(n)]), False))
+                reply = Reply.from_batch(by_id[str(n)], share)
+                if not is_clean(reply.body):
+                    reply = Reply(reply.status, reply.headers, MALFORMED, reply.size)
+                outcomes.append(_Outcome(job, reply, False))
             except (KeyError, ValueError):
                 outcomes.append(_Outcome(job, malformed("a $batch reply without this sub-response", url=job.target,
                                                         tenant_id=self.tenant_id), True))
@@ -300,6 +317,7 @@ class GraphClient:
                 results[job.key] = object_body(reply, url=url, tenant_id=self.tenant_id)
                 return False
             value, link = list_page(reply, url=url, tenant_id=self.tenant_id)
+            job.budget.spend(reply.size, has_next=link is not None, url=url, tenant_id=self.tenant_id)
             job.items.extend(value)
             if link is None:
                 results[job.key] = job.items

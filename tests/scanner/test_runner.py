@@ -50,3 +50,32 @@ def test_unknown_licences_make_gated_checks_error():
 def test_verdict_is_carried_over():
     result = _run(_check(lambda d: Verdict.failed({"a": 1}, ["x", "b"])), {"authorization_policy": {}})
     assert (result.status, result.evidence, result.affected) == (Status.FAIL, {"a": 1}, ["b", "x"])
+
+
+def test_evidence_is_plain_json_whatever_the_check_returned():
+    import json
+    import math
+
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    evidence = {"seen": when, "ids": {"b", "a"}, "ratio": math.nan, "name": "Ann\x00", "deep": [[[[1]]]]}
+    result = _run(_check(lambda d: Verdict.failed(evidence, ["u\x00"])), {"authorization_policy": {}})
+
+    assert result.evidence["seen"] == "2026-01-02T03:04:00+00:00"
+    assert result.evidence["ids"] == ["a", "b"]
+    assert result.evidence["ratio"] is None
+    assert result.evidence["name"] == "Ann\ufffd"
+    assert result.affected == ["u\ufffd"]
+    assert json.loads(json.dumps(result.evidence, allow_nan=False)) == result.evidence
+
+
+def test_evidence_nested_past_the_depth_cap_is_cut_not_fatal():
+    from scanner._decode import MAX_EVIDENCE_DEPTH
+
+    deep: list = []
+    for _ in range(MAX_EVIDENCE_DEPTH * 4):
+        deep = [deep]
+    result = _run(_check(lambda d: Verdict.failed({"deep": deep})), {"authorization_policy": {}})
+
+    text = str(result.evidence)
+    assert "[nested too deep]" in text
+    assert text.count("[") <= MAX_EVIDENCE_DEPTH + 1

@@ -122,7 +122,9 @@ class FakeGraph:
                 if isinstance(body, bytes):  # Graph base64-encodes bodies that are not JSON
                     body = base64.b64encode(body).decode()
                 out.append({"id": sub["id"], "status": status, "headers": headers, "body": body})
-            return httpx.Response(200, json={"responses": out})
+            # json.dumps, not httpx's json=: a broken service may inline NaN, which httpx refuses to write.
+            return httpx.Response(200, content=json.dumps({"responses": out}).encode(),
+                                  headers={"content-type": "application/json"})
         return _response(self.serve(raw[len("/v1.0"):], token))
 
 
