@@ -26,10 +26,13 @@ import time
 import uuid
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import text
 
-from portal.db.engine import app_url, make_engine
+from portal.db import migrate
+from portal.db.engine import make_engine, role_url
 from portal.db.models import ScanTrigger
+from portal.db.roles import DatabaseRoles
 from portal.db.scope import Scope
 from portal.db.scratch import scratch_database
 from portal.db.uow import unit_of_work
@@ -37,6 +40,7 @@ from portal.services.scans import record_scan, start_scan
 from posture import runtime
 from posture.settings import load_settings
 from scanner import AppCredentials, Endpoints, TokenProvider, required_permissions, scan_tenant
+from worker.broker import broker_kind, ensure_broker_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-bench-msp")
@@ -63,16 +67,19 @@ def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID]
     from worker.app import broker_from_settings
     from worker.queues import BrokerScanQueue
 
-    settings = load_settings().model_copy(update={"database_url": owner})
-    env = {**os.environ, "POSTURE_DATABASE_URL": owner, "POSTURE_AUTHORITY_HOST": server.authority_host,
+    key = migrate.read_scope_key(owner)
+    settings = load_settings().model_copy(update={"database_url": SecretStr(owner),
+                                                  "scope_key": SecretStr(key.decode())})
+    env = {**os.environ, "POSTURE_DATABASE_URL": owner, "POSTURE_SCOPE_KEY": key.decode(),
+           "POSTURE_AUTHORITY_HOST": server.authority_host,
            "POSTURE_GRAPH_URL": server.graph_url, "POSTURE_EXCHANGE_URL": server.exchange_url,
            "POSTURE_CLIENT_ID": app.client_id, "POSTURE_CLIENT_CERTIFICATE": str(pem),
            "POSTURE_CA_BUNDLE": str(server.ca_cert_path)}
     worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", str(processes),
                                "--threads", str(threads)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-    engine = runtime.app_engine(settings, owner)
+    engine = runtime.web_engine(settings, owner)
     try:
-        queue = BrokerScanQueue(broker_from_settings(settings, owner))
+        queue = BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))
         start = time.perf_counter()
         with unit_of_work(engine, Scope.for_msp(MSP_ID, actor="system:bench")) as uow:
             scan_ids = [start_scan(uow, cid, ScanTrigger.ONBOARDING, queue=queue).id for cid in customer_ids]
@@ -101,7 +108,7 @@ def _write_times(owner: str, server, app, pem: bytes, tenants: list, customer_id
     tokens = TokenProvider(AppCredentials(client_id=app.client_id, certificate_pem=pem),
                            Endpoints(server.authority_host, server.graph_url, server.exchange_url),
                            ca_bundle=str(server.ca_cert_path))
-    engine = make_engine(app_url(owner))
+    engine = make_engine(role_url(owner, DatabaseRoles().worker), scope_key=migrate.read_scope_key(owner))
     times, results = [], 0
     try:
         picked = [(t, c) for t, c in zip(tenants, customer_ids, strict=True) if t.expected_status == "completed"]
@@ -143,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         pem = Path(tmp) / "client.pem"
         pem.write_text(private_pem)
         pem.chmod(0o600)
+        broker_url = settings.broker_url.get_secret_value() if settings.broker_url else None
+        if broker_kind(broker_url) == "postgresql":
+            ensure_broker_schema(broker_url or owner, DatabaseRoles())
         customer_ids = _seed(owner, tenants)
         elapsed, counts = _fleet_run(owner, server, app, pem, customer_ids, args.processes, args.threads)
         times, results = _write_times(owner, server, app, private_pem.encode(), tenants, customer_ids, args.sample)
@@ -151,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     per_k = sum(times) * 1000 / (results / 1000)
     print(f"tenants: {args.tenants} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
     # The scheme only: a broker URL can carry a password.
-    broker = settings.broker_url.split("://", 1)[0] if settings.broker_url else "postgresql (default)"
+    broker = broker_url.split("://", 1)[0] if broker_url else "postgresql (default)"
     print(f"workers: {args.processes} processes x {args.threads} threads, broker: {broker}")
     print(f"wall time: {elapsed:.1f} s  ->  {per_minute:.0f} tenants per minute")
     print(f"database write per scan (record_scan, one transaction): median {write_ms:.1f} ms over {len(times)} scans; "

@@ -94,17 +94,12 @@ def migrate(revision: str, down_to: str | None) -> None:
     from posture import runtime
 
     settings = load_settings()
-    url = runtime.owner_url(settings)
     if down_to:
-        migrations.downgrade(url, down_to)
+        url = runtime.owner_url(settings)
+        migrations.downgrade(url, down_to, roles=runtime.roles(settings))
         click.echo(f"database downgraded to {down_to}", err=True)
         return
-    password = settings.app_database_password.get_secret_value() if settings.app_database_password else None
-    migrations.upgrade(url, revision, app_password=password)
-    if not settings.broker_url or settings.broker_url.startswith(("postgresql://", "postgres://")):
-        from worker.broker import ensure_broker_schema
-
-        ensure_broker_schema(settings.broker_url or url)
+    url = runtime.migrate_database(settings, revision)
     click.echo(f"database at {migrations.current_revision(url)}", err=True)
 
 

@@ -27,7 +27,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
 
-from portal.db import migrate
 from portal.db.models import ScanTrigger
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
@@ -67,8 +66,7 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
     demo_dir = settings.data_dir.resolve() / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     console.print("[bold]Starting the database[/] (POSTURE_DATABASE_URL or the embedded cluster)")
-    owner = runtime.owner_url(settings)
-    migrate.upgrade(owner)
+    owner = runtime.migrate_database(settings)
 
     fleet = build_fleet(tenants, seed=0)
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
@@ -91,12 +89,13 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
             "POSTURE_CLIENT_CERTIFICATE": str(pem_path),
             "POSTURE_CA_BUNDLE": str(server.ca_cert_path),
             "POSTURE_DATA_DIR": str(settings.data_dir.resolve()),
+            "POSTURE_SCOPE_KEY": runtime.scope_key(settings).decode(),
         }
         worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", "1", "--threads", "4"],
                                   env=worker_env)
         running = _Running(worker)
         try:
-            engine = runtime.app_engine(settings, owner)
+            engine = runtime.web_engine(settings, owner)
             _seed(owner, fleet)
             scan_ids = _queue_scans(settings, owner, engine)
             console.print(f"[bold]Worker[/] started (pid {worker.pid}); {len(scan_ids)} onboarding scans queued")
@@ -141,7 +140,7 @@ def _queue_scans(settings: Settings, owner: str, engine: Engine) -> list[uuid.UU
     from worker.app import broker_from_settings
     from worker.queues import BrokerScanQueue
 
-    queue = BrokerScanQueue(broker_from_settings(settings, owner))
+    queue = BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))
     with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
         customer_ids = list(uow.session.scalars(text("SELECT id FROM customers ORDER BY name")))
         return [start_scan(uow, cid, ScanTrigger.ONBOARDING, queue=queue).id for cid in customer_ids]

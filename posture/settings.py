@@ -46,16 +46,25 @@ class Settings(BaseSettings):
     client_certificate_passphrase: SecretStr | None = None
     """Passphrase of the private key, if it is encrypted."""
 
-    # Data (used from the platform issue on).
+    # Data and queue. URLs may hold passwords: they are secrets, never printed (use get_secret_value()).
     data_dir: Path = Path("data")
-    """Folder for the embedded database, generated certificates and reports."""
-    database_url: str | None = None
+    """Folder for the embedded database, generated certificates, the local scope key and reports."""
+    database_url: SecretStr | None = None
     """PostgreSQL URL of the owner role (migrations); unset means the embedded cluster under data_dir."""
-    app_database_url: str | None = None
-    """URL the application and workers log in with; default: database_url with the posture_app role."""
-    app_database_password: SecretStr | None = None
-    """Password ``posture migrate`` gives the posture_app role, and the app logs in with."""
-    broker_url: str | None = None
+    database_role_prefix: str = "posture"
+    """Prefix of the roles the portal and workers log in as (<prefix>_web, <prefix>_worker)."""
+    web_database_url: SecretStr | None = None
+    """URL the portal logs in with; default: database_url's server with the <prefix>_web role."""
+    web_database_password: SecretStr | None = None
+    """Password ``posture migrate`` gives the web role, and the portal logs in with."""
+    worker_database_url: SecretStr | None = None
+    """URL the workers log in with; default: database_url's server with the <prefix>_worker role."""
+    worker_database_password: SecretStr | None = None
+    """Password ``posture migrate`` gives the worker role, and the workers log in with."""
+    scope_key: SecretStr | None = None
+    """Key (32 characters or more) the portal and workers sign row-level security scopes with; the same
+    everywhere, stored in the database by ``posture migrate``. Unset: generated once in data_dir/scope.key."""
+    broker_url: SecretStr | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
 
 

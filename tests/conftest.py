@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from portal.db.engine import app_url, make_engine
+from portal.db import migrate
+from portal.db.engine import make_engine, role_url
+from portal.db.roles import DatabaseRoles
 from tests.support.database import test_database
+
+ROLES = DatabaseRoles()
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +30,55 @@ def owner_engine(owner_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def app_engine(owner_url: str) -> Iterator[Engine]:
-    """Connected as the application role: row-level security applies to everything it does."""
-    engine = make_engine(app_url(owner_url))
+def scope_key(owner_url: str) -> bytes:
+    """The key ``posture migrate`` stored; application engines sign their scopes with it."""
+    return migrate.read_scope_key(owner_url)
+
+
+@pytest.fixture(scope="session")
+def app_engine(owner_url: str, scope_key: bytes) -> Iterator[Engine]:
+    """Connected as the worker role (scans, results): row-level security applies to everything it does."""
+    engine = make_engine(role_url(owner_url, ROLES.worker), scope_key=scope_key)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def web_engine(owner_url: str, scope_key: bytes) -> Iterator[Engine]:
+    """Connected as the web role (the portal): row-level security applies to everything it does."""
+    engine = make_engine(role_url(owner_url, ROLES.web), scope_key=scope_key)
+    yield engine
+    engine.dispose()
+
+
+#: A login role with every table privilege and nothing else: row-level security is all that holds it.
+RLS_PROBE_ROLE = "posture_test_rls"
+
+
+@pytest.fixture(scope="session")
+def rls_engine(owner_url: str, owner_engine: Engine, scope_key: bytes) -> Iterator[Engine]:
+    """Connected as a role that may run any DML on every table: what the policies alone allow.
+
+    The web and worker roles have narrower grants (tested on their own); this role shows that
+    row-level security holds even where a grant would let a statement through.
+    """
+    with owner_engine.begin() as connection:
+        connection.execute(text(f"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RLS_PROBE_ROLE}') THEN
+                CREATE ROLE {RLS_PROBE_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT;
+              END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END $$"""))
+        connection.execute(text(f"DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {RLS_PROBE_ROLE}', "
+                                "current_database()); END $$"))
+        connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {RLS_PROBE_ROLE}"))
+        connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON msps, users, customers, memberships, "
+                                f"scans, check_results, latest_results, score_history TO {RLS_PROBE_ROLE}"))
+        connection.execute(text(f"GRANT SELECT, INSERT ON audit_events TO {RLS_PROBE_ROLE}"))
+        connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {RLS_PROBE_ROLE}"))
+        connection.execute(text(f"GRANT EXECUTE ON FUNCTION posture_scope_msp(), posture_scope_customers(), "
+                                f"posture_scope_user() TO {RLS_PROBE_ROLE}"))
+    engine = make_engine(role_url(owner_url, RLS_PROBE_ROLE), scope_key=scope_key)
     yield engine
     engine.dispose()

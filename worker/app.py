@@ -3,10 +3,10 @@
 Dramatiq's CLI imports this module in every worker process it forks and calls ``boot``, which
 loads the settings (never at import: STYLE.md), builds the broker with our middleware, declares
 the actors on it, and installs the process's runtime: an engine logged in as the application role
-(``posture_app``: row-level security applies; each message's transaction is scoped to its
-customer by the service it calls) and the scan queue the schedule uses. For the PostgreSQL broker
-it also makes sure dramatiq-pg's table exists (idempotent; the owner URL is at hand because the
-database is resolved from the same settings).
+(the worker role, ``portal.db.roles``: row-level security applies; each message's transaction is
+scoped to its customer by the service it calls, and signed with the scope key) and the scan queue
+the schedule uses. A worker holds no owner credentials: the PostgreSQL broker's table is made by
+``posture migrate``, and a worker that finds it missing says so instead of creating it.
 
 Log records get the message's context (``scan_id``, ``tenant_id``, ``message_id``...) appended to
 Dramatiq's own line format.
@@ -20,10 +20,10 @@ import dramatiq
 from dramatiq import Broker
 
 from portal.services import log_context
-from posture.runtime import app_engine, owner_url
+from posture.runtime import owner_url, worker_engine, worker_url
 from posture.settings import Settings, load_settings
 from worker.actors import declare_actors
-from worker.broker import broker_kind, build_broker, ensure_broker_schema
+from worker.broker import broker_kind, build_broker, require_broker_schema
 from worker.environment import scanner_environment
 from worker.queues import BrokerScanQueue
 from worker.runtime import WorkerRuntime, configure
@@ -41,12 +41,13 @@ def boot() -> Broker:
 
 def boot_with(settings: Settings) -> Broker:
     """Boot this process from ``settings``: broker, actors, runtime, log context."""
-    owner = owner_url(settings)
+    # The owner's URL is read only to derive the worker role's (embedded default, or same server).
+    owner = None if settings.worker_database_url else owner_url(settings)
     broker = broker_from_settings(settings, owner)
     dramatiq.set_broker(broker)
     declare_actors(broker)
     configure(WorkerRuntime(
-        engine=app_engine(settings, owner),
+        engine=worker_engine(settings, owner),
         scan_queue=BrokerScanQueue(broker),
         scanner_factory=lambda: scanner_environment(settings),
     ))
@@ -54,14 +55,17 @@ def boot_with(settings: Settings) -> Broker:
     return broker
 
 
-def broker_from_settings(settings: Settings, owner: str) -> Broker:
-    """The broker ``POSTURE_BROKER_URL`` names (unset: PostgreSQL on the database, schema ensured)."""
-    password = settings.app_database_password.get_secret_value() if settings.app_database_password else None
-    if settings.broker_url is None:
-        ensure_broker_schema(owner)
-    elif broker_kind(settings.broker_url) == "postgresql":
-        ensure_broker_schema(settings.broker_url)
-    return build_broker(settings.broker_url, owner, app_database_url=settings.app_database_url, app_password=password)
+def broker_from_settings(settings: Settings, owner: str | None = None, *, publisher: bool = False) -> Broker:
+    """The broker ``POSTURE_BROKER_URL`` names (unset: PostgreSQL on the database, as the worker role,
+    or the web role when ``publisher``; its table must exist: ``posture migrate`` makes it)."""
+    url = settings.broker_url.get_secret_value() if settings.broker_url else None
+    if broker_kind(url) != "postgresql":
+        return build_broker(url, "")
+    from posture.runtime import web_url
+
+    database = url or (web_url(settings, owner) if publisher else worker_url(settings, owner))
+    require_broker_schema(database)
+    return build_broker(url, database, publisher=publisher)
 
 
 def _log_with_context() -> None:

@@ -2,8 +2,10 @@
 
 ``POSTURE_BROKER_URL`` picks it (CONTRACT.md): ``amqp://`` RabbitMQ, ``redis://`` Redis, and
 ``postgresql://`` or unset the PostgreSQL-backed broker of dramatiq-pg, so the embedded default
-needs nothing but the database. Unset means "on the application database, as the application role"
-(``posture_app``, the role workers log in with), so a worker holds no owner credentials for it.
+needs nothing but the database. Unset means "on the application database": workers log in as the
+worker role (and consume), the portal as the web role (and may only send, through a definer
+function: :class:`PublishingPostgresBroker`); nobody but the owner reads the queue's table in full
+from the web side, and no worker holds owner credentials.
 
 Decisions:
 - Middleware is built here, once: ``LogContext`` first (bound before anything logs, cleared last),
@@ -12,8 +14,9 @@ Decisions:
   message failed for good (``after_*`` hooks run in reverse order). No ``Prometheus`` (it opens an
   HTTP port per process; metrics come later) and no ``Pipelines`` (unused).
 - dramatiq-pg runs without its results backend (we keep results in our own tables) and gets its
-  table from :func:`ensure_broker_schema`: dramatiq-pg's own ``schema.sql`` (through its
-  ``generate_init_sql``) in schema ``dramatiq``, plus grants so ``posture_app`` can use it.
+  table from :func:`ensure_broker_schema`, run by ``posture migrate`` (never at worker boot):
+  dramatiq-pg's own ``schema.sql`` (through its ``generate_init_sql``) in schema ``dramatiq``, the
+  publishing function, and the grants of each role.
   Query parameters of a ``postgresql://`` URL go to libpq, except dramatiq-pg's ``maxconn`` (pool
   size; default here 32: each consumed queue holds two connections, and acks borrow more).
 - RabbitMQ publishes with confirmations (``confirm_delivery``): a message the broker did not take is
@@ -27,20 +30,26 @@ Decisions:
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from dramatiq import Broker, Middleware
+from dramatiq import Broker, Message, Middleware
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis, dq_name
 from dramatiq.middleware import AgeLimit, Callbacks, Retries, ShutdownNotifications, TimeLimit
 from dramatiq_pg import PostgresBroker, generate_init_sql
+from dramatiq_pg.utils import tidy4json, transaction
+from psycopg2.extras import Json
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from portal.db.engine import APP_ROLE, app_url, make_engine, sqlalchemy_url
+from portal.db.engine import make_engine, sqlalchemy_url
+from portal.db.roles import DatabaseRoles
 from worker.middleware import MIN_BACKOFF_MS, DeadLetters, LogContext
 
-__all__ = ["BROKER_SCHEMA", "broker_kind", "build_broker", "build_middleware", "ensure_broker_schema"]
+__all__ = ["BROKER_SCHEMA", "PublishingPostgresBroker", "broker_kind", "build_broker", "build_middleware",
+           "ensure_broker_schema", "require_broker_schema"]
 
 #: Schema of dramatiq-pg's queue table.
 BROKER_SCHEMA = "dramatiq"
@@ -83,17 +92,16 @@ def build_middleware() -> list[Middleware]:
     ]
 
 
-def build_broker(
-    url: str | None, owner_url: str, *, app_database_url: str | None = None, app_password: str | None = None,
-) -> Broker:
+def build_broker(url: str | None, database_url: str | URL, *, publisher: bool = False) -> Broker:
     """The broker for ``url`` (``POSTURE_BROKER_URL``), with our middleware.
 
     Args:
         url: ``amqp://...``, ``redis://...``, ``postgresql://...``, or None for the PostgreSQL broker on
             the application database.
-        owner_url: the database owner's URL (``POSTURE_DATABASE_URL`` or the embedded cluster); with
-            ``url`` None the broker logs in to that database as the application role.
-        app_database_url, app_password: how the application role logs in (``portal.db.engine.app_url``).
+        database_url: with ``url`` None, where the PostgreSQL broker logs in: the worker role's URL in a
+            worker, the web role's in the portal (``posture.runtime``).
+        publisher: this process only sends (the portal, the demo's producer): with the PostgreSQL broker,
+            messages go through ``dramatiq.posture_enqueue``, so the web role never reads the queue.
 
     Connections are opened lazily (on first send or consume), not here.
     """
@@ -105,33 +113,98 @@ def build_broker(
         assert url is not None
         redis_url, options = _split_redis_options(url)
         return RedisBroker(url=redis_url, middleware=middleware, **options)
-    target = sqlalchemy_url(url) if url else app_url(owner_url, explicit=app_database_url, password=app_password)
-    return PostgresBroker(url=_libpq_url(target), results=False, middleware=middleware)
+    target = sqlalchemy_url(url) if url else sqlalchemy_url(database_url)
+    cls = PublishingPostgresBroker if publisher else PostgresBroker
+    return cls(url=_libpq_url(target), results=False, middleware=middleware)
 
 
-def ensure_broker_schema(owner_url: str) -> None:
-    """Create dramatiq-pg's schema and queue table if missing, and let ``posture_app`` use them.
+class PublishingPostgresBroker(PostgresBroker):
+    """A PostgreSQL broker that only sends, through ``dramatiq.posture_enqueue`` (a definer function).
 
-    Idempotent and safe to run from several processes at once (an advisory lock serialises it).
-    Needs the owner's rights: ``posture migrate`` and worker boot call it for the PostgreSQL broker.
+    dramatiq-pg's own enqueue is an upsert with ``RETURNING``, which needs SELECT and UPDATE on the
+    queue: any process allowed to send could then read every queued message (every MSP's ids) and
+    rewrite them. The function inserts a new message and notifies the consumers; nothing more.
+    """
+
+    def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
+        if delay:
+            message = message.copy(queue_name=dq_name(message.queue_name))
+            message.options["eta"] = current_millis() + delay
+        self.emit_before("enqueue", message, delay)
+        with transaction(self.pool) as cursor:
+            cursor.execute(f"SELECT {BROKER_SCHEMA}.posture_enqueue(%s, %s, %s)",
+                           (message.queue_name, message.message_id, Json(tidy4json(message))))
+        self.emit_after("enqueue", message, delay)
+        return message
+
+
+def ensure_broker_schema(owner_url: str, roles: DatabaseRoles) -> None:
+    """Create dramatiq-pg's schema and queue table if missing, the publishing function, and the grants.
+
+    The worker role consumes (every right on the queue); the web role may only call
+    ``posture_enqueue``. Idempotent and safe to run from several processes at once (an advisory lock
+    serialises it). Needs the owner's rights: ``posture migrate`` calls it, never a worker.
     """
     engine = make_engine(owner_url, pool_size=1)
+    schema, web, worker, definer = BROKER_SCHEMA, roles.web, roles.worker, roles.definer
     try:
         with engine.begin() as connection:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            present = connection.execute(text("SELECT to_regclass(:t)"), {"t": f"{BROKER_SCHEMA}.queue"}).scalar()
+            present = connection.execute(text("SELECT to_regclass(:t)"), {"t": f"{schema}.queue"}).scalar()
             if present is None:
-                connection.exec_driver_sql(generate_init_sql(schema=BROKER_SCHEMA, prefix=""))
-            # The role exists once the migrations ran; before that there is nobody to grant to.
+                connection.exec_driver_sql(generate_init_sql(schema=schema, prefix=""))
+            connection.exec_driver_sql(f"""
+                CREATE OR REPLACE FUNCTION "{schema}".posture_enqueue(p_queue text, p_message_id uuid, p_message jsonb)
+                RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+                SET search_path = pg_catalog, "{schema}", pg_temp AS $$
+                BEGIN
+                  INSERT INTO "{schema}".queue (queue_name, message_id, "state", message)
+                    VALUES (p_queue, p_message_id, 'queued', p_message);
+                  PERFORM pg_notify('dramatiq.' || p_queue || '.enqueue',
+                    CASE WHEN octet_length(p_message::text) >= 8000
+                         THEN jsonb_build_object('message_id', p_message_id)::text ELSE p_message::text END);
+                END $$""")
+            connection.exec_driver_sql(f'REVOKE ALL ON FUNCTION "{schema}".posture_enqueue(text, uuid, jsonb) '
+                                       "FROM PUBLIC")
             connection.exec_driver_sql(f"""
                 DO $$ BEGIN
-                  IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                    GRANT USAGE ON SCHEMA "{BROKER_SCHEMA}" TO {APP_ROLE};
-                    GRANT SELECT, INSERT, UPDATE, DELETE ON "{BROKER_SCHEMA}"."queue" TO {APP_ROLE};
+                  IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{worker}') THEN
+                    GRANT USAGE ON SCHEMA "{schema}" TO "{worker}";
+                    GRANT SELECT, INSERT, UPDATE, DELETE ON "{schema}"."queue" TO "{worker}";
+                  END IF;
+                  IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{definer}') THEN
+                    GRANT USAGE ON SCHEMA "{schema}" TO "{definer}";
+                    GRANT INSERT ON "{schema}"."queue" TO "{definer}";
+                    BEGIN
+                      ALTER FUNCTION "{schema}".posture_enqueue(text, uuid, jsonb) OWNER TO "{definer}";
+                    EXCEPTION WHEN insufficient_privilege THEN
+                      RAISE NOTICE 'posture_enqueue stays owned by %%', current_user;
+                    END;
+                  END IF;
+                  IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{web}') THEN
+                    GRANT USAGE ON SCHEMA "{schema}" TO "{web}";
+                    GRANT EXECUTE ON FUNCTION "{schema}".posture_enqueue(text, uuid, jsonb) TO "{web}";
                   END IF;
                 END $$""")
     finally:
         engine.dispose()
+
+
+def require_broker_schema(database_url: str | URL) -> None:
+    """Check that the PostgreSQL broker's queue exists where ``database_url`` logs in.
+
+    Raises:
+        RuntimeError: it does not; the message says to run ``posture migrate``.
+    """
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            present = connection.execute(text("SELECT to_regclass(:t)"), {"t": f"{BROKER_SCHEMA}.queue"}).scalar()
+    finally:
+        engine.dispose()
+    if present is None:
+        raise RuntimeError(f"the PostgreSQL broker's table {BROKER_SCHEMA}.queue does not exist: run `posture migrate` "
+                           "(workers hold no owner credentials and do not create it)")
 
 
 def _libpq_url(url: URL) -> str:

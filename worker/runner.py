@@ -55,7 +55,7 @@ def run_worker(
         ValueError: an unsupported ``POSTURE_BROKER_URL``, or fewer than one process or thread.
     """
     if settings is not None:
-        broker_kind(settings.broker_url)
+        broker_kind(settings.broker_url.get_secret_value() if settings.broker_url else None)
     command = worker_command(processes, threads, schedule=schedule)
     sys.stdout.flush()
     sys.stderr.flush()

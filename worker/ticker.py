@@ -14,7 +14,6 @@ import time
 
 from dramatiq import Broker
 
-from posture.runtime import owner_url
 from posture.settings import load_settings
 from worker.app import broker_from_settings
 from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
@@ -30,7 +29,7 @@ TICK_INTERVAL_S = 60.0
 def tick_schedules() -> int:
     """Send ``run_due_schedules`` every ``TICK_INTERVAL_S`` until the process is stopped."""
     settings = load_settings()
-    tick(broker_from_settings(settings, owner_url(settings)), interval_s=TICK_INTERVAL_S)
+    tick(broker_from_settings(settings), interval_s=TICK_INTERVAL_S)
     return 0
 
 

@@ -1,19 +1,26 @@
-"""Who a transaction acts for: the MSP and the customers it may touch.
+"""Who a transaction acts for: the MSP, the customers it may touch, the user and the actor.
 
-Row-level security reads this scope from two transaction-local settings (``app.msp_id`` and
-``app.customer_ids``), set by the unit of work as the first statement of every transaction.
-No scope set, no rows: the policies compare against NULL.
+Row-level security reads this scope from transaction-local settings (``app.msp_id``,
+``app.customer_ids``, ``app.user_id``, ``app.actor``), set by the unit of work as the first statement
+of every transaction, together with ``app.scope_sig``: a keyed hash of those values and of the
+connection's backend pid (:func:`scope_signature`). The database checks the signature once per
+statement (migration 0002, ``posture_scope_msp()``) and refuses a statement whose settings were
+changed or copied from another connection. No scope set, no rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 
-__all__ = ["ALL_CUSTOMERS", "Scope"]
+__all__ = ["ALL_CUSTOMERS", "SCOPE_KEY_BYTES", "Scope", "new_scope_key", "scope_signature"]
 
 #: ``app.customer_ids`` value meaning "every customer of the MSP" (MSP admins, unscoped analysts).
 ALL_CUSTOMERS = "*"
+#: Length of a scope key.
+SCOPE_KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -24,11 +31,13 @@ class Scope:
         msp_id: the MSP every row must belong to.
         customer_ids: the customers visible; None means all of the MSP's customers.
         actor: who acts, for the audit trail (a user's email, or ``system:<component>``).
+        user_id: the signed-in user, when a person acts (account functions check it).
     """
 
     msp_id: uuid.UUID
     customer_ids: frozenset[uuid.UUID] | None = None
     actor: str = "system"
+    user_id: uuid.UUID | None = None
 
     @classmethod
     def for_customer(cls, msp_id: uuid.UUID, customer_id: uuid.UUID, actor: str = "system:worker") -> Scope:
@@ -44,3 +53,24 @@ class Scope:
         if self.customer_ids is None:
             return ALL_CUSTOMERS
         return "{" + ",".join(sorted(str(c) for c in self.customer_ids)) + "}"
+
+    def settings(self) -> dict[str, str]:
+        """The transaction settings, by name without the ``app.`` prefix, in signing order."""
+        return {"msp_id": str(self.msp_id), "customer_ids": self.customer_setting(),
+                "user_id": str(self.user_id) if self.user_id else "", "actor": self.actor}
+
+
+def scope_signature(key: bytes, settings: dict[str, str], backend_pid: int) -> str:
+    """``app.scope_sig`` for ``settings`` on the connection whose backend is ``backend_pid``.
+
+    ``sha256(k || sha256(k || m))`` (hex), as ``posture_scope_msp()`` computes it, with ``m`` the
+    settings and the pid joined by ``|``.
+    """
+    message = "|".join([*settings.values(), str(backend_pid)]).encode()
+    inner = hashlib.sha256(key + message).digest()
+    return hashlib.sha256(key + inner).hexdigest()
+
+
+def new_scope_key() -> bytes:
+    """A fresh random scope key: hex text, so it can also travel as ``POSTURE_SCOPE_KEY``."""
+    return secrets.token_hex(SCOPE_KEY_BYTES).encode()

@@ -1,7 +1,7 @@
 """Append one event to the audit trail (``audit_events`` is append-only: insert, never update).
 
-The actor is the scope's (a user's email, or ``system:<component>``), so every service records who
-acted without being told twice.
+The actor is the scope's (a user's email, or ``system:<component>``): the database writes it from
+the signed scope, with the time (migration 0002), so no caller can put words in someone's mouth.
 """
 
 from __future__ import annotations
@@ -21,6 +21,6 @@ def record_event(
 ) -> None:
     """Add an audit event to the unit of work (written at flush, committed with everything else)."""
     uow.session.add(AuditEvent(
-        msp_id=uow.scope.msp_id, customer_id=customer_id, actor=uow.scope.actor, action=action,
+        msp_id=uow.scope.msp_id, customer_id=customer_id, action=action,
         target=target, details=details or {},
     ))

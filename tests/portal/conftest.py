@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from portal.db.engine import sqlalchemy_url
-from tests.support.database import server_url
+from tests.support.database import server_url, set_scope
 
 Row = dict[str, Any]
 
@@ -106,12 +106,6 @@ def insert_row(connection: Connection, table: str, row: Row) -> None:
     values = ", ".join(f":{name}" for name in row)
     connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"),
                        {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()})
-
-
-def set_scope(connection: Connection, msp_id: uuid.UUID, customer_ids: str = "*") -> None:
-    """Scope the open transaction, as the unit of work does."""
-    connection.execute(text("SELECT set_config('app.msp_id', :m, true), set_config('app.customer_ids', :c, true)"),
-                       {"m": str(msp_id), "c": customer_ids})
 
 
 def customer_owned_tables(connection: Connection) -> list[str]:

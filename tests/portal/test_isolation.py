@@ -15,13 +15,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from portal.db.engine import APP_ROLE, app_url, make_engine
-from portal.db.scope import Scope
+from portal.db.engine import make_engine, role_url
+from portal.db.scope import Scope, scope_signature
 from portal.db.uow import unit_of_work
+from tests.conftest import ROLES
 from tests.portal.conftest import (
     MSP_LEVEL_FACTORIES,
     ROW_FACTORIES,
@@ -29,8 +30,10 @@ from tests.portal.conftest import (
     Refs,
     customer_owned_tables,
     insert_row,
-    set_scope,
 )
+from tests.support.database import set_scope
+
+APP_ROLE = ROLES.worker
 
 TABLES = sorted(ROW_FACTORIES)
 RLS_REFUSED = "new row violates row-level security policy"
@@ -69,8 +72,8 @@ def owner_count(owner_engine: Engine, table: str, msp_id: uuid.UUID, customer_id
         return int(connection.execute(text(f"SELECT count(*) FROM {table} WHERE {where}"), params).scalar_one())
 
 
-def app_may(app_engine: Engine, table: str, privilege: str) -> bool:
-    with app_engine.connect() as connection:
+def app_may(rls_engine: Engine, table: str, privilege: str) -> bool:
+    with rls_engine.connect() as connection:
         return bool(connection.execute(text("SELECT has_table_privilege(current_user, :t, :p)"),
                                        {"t": table, "p": privilege}).scalar_one())
 
@@ -141,10 +144,10 @@ def test_app_engine_sessions_run_as_the_app_role(app_engine: Engine, fleet: Flee
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_customer_scope_reads_only_its_own_rows(table: str, app_engine: Engine, owner_engine: Engine,
+def test_customer_scope_reads_only_its_own_rows(table: str, rls_engine: Engine, owner_engine: Engine,
                                                 fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
-    with unit_of_work(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as uow:
+    with unit_of_work(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as uow:
         seen = uow.session.execute(text(f"SELECT msp_id, customer_id FROM {table}")).all()
         others = uow.session.execute(
             text(f"SELECT count(*) FROM {table} WHERE customer_id = ANY(CAST(:ids AS uuid[]))"),
@@ -156,40 +159,40 @@ def test_customer_scope_reads_only_its_own_rows(table: str, app_engine: Engine, 
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_customer_scope_cannot_insert_for_another_customer_or_msp(table: str, app_engine: Engine,
+def test_customer_scope_cannot_insert_for_another_customer_or_msp(table: str, rls_engine: Engine,
                                                                   fleet: Fleet) -> None:
     mine, neighbour, foreign = fleet.a.customers[0], fleet.a.customers[1], fleet.b.customers[0]
     scope = Scope.for_customer(mine.msp_id, mine.customer_id)
     own_customer_other_msp = Refs(foreign.msp_id, mine.customer_id, mine.scan_id, fleet.user_id)
 
     for refs in (fleet.refs(neighbour), fleet.refs(foreign), own_customer_other_msp):
-        with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(app_engine, scope) as uow:
+        with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(rls_engine, scope) as uow:
             insert_row(uow.session.connection(), table, ROW_FACTORIES[table](refs))
 
 
 @pytest.mark.parametrize("table", [t for t in TABLES if t != "customers"])
-def test_customer_scope_may_insert_its_own_rows(table: str, app_engine: Engine, fleet: Fleet) -> None:
+def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
     refs = fleet.refs(mine)
     if table == "scans":  # a scan row's id is refs.scan_id: a new scan needs a new one
         refs = replace(refs, scan_id=uuid.uuid4())
-    with rolled_back(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
+    with rolled_back(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
         before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         insert_row(session.connection(), table, ROW_FACTORIES[table](refs))
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_customer_scope_cannot_update_other_customers_rows(table: str, app_engine: Engine, owner_engine: Engine,
+def test_customer_scope_cannot_update_other_customers_rows(table: str, rls_engine: Engine, owner_engine: Engine,
                                                            fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
     scope = Scope.for_customer(mine.msp_id, mine.customer_id)
     touch = f"UPDATE {table} SET msp_id = msp_id WHERE customer_id = :c"
-    if not app_may(app_engine, table, "UPDATE"):
-        assert DENIED in refused(app_engine, scope, touch, {"c": str(mine.customer_id)})
+    if not app_may(rls_engine, table, "UPDATE"):
+        assert DENIED in refused(rls_engine, scope, touch, {"c": str(mine.customer_id)})
         return
 
-    with rolled_back(app_engine, scope) as session:
+    with rolled_back(rls_engine, scope) as session:
         for other in (fleet.a.customers[1], *fleet.b.customers):
             assert session.execute(text(touch), {"c": str(other.customer_id)}).rowcount == 0
         own = session.execute(text(touch), {"c": str(mine.customer_id)}).rowcount
@@ -197,22 +200,22 @@ def test_customer_scope_cannot_update_other_customers_rows(table: str, app_engin
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_customer_scope_cannot_move_its_rows_to_another_customer_or_msp(table: str, app_engine: Engine,
+def test_customer_scope_cannot_move_its_rows_to_another_customer_or_msp(table: str, rls_engine: Engine,
                                                                         fleet: Fleet) -> None:
     mine, neighbour = fleet.a.customers[0], fleet.a.customers[1]
     scope = Scope.for_customer(mine.msp_id, mine.customer_id)
-    expected = RLS_REFUSED if app_may(app_engine, table, "UPDATE") else DENIED
+    expected = RLS_REFUSED if app_may(rls_engine, table, "UPDATE") else DENIED
     moves = [("customer_id", neighbour.customer_id), ("msp_id", fleet.b.msp_id)]
     if table == "customers":  # there customer_id must equal id (a check constraint)
         moves = [("customer_id = :to, id", neighbour.customer_id), ("msp_id", fleet.b.msp_id)]
 
     for column, target in moves:
         sql = f"UPDATE {table} SET {column} = :to WHERE customer_id = :c"
-        assert expected in refused(app_engine, scope, sql, {"to": str(target), "c": str(mine.customer_id)})
+        assert expected in refused(rls_engine, scope, sql, {"to": str(target), "c": str(mine.customer_id)})
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_customer_scope_cannot_delete_other_customers_rows(table: str, app_engine: Engine, owner_engine: Engine,
+def test_customer_scope_cannot_delete_other_customers_rows(table: str, rls_engine: Engine, owner_engine: Engine,
                                                            fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
     others = (fleet.a.customers[1], *fleet.b.customers)
@@ -220,12 +223,12 @@ def test_customer_scope_cannot_delete_other_customers_rows(table: str, app_engin
     scope = Scope.for_customer(mine.msp_id, mine.customer_id)
     delete = f"DELETE FROM {table} WHERE customer_id = :c"
 
-    if app_may(app_engine, table, "DELETE"):
-        with unit_of_work(app_engine, scope) as uow:
+    if app_may(rls_engine, table, "DELETE"):
+        with unit_of_work(rls_engine, scope) as uow:
             deleted = [uow.session.execute(text(delete), {"c": str(c.customer_id)}).rowcount for c in others]
         assert deleted == [0, 0, 0]
     else:
-        assert DENIED in refused(app_engine, scope, delete, {"c": str(others[0].customer_id)})
+        assert DENIED in refused(rls_engine, scope, delete, {"c": str(others[0].customer_id)})
     assert [owner_count(owner_engine, table, c.msp_id, c.customer_id) for c in others] == before
 
 
@@ -233,10 +236,10 @@ def test_customer_scope_cannot_delete_other_customers_rows(table: str, app_engin
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_unscoped_app_session_sees_nothing_and_cannot_insert(table: str, app_engine: Engine,
+def test_unscoped_app_session_sees_nothing_and_cannot_insert(table: str, rls_engine: Engine,
                                                              owner_engine: Engine, fleet: Fleet) -> None:
     assert owner_count(owner_engine, table, fleet.a.msp_id) >= 2  # there is something to hide
-    with app_engine.connect() as connection:
+    with rls_engine.connect() as connection:
         assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
         with pytest.raises(DBAPIError, match=RLS_REFUSED):
             insert_row(connection, table, ROW_FACTORIES[table](fleet.refs(fleet.a.customers[0])))
@@ -247,8 +250,8 @@ def test_unscoped_app_session_sees_nothing_and_cannot_insert(table: str, app_eng
 
 
 @pytest.fixture
-def single_connection_engine(owner_url: str) -> Iterator[Engine]:
-    engine = make_engine(app_url(owner_url), pool_size=1)
+def single_connection_engine(owner_url: str, scope_key: bytes) -> Iterator[Engine]:
+    engine = make_engine(role_url(owner_url, ROLES.worker), pool_size=1, scope_key=scope_key)
     yield engine
     engine.dispose()
 
@@ -269,25 +272,49 @@ def test_scope_does_not_leak_into_the_next_transaction_on_the_pooled_connection(
     assert (msp or "", customers or "", visible) == ("", "", 0)
 
 
-def test_a_session_level_setting_would_leak_so_the_leak_test_can_fail(single_connection_engine: Engine,
-                                                                       fleet: Fleet) -> None:
+def _set_signed_session_scope(connection: Connection, msp_id: uuid.UUID, key: bytes) -> None:
+    scope = Scope.for_msp(msp_id)
+    settings = scope.settings()
+    pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    values = {**settings, "sig": scope_signature(key, settings, pid)}
+    connection.execute(text(
+        "SELECT set_config('app.msp_id', :msp_id, false), set_config('app.customer_ids', :customer_ids, false), "
+        "set_config('app.user_id', :user_id, false), set_config('app.actor', :actor, false), "
+        "set_config('app.scope_sig', :sig, false)"), values)
+
+
+def test_a_session_level_scope_would_leak_within_one_checkout_so_the_leak_test_can_fail(
+        single_connection_engine: Engine, scope_key: bytes, fleet: Fleet) -> None:
+    with single_connection_engine.connect() as connection:
+        _set_signed_session_scope(connection, fleet.a.msp_id, scope_key)
+        connection.commit()
+        # A later transaction on the same checked-out connection still carries it: only the reset stops it.
+        assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
+        connection.rollback()
+
+
+def test_a_session_level_scope_does_not_survive_the_return_to_the_pool(single_connection_engine: Engine,
+                                                                       scope_key: bytes, fleet: Fleet) -> None:
     engine = single_connection_engine
-    with engine.begin() as connection:
-        connection.execute(text("SELECT set_config('app.msp_id', :m, false), set_config('app.customer_ids', '*', "
-                                "false)"), {"m": str(fleet.a.msp_id)})
+    with engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        _set_signed_session_scope(connection, fleet.a.msp_id, scope_key)
+        connection.commit()
 
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
-    engine.dispose()  # never hand this connection to anyone else
+        same_pid, visible, msp = connection.execute(text(
+            "SELECT pg_backend_pid(), (SELECT count(*) FROM customers), current_setting('app.msp_id', true)")).one()
+    assert same_pid == pid
+    assert (visible, msp or "") == (0, "")
 
 
 # --- (f) an MSP-wide scope ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_msp_scope_sees_all_its_customers_and_nothing_of_another_msp(table: str, app_engine: Engine,
+def test_msp_scope_sees_all_its_customers_and_nothing_of_another_msp(table: str, rls_engine: Engine,
                                                                      owner_engine: Engine, fleet: Fleet) -> None:
-    with unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+    with unit_of_work(rls_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
         rows = uow.session.execute(text(f"SELECT msp_id, customer_id FROM {table}")).all()
 
     assert len(rows) == owner_count(owner_engine, table, fleet.a.msp_id)
@@ -297,14 +324,14 @@ def test_msp_scope_sees_all_its_customers_and_nothing_of_another_msp(table: str,
         assert None in {customer for _, customer in rows}
 
 
-def test_msp_scope_may_insert_a_new_customer_and_its_rows(app_engine: Engine, fleet: Fleet) -> None:
+def test_msp_scope_may_insert_a_new_customer_and_its_rows(rls_engine: Engine, fleet: Fleet) -> None:
     refs = Refs(fleet.a.msp_id, uuid.uuid4(), uuid.uuid4(), fleet.user_id)
-    with rolled_back(app_engine, Scope.for_msp(fleet.a.msp_id)) as session:
+    with rolled_back(rls_engine, Scope.for_msp(fleet.a.msp_id)) as session:
         for table, factory in ROW_FACTORIES.items():  # parents first
             insert_row(session.connection(), table, factory(refs))
         assert session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 3
 
-    with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+    with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(rls_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
         insert_row(uow.session.connection(), "customers", ROW_FACTORIES["customers"](
             Refs(fleet.b.msp_id, uuid.uuid4(), uuid.uuid4(), fleet.user_id)))
 
@@ -312,9 +339,9 @@ def test_msp_scope_may_insert_a_new_customer_and_its_rows(app_engine: Engine, fl
 # --- (g) the audit trail is append-only --------------------------------------------------------------
 
 
-def test_app_role_may_append_and_read_audit_events(app_engine: Engine, fleet: Fleet) -> None:
+def test_app_role_may_append_and_read_audit_events(rls_engine: Engine, fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
-    with rolled_back(app_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
+    with rolled_back(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
         insert_row(session.connection(), "audit_events", {"msp_id": mine.msp_id, "customer_id": mine.customer_id,
                                                           "actor": "analyst@example.test", "action": "scan.start"})
         actions = session.execute(text("SELECT action FROM audit_events ORDER BY id")).scalars().all()
@@ -323,8 +350,11 @@ def test_app_role_may_append_and_read_audit_events(app_engine: Engine, fleet: Fl
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events",
                                        "TRUNCATE audit_events"])
-def test_app_role_may_not_change_audit_events(statement: str, app_engine: Engine, fleet: Fleet) -> None:
-    assert DENIED in refused(app_engine, Scope.for_msp(fleet.a.msp_id), statement)
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_app_roles_may_not_change_audit_events(statement: str, role: str, app_engine: Engine, web_engine: Engine,
+                                               fleet: Fleet) -> None:
+    engine = web_engine if role == "web" else app_engine
+    assert DENIED in refused(engine, Scope.for_msp(fleet.a.msp_id), statement)
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events",
@@ -338,19 +368,19 @@ def test_even_the_owner_may_not_change_audit_events(statement: str, owner_engine
     assert owner_count(owner_engine, "audit_events", fleet.a.msp_id) == before >= 3
 
 
-def test_msps_and_users_of_another_msp_are_invisible(app_engine, fleet):
-    from sqlalchemy import text
-
-    from portal.db.scope import Scope
-    from portal.db.uow import unit_of_work
-
-    with unit_of_work(app_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
+def test_msps_and_users_of_another_msp_are_invisible(web_engine: Engine, fleet: Fleet) -> None:
+    with unit_of_work(web_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
         msp_ids = set(uow.session.scalars(text("SELECT id FROM msps")))
-        all_ids = set(uow.session.scalars(text("SELECT posture_msp_ids()")))
         visible_users = set(uow.session.scalars(text("SELECT id FROM users")))
     assert msp_ids == {fleet.a.msp_id}
-    assert {fleet.a.msp_id, fleet.b.msp_id} <= all_ids
     assert fleet.user_id in visible_users
-    with app_engine.connect() as connection:
+    with web_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM msps")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_only_the_worker_role_lists_every_msp_id(app_engine: Engine, web_engine: Engine, fleet: Fleet) -> None:
+    with app_engine.connect() as connection:
+        assert {fleet.a.msp_id, fleet.b.msp_id} <= set(connection.scalars(text("SELECT posture_msp_ids()")))
+    with pytest.raises(DBAPIError, match=DENIED), web_engine.connect() as connection:
+        connection.execute(text("SELECT posture_msp_ids()"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,7 +22,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from portal.db import migrate
-from portal.db.engine import APP_ROLE, make_engine, sqlalchemy_url
+from portal.db.engine import make_engine, role_url
+from portal.db.roles import DatabaseRoles
+from tests.conftest import ROLES
 from tests.portal.conftest import customer_owned_tables, new_empty_database
 from tests.support.database import server_url
 
@@ -50,7 +53,7 @@ def _catalogue(url: str) -> set[str]:
 
 def _read_catalogue(connection: Connection) -> set[str]:
     public = "(SELECT oid FROM pg_namespace WHERE nspname = 'public')"
-    ours = f"a::text LIKE '{APP_ROLE}=%'"
+    ours = "(" + " OR ".join(f"a::text LIKE '{role}=%'" for role in ROLES.as_dict().values()) + ")"
     queries = {
         "class": f"SELECT relname FROM pg_class WHERE relnamespace = {public}",
         "type": f"SELECT typname FROM pg_type WHERE typnamespace = {public}",
@@ -74,10 +77,11 @@ def test_upgrade_from_empty_to_head_and_back_to_base_leaves_nothing_of_ours(empt
     migrate.upgrade(empty_database)
     at_head = _catalogue(empty_database)
     assert migrate.current_revision(empty_database) == _head()
-    assert {"class:customers", "class:audit_events", "type:scan_status", "function:posture_in_scope",
-            "policy:customers_scope", "trigger:audit_events_append_only"} <= at_head
+    assert {"class:customers", "class:audit_events", "type:scan_status", "function:posture_scope_msp",
+            "policy:customers_scope", "trigger:audit_events_append_only", "trigger:audit_events_stamp"} <= at_head
     assert {item.split("=")[0] for item in at_head if "grant:" in item} == {
-        f"schema-grant:{APP_ROLE}", f"database-grant:{APP_ROLE}"}
+        f"schema-grant:{ROLES.web}", f"schema-grant:{ROLES.worker}", f"schema-grant:{ROLES.definer}",
+        f"database-grant:{ROLES.web}", f"database-grant:{ROLES.worker}"}
 
     migrate.downgrade(empty_database)
     assert migrate.current_revision(empty_database) is None
@@ -135,44 +139,77 @@ def _scram_matches(stored: str, password: str) -> bool:
 
 
 @contextmanager
-def _app_role_password_put_back() -> Iterator[None]:
-    """Serialise with other test processes on this server and leave the role's password as found.
-
-    The role is cluster-wide; an advisory lock in the maintenance database (advisory locks are per
-    database) keeps two runs from reading each other's password.
-    """
-    engine = make_engine(sqlalchemy_url(server_url()).set(database="postgres"), pool_size=1)
+def _own_roles() -> Iterator[DatabaseRoles]:
+    """Roles with a prefix of this test's own (cluster-wide, so dropped at the end)."""
+    roles = DatabaseRoles(f"posture_t{uuid.uuid4().hex[:10]}")
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("SELECT pg_advisory_lock(hashtext('posture_app password test'))"))
-            previous = connection.execute(text("SELECT quote_nullable(rolpassword) FROM pg_authid "
-                                               "WHERE rolname = :r"), {"r": APP_ROLE}).scalar_one_or_none()
-            try:
-                yield
-            finally:
-                # previous: a quoted verifier (taken back as it is), NULL, or None when the role is new.
-                if previous is not None:
-                    connection.execute(text(f"ALTER ROLE {APP_ROLE} PASSWORD {previous}"))
-                connection.execute(text("SELECT pg_advisory_unlock(hashtext('posture_app password test'))"))
+        yield roles
+    finally:
+        engine = make_engine(server_url(), pool_size=1)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                for role in roles.as_dict().values():
+                    connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        finally:
+            engine.dispose()
+
+
+def _stored_password(url: str, role: str) -> str | None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as connection:  # pg_authid: the owner here is a superuser
+            return connection.execute(text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"),
+                                      {"r": role}).scalar_one()
     finally:
         engine.dispose()
 
 
-def test_app_password_is_set_on_the_application_role(empty_database: str) -> None:
+def test_passwords_are_set_on_the_login_roles(empty_database: str) -> None:
     password = "s3cret 'quoted' \\ value"
-    engine = make_engine(empty_database, pool_size=1)
-    try:
-        with _app_role_password_put_back():
-            migrate.upgrade(empty_database, app_password=password)
-            with engine.connect() as connection:  # pg_authid: the owner here is a superuser
-                stored = connection.execute(text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"),
-                                            {"r": APP_ROLE}).scalar_one()
-    finally:
-        engine.dispose()
+    with _own_roles() as roles:
+        migrate.upgrade(empty_database, roles=roles, passwords={"web": password, "worker": password + "w"})
+        stored = {role: _stored_password(empty_database, role) for role in (roles.web, roles.worker)}
+        migrate.downgrade(empty_database, roles=roles)
 
-    assert stored is not None
-    if stored.startswith("md5"):  # a server still on password_encryption = md5
-        assert stored == "md5" + hashlib.md5((password + APP_ROLE).encode()).hexdigest()
-    else:
-        assert _scram_matches(stored, password)
-        assert not _scram_matches(stored, password + "x")
+    for role, expected in ((roles.web, password), (roles.worker, password + "w")):
+        value = stored[role]
+        assert value is not None
+        if value.startswith("md5"):  # a server still on password_encryption = md5
+            assert value == "md5" + hashlib.md5((expected + role).encode()).hexdigest()
+        else:
+            assert _scram_matches(value, expected)
+            assert not _scram_matches(value, expected + "x")
+
+
+def test_two_databases_on_one_server_keep_their_roles_apart() -> None:
+    with new_empty_database() as staging, new_empty_database() as production, _own_roles() as prod_roles, \
+            _own_roles() as staging_roles:
+        migrate.upgrade(production, roles=prod_roles, passwords={"web": "production-pass"})
+        before = _stored_password(production, prod_roles.web)
+        migrate.upgrade(staging, roles=staging_roles, passwords={"web": "staging-pass"})
+        migrate.upgrade(staging, roles=staging_roles)  # again, and with no password: nothing reset
+
+        assert _stored_password(production, prod_roles.web) == before
+        key = migrate.read_scope_key(production)
+        engine = make_engine(role_url(production, prod_roles.web, password="production-pass"), pool_size=1,
+                             scope_key=key)
+        try:
+            with engine.connect() as connection:  # production's grants are intact
+                assert connection.execute(text("SELECT has_table_privilege('customers', 'SELECT')")).scalar()
+        finally:
+            engine.dispose()
+        for url, roles in ((production, prod_roles), (staging, staging_roles)):
+            migrate.downgrade(url, roles=roles)
+
+
+def test_the_same_roles_in_two_databases_keep_each_databases_grants() -> None:
+    with new_empty_database() as first, new_empty_database() as second:
+        migrate.upgrade(first)
+        migrate.upgrade(second)
+        migrate.downgrade(second)  # revokes the shared roles' grants in the second database only
+        engine = make_engine(role_url(first, ROLES.web), pool_size=1)
+        try:
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT has_table_privilege('customers', 'SELECT')")).scalar()
+        finally:
+            engine.dispose()

@@ -12,12 +12,24 @@ def test_contract_names_are_read_from_the_environment(monkeypatch):
 
 def test_secrets_can_come_from_files_and_the_environment_wins(monkeypatch, tmp_path):
     (tmp_path / "posture_client_secret").write_text("from-file")
-    (tmp_path / "posture_app_database_password").write_text("db-pass")
+    (tmp_path / "posture_worker_database_password").write_text("db-pass")
     monkeypatch.delenv("POSTURE_CLIENT_SECRET", raising=False)
-    monkeypatch.delenv("POSTURE_APP_DATABASE_PASSWORD", raising=False)
+    monkeypatch.delenv("POSTURE_WORKER_DATABASE_PASSWORD", raising=False)
     monkeypatch.setenv("POSTURE_SECRETS_DIR", str(tmp_path))
     settings = load_settings()
     assert settings.client_secret.get_secret_value() == "from-file"
-    assert settings.app_database_password.get_secret_value() == "db-pass"
+    assert settings.worker_database_password.get_secret_value() == "db-pass"
     monkeypatch.setenv("POSTURE_CLIENT_SECRET", "from-env")
     assert load_settings().client_secret.get_secret_value() == "from-env"
+
+
+def test_urls_that_may_carry_passwords_never_print(monkeypatch):
+    monkeypatch.setenv("POSTURE_DATABASE_URL", "postgresql://owner:owner-pass@db.internal/posture")
+    monkeypatch.setenv("POSTURE_WORKER_DATABASE_URL", "postgresql://w:worker-pass@db.internal/posture")
+    monkeypatch.setenv("POSTURE_BROKER_URL", "amqp://mq:broker-pass@mq.internal/")
+    monkeypatch.setenv("POSTURE_SCOPE_KEY", "k" * 40)
+    settings = load_settings()
+    shown = repr(settings) + str(settings) + str(settings.model_dump())
+    for secret in ("owner-pass", "worker-pass", "broker-pass", "k" * 40):
+        assert secret not in shown
+    assert settings.database_url.get_secret_value().endswith("@db.internal/posture")

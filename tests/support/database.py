@@ -8,15 +8,18 @@ as a fresh checkout runs. Each session gets its own scratch database there (``po
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
+from portal.db.scope import Scope, scope_signature
 from portal.db.scratch import scratch_database
 
-__all__ = ["ROOT", "server_url", "test_database"]
+__all__ = ["ROOT", "server_url", "set_scope", "test_database"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,3 +43,19 @@ def test_database() -> Iterator[str]:
 
 def database_name(url: str) -> str:
     return make_url(url).database or ""
+
+
+def set_scope(connection: Connection, msp_id: uuid.UUID, customer_ids: str = "*", actor: str = "system:test") -> None:
+    """Scope the owner's open transaction as the unit of work would, signed with the database's key.
+
+    The owner may read the key (``posture_secrets``); seeding through it keeps working on a server
+    where the owner is not a superuser and row-level security, forced, holds it to the policies too.
+    """
+    key = bytes(connection.execute(text("SELECT value FROM posture_secrets WHERE name = 'scope_key'")).scalar_one())
+    scope = Scope(msp_id=msp_id, actor=actor)
+    settings = {**scope.settings(), "customer_ids": customer_ids}
+    pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    connection.execute(text(
+        "SELECT set_config('app.msp_id', :msp_id, true), set_config('app.customer_ids', :customer_ids, true), "
+        "set_config('app.user_id', :user_id, true), set_config('app.actor', :actor, true), "
+        "set_config('app.scope_sig', :sig, true)"), {**settings, "sig": scope_signature(key, settings, pid)})

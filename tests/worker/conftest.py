@@ -27,6 +27,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pytest
 from dramatiq import Broker
 
+from portal.db.engine import role_url
+from tests.conftest import ROLES
 from tests.portal.services.support import SimWorld, sim_world
 from tests.support.database import ROOT
 from worker.broker import broker_kind, build_broker, ensure_broker_schema
@@ -59,10 +61,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimWorld]:
 
 @pytest.fixture
 def producer(owner_url: str, broker_url: str | None) -> Iterator[Broker]:
-    """The test process's side of the broker: sends what the web app would send."""
+    """The test process's side of the broker: sends what the web app would send, as the web role."""
     if broker_kind(broker_url) == "postgresql":
-        ensure_broker_schema(broker_url or owner_url)
-    broker = build_broker(broker_url, owner_url)
+        ensure_broker_schema(broker_url or owner_url, ROLES)
+    broker = build_broker(broker_url, role_url(owner_url, ROLES.web), publisher=True)
     if broker_kind(broker_url) == "rabbitmq":
         for queue in QUEUES:
             broker.declare_queue(queue)
@@ -112,13 +114,14 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def start_worker(owner_url: str, broker_url: str | None, world: SimWorld,
+def start_worker(owner_url: str, broker_url: str | None, world: SimWorld, scope_key: bytes, producer: Broker,
                  tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start worker processes on demand; every one started is stopped at the end of the test."""
     started: list[WorkerProcess] = []
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
     env.update(world.env())
     env["POSTURE_DATABASE_URL"] = owner_url
+    env["POSTURE_SCOPE_KEY"] = scope_key.decode()
     if broker_url:
         env["POSTURE_BROKER_URL"] = broker_url
 

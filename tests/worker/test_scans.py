@@ -23,13 +23,16 @@ from portal.db.models import (
     ScanTrigger,
     ScoreHistory,
 )
+from portal.db.engine import role_url
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.scans import start_scan
 from scanner import catalogue
 from sim import FaultConfig
+from tests.conftest import ROLES
 from tests.portal.services.support import Seeded, SimWorld, add_tenant, seeded_customer
 from tests.worker.conftest import WorkerProcess, wait_for
+from worker.broker import build_broker
 from worker.queues import SCAN_TENANT, SCANS_QUEUE, BrokerScanQueue
 
 
@@ -96,6 +99,7 @@ def test_a_scan_message_is_processed_end_to_end(world: SimWorld, app_engine: Eng
 
 def test_the_same_message_delivered_twice_gives_one_result_set(world: SimWorld, app_engine: Engine,
                                                                owner_engine: Engine, producer: Broker,
+                                                               owner_url: str, broker_url: str | None,
                                                                start_worker) -> None:
     seeded = seeded_customer(owner_engine, tenant_id=add_tenant(world, "typical"))
     sent: list[Message[object]] = []
@@ -106,7 +110,11 @@ def test_the_same_message_delivered_twice_gives_one_result_set(world: SimWorld, 
         sent.append(producer.enqueue(message))
 
     scan_id = queue_scan(app_engine, seeded, record_and_send)  # type: ignore[arg-type]
-    producer.enqueue(sent[0])  # the very same message again (a broker redelivery)
+    # The very same message again, as a broker redelivers it (the worker side's upsert: the portal's
+    # publishing role may only add new messages).
+    redelivery = build_broker(broker_url, role_url(owner_url, ROLES.worker))
+    redelivery.enqueue(sent[0])
+    redelivery.close()
     BrokerScanQueue(producer)(scan_id=scan_id, msp_id=seeded.msp_id, customer_id=seeded.customer_id)  # a resend
     worker: WorkerProcess = start_worker()  # started after: both deliveries are there at once for 2 threads
     seen = Observed(app_engine, seeded, scan_id)

@@ -1,5 +1,6 @@
-"""Append-only audit trail: who did what to which customer. The application role may insert and
-read; updates and deletes are refused by grants and by a trigger (migration 0001)."""
+"""Append-only audit trail: who did what to which customer. The application roles may insert and
+read; updates and deletes are refused by grants and by a trigger (migration 0001); the actor and
+the time are set by the database (migration 0002)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Identity, String, Uuid
+from sqlalchemy import BigInteger, FetchedValue, Identity, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,7 +23,9 @@ class AuditEvent(CustomerOwned, Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     msp_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    actor: Mapped[str] = mapped_column(String(320), comment="user email, or system:<component>")
+    #: Set by the database from the signed scope (migration 0002), never by the caller.
+    actor: Mapped[str] = mapped_column(String(320), server_default=FetchedValue(),
+                                       comment="user email, or system:<component>")
     action: Mapped[str] = mapped_column(String(80))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

@@ -22,7 +22,7 @@ import functools
 import logging
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 
 from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTrigger
 from portal.db.uow import UnitOfWork
@@ -113,10 +113,10 @@ def _has_recent_active_scan(uow: UnitOfWork, customer: Customer, now: dt.datetim
 
 
 def _queue_scan(uow: UnitOfWork, customer: Customer, trigger: ScanTrigger, queue: ScanQueue) -> Scan:
-    scan = Scan(id=uuid.uuid4(), msp_id=customer.msp_id, customer_id=customer.id, trigger=trigger,
-                status=ScanStatus.QUEUED, attempts=0)
-    uow.session.add(scan)
-    uow.session.flush()
+    # Only the ids and the trigger: the portal's role may insert nothing else (migration 0002); status,
+    # attempts and the queue time are the database's defaults, read back with RETURNING.
+    scan = uow.session.scalars(insert(Scan).values(id=uuid.uuid4(), msp_id=customer.msp_id, customer_id=customer.id,
+                                                   trigger=trigger).returning(Scan)).one()
     scan_id, msp_id, customer_id = scan.id, customer.msp_id, customer.id
     uow.after_commit(lambda: queue(scan_id=scan_id, msp_id=msp_id, customer_id=customer_id))
     return scan

@@ -35,6 +35,7 @@ from scanner import (
 from scanner._scoring import coverage, grade, score
 from sim import FaultConfig, ServiceApp, SimServer, SimState
 from sim.profiles import build_tenant
+from tests.support.database import set_scope
 
 #: Three real checks of different severities: critical, high and medium.
 CRITICAL = "entra.ca.block_legacy_auth"
@@ -47,11 +48,6 @@ class Seeded:
     msp_id: uuid.UUID
     customer_id: uuid.UUID
     tenant_id: str
-
-
-def scope_sql(msp_id: uuid.UUID) -> tuple[str, dict[str, str]]:
-    return ("SELECT set_config('app.msp_id', :m, true), set_config('app.customer_ids', '*', true)",
-            {"m": str(msp_id)})
 
 
 def make_msp(owner_engine: Engine) -> uuid.UUID:
@@ -70,7 +66,7 @@ def make_customer(
     customer_id = uuid.uuid4()
     tenant_id = tenant_id or str(uuid.uuid4())
     with owner_engine.begin() as connection:
-        connection.execute(text(scope_sql(msp_id)[0]), scope_sql(msp_id)[1])
+        set_scope(connection, msp_id)
         connection.execute(text(
             "INSERT INTO customers (id, customer_id, msp_id, name, tenant_id, connection_state, next_scan_at, "
             "scan_interval_hours) VALUES (:id, :id, :msp, :name, :tenant, :state, :next, :interval)"),
@@ -87,7 +83,7 @@ def seeded_customer(owner_engine: Engine, **kwargs: object) -> Seeded:
 def insert_scan(owner_engine: Engine, seeded: Seeded, *, status: str = "queued") -> uuid.UUID:
     scan_id = uuid.uuid4()
     with owner_engine.begin() as connection:
-        connection.execute(text(scope_sql(seeded.msp_id)[0]), scope_sql(seeded.msp_id)[1])
+        set_scope(connection, seeded.msp_id)
         connection.execute(text(
             "INSERT INTO scans (id, msp_id, customer_id, trigger, status) VALUES (:id, :m, :c, 'manual', :s)"),
             {"id": scan_id, "m": seeded.msp_id, "c": seeded.customer_id, "s": status})
