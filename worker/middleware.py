@@ -42,6 +42,7 @@ __all__ = [
     "DeadLetters",
     "LogContext",
     "failure_reason",
+    "is_permanent_connection_error",
     "is_transient",
     "retry_on_transient",
     "retry_transient",
@@ -59,13 +60,31 @@ _MAX_REASON = 1000
 _CONTEXT_IDS = ("scan_id", "customer_id", "msp_id")
 
 
+#: What libpq says when the connection cannot be made for a reason that waiting does not cure: a
+#: wrong password, a role or database that does not exist, a server that refuses the role.
+_PERMANENT_CONNECTION_ERRORS = (
+    "password authentication failed", "does not exist", "no pg_hba.conf entry", "is not permitted to log in",
+    "permission denied for database", "authentication failed",
+)
+
+
 def is_transient(exc: BaseException) -> bool:
     """True when a later attempt may succeed and nothing needs to be recorded as failed."""
-    if isinstance(exc, (Retry, *TRANSIENT_ERRORS, OperationalError, InterfaceError)):
-        # OperationalError covers a restarted database, a dropped connection, deadlocks and
-        # serialisation failures (psycopg2 raises those as OperationalError subclasses).
+    if isinstance(exc, (Retry, *TRANSIENT_ERRORS)):
         return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A restarted database, a dropped connection, deadlocks and serialisation failures (psycopg2
+        # raises those as OperationalError subclasses) pass; a wrong password or a missing database does not.
+        return not is_permanent_connection_error(exc)
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def is_permanent_connection_error(exc: DBAPIError) -> bool:
+    """A connection refused for its credentials or its target, which no retry fixes."""
+    if getattr(exc.orig, "pgcode", None):  # an error inside a session, not at connection time
+        return False
+    message = str(exc.orig).lower()
+    return any(marker in message for marker in _PERMANENT_CONNECTION_ERRORS)
 
 
 def retry_transient(retries: int, exc: BaseException) -> bool:
@@ -81,6 +100,12 @@ def failure_reason(exc: BaseException) -> str:
         text = f"{exc.reason}: {exc.message}"
     elif isinstance(exc, TimeLimitExceeded):
         text = "time_limit: the work took longer than the actor's time limit"
+    elif isinstance(exc, DBAPIError):
+        # Never the statement or the server's message: they can quote the row's values.
+        code = getattr(exc.orig, "pgcode", None)
+        text = f"database_error: {type(exc.orig).__name__}" + (f" (SQLSTATE {code})" if code else "")
+        if isinstance(exc, OperationalError) and is_permanent_connection_error(exc):
+            text += ": the worker cannot log in to the database; check its database URL, role and password"
     else:
         text = f"{type(exc).__name__}: {exc}"
     return text[:_MAX_REASON]

@@ -15,13 +15,12 @@ back (the warehouse pattern in STYLE.md).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from portal.db.engine import scope_key_of
 from portal.db.scope import Scope, scope_signature
@@ -46,17 +45,6 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
 
-# Weak: an engine disposed and dropped by its owner must not be kept alive by its session factory.
-_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
-
-
-def _factory(engine: Engine) -> sessionmaker[Session]:
-    factory = _factories.get(engine)
-    if factory is None:
-        factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
-    return factory
-
-
 def backend_pid(session: Session) -> int:
     """The PostgreSQL backend pid of the session's connection (read from libpq, no round trip)."""
     dbapi_connection = session.connection().connection.dbapi_connection
@@ -71,7 +59,9 @@ def unit_of_work(engine: Engine, scope: Scope) -> Iterator[UnitOfWork]:
         RuntimeError: ``engine`` has no scope key (``portal.db.engine.make_engine``).
     """
     key = scope_key_of(engine)
-    session = _factory(engine)()
+    # A new Session per unit of work, no cached factory: a cache keyed by engine would keep every
+    # engine (and its pool) alive after its owner disposed of it.
+    session = Session(bind=engine, expire_on_commit=False)
     uow = UnitOfWork(session, scope)
     try:
         with session.begin():

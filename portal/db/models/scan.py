@@ -50,6 +50,9 @@ class Scan(CustomerOwned, Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: When the schedule last re-sent this scan's message (a lost message), and how many times it did.
+    resent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resend_count: Mapped[int] = mapped_column(Integer, server_default="0")
     request_count: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     partial: Mapped[bool | None] = mapped_column()

@@ -12,9 +12,18 @@
 from portal.services.scans._environment import ScannerEnvironment
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._record import record_scan
-from portal.services.scans._run import TRANSIENT_ERRORS, WORKER_ACTOR, ScanRun, fail_scan, mark_failed, run_scan
+from portal.services.scans._run import (
+    TRANSIENT_ERRORS,
+    WORKER_ACTOR,
+    ScanRun,
+    claim,
+    fail_scan,
+    mark_failed,
+    run_scan,
+)
 from portal.services.scans._schedule import SCHEDULER_ACTOR, run_due_schedules
 from portal.services.scans._start import (
+    MAX_RESENDS,
     STRANDED_AFTER,
     due_customers,
     enqueue_due_scans,
@@ -23,6 +32,7 @@ from portal.services.scans._start import (
 )
 
 __all__ = [
+    "MAX_RESENDS",
     "SCHEDULER_ACTOR",
     "STRANDED_AFTER",
     "TRANSIENT_ERRORS",
@@ -30,6 +40,7 @@ __all__ = [
     "ScanQueue",
     "ScanRun",
     "ScannerEnvironment",
+    "claim",
     "due_customers",
     "enqueue_due_scans",
     "fail_scan",

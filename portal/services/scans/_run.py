@@ -1,7 +1,15 @@
 """Run one queued scan end to end: the body of the worker's ``scan_tenant`` actor, as a service.
 
-Three steps, two short transactions and none while Microsoft is being read:
+Three steps, two short transactions and none while Microsoft is being read, all under a claim:
 
+0. Claim the scan: a session advisory lock on the scan id, held on a connection of its own for the
+   whole run (``pg_try_advisory_lock``). A second delivery of the same scan while the first is
+   alive (a broker that redelivers to a second consumer, the schedule's resend of a slow scan, a
+   forged duplicate) finds it taken and returns without reading the tenant. If the holder dies, its
+   connection closes and the lock goes with it, so the broker's redelivery takes over at once,
+   with no lease to wait out. (A conditional ``UPDATE ... WHERE status = 'queued'`` would need a
+   lease and a clock to tell a dead holder from a slow one; the database already knows which
+   connections are alive.)
 1. In one scoped unit of work: lock the scan row; if it is already final, return (a redelivered
    message finds its scan done: idempotent). Otherwise mark it ``running``, ``attempts + 1``; commit.
 2. ``scanner.scan_tenant`` with the process's :class:`ScannerEnvironment`, outside any transaction
@@ -28,9 +36,11 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from portal.db.models import Customer, Scan, ScanStatus
 from portal.db.scope import Scope
@@ -42,7 +52,7 @@ from portal.services.scans._environment import ScannerEnvironment
 from portal.services.scans._record import record_scan
 from scanner import ScannerError, ScanResult, ServiceError, Throttled, TransientAuthError, scan_tenant
 
-__all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "fail_scan", "mark_failed", "run_scan"]
+__all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "claim", "fail_scan", "mark_failed", "run_scan"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,8 @@ TRANSIENT_ERRORS: tuple[type[ScannerError], ...] = (TransientAuthError, Throttle
 WORKER_ACTOR = "system:worker"
 #: Longest failure reason stored on a scan row.
 _MAX_REASON = 2000
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:high, :low)")
+_UNLOCK = text("SELECT pg_advisory_unlock(:high, :low)")
 
 
 @dataclass(frozen=True)
@@ -83,13 +95,46 @@ def run_scan(
         NotFound: the scan does not exist in this customer's scope.
     """
     scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
-    with unit_of_work(engine, scope) as uow:
-        scan, tenant_id = _begin(uow, scan_id)
-    if tenant_id is None:
-        log.info("scan already finished, nothing to do", extra={"scan_id": str(scan_id), "status": scan.status})
-        return ScanRun(scan_id, ScanStatus(scan.status), recorded=False)
-    with log_context.bound(tenant_id=tenant_id):
-        return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env)
+    with claim(engine, scan_id) as claimed:
+        if not claimed:
+            log.info("scan is being run by another delivery; this one does nothing", extra={"scan_id": str(scan_id)})
+            return ScanRun(scan_id, ScanStatus.RUNNING, recorded=False)
+        with unit_of_work(engine, scope) as uow:
+            scan, tenant_id = _begin(uow, scan_id)
+        if tenant_id is None:
+            log.info("scan already finished, nothing to do", extra={"scan_id": str(scan_id), "status": scan.status})
+            return ScanRun(scan_id, ScanStatus(scan.status), recorded=False)
+        with log_context.bound(tenant_id=tenant_id):
+            return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env)
+
+
+@contextmanager
+def claim(engine: Engine, scan_id: uuid.UUID) -> Iterator[bool]:
+    """Hold the scan's advisory lock for the block; yields False when another connection holds it.
+
+    The two-key form of the lock (two 32-bit halves of the scan id) keeps it apart from dramatiq-pg's
+    one-key message locks.
+    """
+    high, low = _lock_keys(scan_id)
+    with engine.connect() as connection:
+        held = bool(connection.execute(_TRY_LOCK, {"high": high, "low": low}).scalar_one())
+        connection.commit()  # the lock is the session's; no transaction stays open during the scan
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(_UNLOCK, {"high": high, "low": low})
+                connection.commit()
+
+
+def _lock_keys(scan_id: uuid.UUID) -> tuple[int, int]:
+    value = scan_id.int
+    return _signed32(value >> 96), _signed32(value & 0xFFFFFFFF)
+
+
+def _signed32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _scan_and_record(

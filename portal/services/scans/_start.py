@@ -22,15 +22,16 @@ import functools
 import logging
 import uuid
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, func, insert, select
 
 from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTrigger
 from portal.db.uow import UnitOfWork
 from portal.services._audit import record_event
 from portal.services.errors import NotFound
 from portal.services.scans._queue import ScanQueue
+from portal.services.scans._run import fail_scan
 
-__all__ = ["STRANDED_AFTER", "due_customers", "enqueue_due_scans", "resend_stranded_scans", "start_scan"]
+__all__ = ["MAX_RESENDS", "STRANDED_AFTER", "due_customers", "enqueue_due_scans", "resend_stranded_scans", "start_scan"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ _ACTIVE = (ScanStatus.QUEUED, ScanStatus.RUNNING)
 #: down when it was sent, or a broker without redelivery lost a dead worker's message): the scan actor's
 #: time limit (10 min) plus retries with backoff stay well inside it.
 STRANDED_AFTER = dt.timedelta(hours=1)
+#: Re-sends of one stranded scan before it is failed: three hours of a worker fleet that cannot finish it.
+MAX_RESENDS = 3
 
 
 def start_scan(uow: UnitOfWork, customer_id: uuid.UUID, trigger: ScanTrigger, *, queue: ScanQueue) -> Scan:
@@ -90,20 +93,33 @@ def enqueue_due_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue, li
 def resend_stranded_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue) -> list[uuid.UUID]:
     """Send again the message of every scan in scope that has been queued or running for too long.
 
-    Safe because the scan actor is idempotent: if the original message was only slow, the second
-    delivery finds the scan final and writes nothing. Each resend is in the audit trail.
+    A scan is stranded when ``STRANDED_AFTER`` has passed since it was queued or last re-sent; it is
+    re-sent at most ``MAX_RESENDS`` times (``resend_count``, ``resent_at``), then failed with a reason.
+    Safe because the scan actor is idempotent and claims the scan: if the original message was only
+    slow, the second delivery finds the scan taken or final and writes nothing. Each resend and each
+    such failure is in the audit trail.
     """
+    cutoff = now - STRANDED_AFTER
     stranded = list(uow.session.scalars(
-        select(Scan).where(Scan.status.in_(_ACTIVE), Scan.queued_at < now - STRANDED_AFTER)
+        select(Scan).where(Scan.status.in_(_ACTIVE), func.coalesce(Scan.resent_at, Scan.queued_at) < cutoff)
         .order_by(Scan.queued_at).with_for_update(skip_locked=True)))
+    resent = []
     for scan in stranded:
+        if scan.resend_count >= MAX_RESENDS:
+            fail_scan(uow, scan.id, f"stranded: no worker finished the scan after {scan.resend_count} re-sends of "
+                                    "its message; check that workers run and can reach the broker")
+            continue
+        scan.resend_count += 1
+        scan.resent_at = now
         scan_id, customer_id = scan.id, scan.customer_id
         uow.after_commit(functools.partial(queue, scan_id=scan_id, msp_id=scan.msp_id, customer_id=customer_id))
         record_event(uow, customer_id=customer_id, action="scan.resent", target=f"scan:{scan_id}",
-                     details={"status": scan.status.value, "queued_at": scan.queued_at.isoformat()})
+                     details={"status": scan.status.value, "queued_at": scan.queued_at.isoformat(),
+                              "resend": scan.resend_count})
+        resent.append(scan_id)
     if stranded:
-        log.warning("stranded scans sent again", extra={"count": len(stranded)})
-    return [s.id for s in stranded]
+        log.warning("stranded scans handled", extra={"resent": len(resent), "failed": len(stranded) - len(resent)})
+    return resent
 
 
 def _has_recent_active_scan(uow: UnitOfWork, customer: Customer, now: dt.datetime) -> bool:

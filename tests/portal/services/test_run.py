@@ -126,3 +126,53 @@ def test_run_scan_leaves_the_callers_log_context_as_it_found_it(world: SimWorld,
     with log_context.bound(request_id="r-1"):
         run(app_engine, seeded, insert_scan(owner_engine, seeded), world.scanner_environment())
         assert dict(log_context.current()) == {"request_id": "r-1"}
+
+
+def _tenant_requests(world: SimWorld, tenant_id: str) -> int:
+    return sum(world.state.log.counts(tenant_id.lower()).values())
+
+
+def test_a_delivery_finding_the_scan_claimed_does_not_read_the_tenant(world: SimWorld, app_engine: Engine,
+                                                                       owner_engine: Engine) -> None:
+    from portal.services.scans import claim
+
+    tenant_id = add_tenant(world, "typical")
+    seeded = seeded_customer(owner_engine, tenant_id=tenant_id)
+    scan_id = insert_scan(owner_engine, seeded)
+    with claim(app_engine, scan_id) as held:  # the first delivery, still running
+        assert held
+        second = run(app_engine, seeded, scan_id, world.scanner_environment())
+        assert _tenant_requests(world, tenant_id) == 0
+        assert read(app_engine, seeded, scan_id)[0].status is ScanStatus.QUEUED
+    assert (second.status, second.recorded) == (ScanStatus.RUNNING, False)  # type: ignore[attr-defined]
+
+    after = run(app_engine, seeded, scan_id, world.scanner_environment())  # the lock went with its holder
+    assert after.recorded  # type: ignore[attr-defined]
+
+
+def test_two_concurrent_deliveries_of_one_scan_read_the_tenant_once(world: SimWorld, app_engine: Engine,
+                                                                     owner_engine: Engine) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    reference = add_tenant(world, "typical")
+    reference_seeded = seeded_customer(owner_engine, tenant_id=reference)
+    run(app_engine, reference_seeded, insert_scan(owner_engine, reference_seeded), world.scanner_environment())
+    one_scan = _tenant_requests(world, reference)
+
+    tenant_id = add_tenant(world, "typical")
+    seeded = seeded_customer(owner_engine, tenant_id=tenant_id)
+    scan_id = insert_scan(owner_engine, seeded)
+    barrier = threading.Barrier(2)
+
+    def deliver() -> object:
+        barrier.wait()
+        return run(app_engine, seeded, scan_id, world.scanner_environment())
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda _: deliver(), range(2)))
+
+    assert sorted(o.recorded for o in outcomes) == [False, True]  # type: ignore[attr-defined]
+    assert _tenant_requests(world, tenant_id) == one_scan > 0
+    scan, _, results = read(app_engine, seeded, scan_id)
+    assert (scan.status, scan.attempts, results) == (ScanStatus.COMPLETED, 1, len(catalogue()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 
 import pytest
@@ -120,3 +121,38 @@ def test_stranded_scans_are_sent_again_and_fresh_or_final_ones_are_not(app_engin
     assert sorted(resent) == sorted([stranded_queued, stranded_running])
     assert sorted(m["scan_id"] for m in queue.sent) == sorted([stranded_queued, stranded_running])
     assert fresh not in resent and done not in resent
+
+
+def test_a_stranded_scan_is_resent_once_per_period_then_failed_with_a_reason(app_engine: Engine,
+                                                                             owner_engine: Engine) -> None:
+    from sqlalchemy import select, text
+
+    from portal.db.models import AuditEvent, Scan
+    from portal.services.scans import MAX_RESENDS, STRANDED_AFTER, resend_stranded_scans
+
+    seeded = seeded_customer(owner_engine)
+    scan_id = insert_scan(owner_engine, seeded)
+    start = dt.datetime.now(dt.UTC)
+    with owner_engine.begin() as connection:
+        connection.execute(text("UPDATE scans SET queued_at = :t WHERE id = :id"),
+                           {"t": start - STRANDED_AFTER - dt.timedelta(minutes=1), "id": scan_id})
+    queue = Recorder()
+    tick = dt.timedelta(minutes=1)
+    resends_per_tick = []
+    # Ticks every minute for MAX_RESENDS stranded periods and a little more.
+    for n in range(int((MAX_RESENDS + 1) * STRANDED_AFTER / tick) + 2):
+        with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id, actor="system:scheduler")) as uow:
+            resends_per_tick.append(len(resend_stranded_scans(uow, start + n * tick, queue=queue)))
+
+    with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id)) as uow:
+        scan = uow.session.get(Scan, scan_id)
+        events = [e.action for e in uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.target == f"scan:{scan_id}").order_by(AuditEvent.id))]
+    assert len(queue.sent) == MAX_RESENDS == sum(resends_per_tick)
+    # One resend at the first tick, then one per stranded period, never two in a row.
+    hits = [n for n, count in enumerate(resends_per_tick) if count]
+    assert hits[0] == 0
+    assert all(later - earlier >= STRANDED_AFTER / tick for earlier, later in itertools.pairwise(hits))
+    assert scan.status == "failed" and scan.resend_count == MAX_RESENDS
+    assert scan.failure_reason.startswith("stranded:")
+    assert events == ["scan.resent"] * MAX_RESENDS + ["scan.failed"]
