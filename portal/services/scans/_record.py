@@ -21,6 +21,8 @@ Decisions:
   this" is the truth, and hiding it behind an older ``pass`` would overstate the posture.
 - A disconnected scan has no check results (the scanner's decision) and writes no trend point: it
   says nothing about the tenant's configuration. The last good results stay in place.
+- Evidence is made plain JSON again here (``scanner.json_safe``), whatever produced it: a NaN, a NUL
+  character or a datetime in one check's evidence must not lose the whole scan at the database.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from portal.db.uow import UnitOfWork
 from portal.services._audit import record_event
 from portal.services.customers import apply_connection, outcome_of_scan
 from portal.services.errors import NotFound
-from scanner import ScanResult
+from scanner import ScanResult, json_safe
 
 __all__ = ["record_scan"]
 
@@ -109,7 +111,7 @@ def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> No
     rows = [
         {"scan_id": scan.id, "msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
          "status": check.status.value, "severity": check.meta.severity.value, "reason": check.reason,
-         "evidence": check.evidence, "affected": list(check.affected)}
+         "evidence": json_safe(check.evidence), "affected": json_safe(list(check.affected))}
         for check in result.checks
     ]
     uow.session.execute(insert(_CHECK_RESULTS).values(rows))

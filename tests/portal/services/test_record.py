@@ -158,3 +158,28 @@ def test_a_failure_in_the_middle_of_recording_leaves_no_results(app_engine: Engi
         status, score = scan.status, scan.score
     assert (count, status, score) == (0, ScanStatus.RUNNING, None)
     assert latest(app_engine, seeded) == {}
+
+
+def test_evidence_no_database_accepts_is_normalised_and_the_scan_is_recorded(app_engine: Engine,
+                                                                              owner_engine: Engine) -> None:
+    import dataclasses
+    import math
+
+    seeded = seeded_customer(owner_engine)
+    scan_id = insert_scan(owner_engine, seeded, status="running")
+    result = scan_result({CRITICAL: Status.FAIL}, started_at=T0)
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    hostile = {"score": math.nan, "limit": math.inf, "name": "Ann\x00Lee", "seen": T0, "deep": deep}
+    check = dataclasses.replace(result.checks[0], evidence=hostile, affected=["u\x00"])
+    result = dataclasses.replace(result, checks=(check,))
+
+    assert record(app_engine, seeded, scan_id, result)
+    with unit_of_work(app_engine, scope(seeded)) as uow:
+        row = uow.session.scalars(select(CheckResultRow).where(CheckResultRow.scan_id == scan_id)).one()
+    assert row.evidence["score"] is None and row.evidence["limit"] is None
+    assert row.evidence["name"] == "Ann\ufffdLee"
+    assert row.evidence["seen"] == T0.isoformat()
+    assert "[nested too deep]" in str(row.evidence["deep"])
+    assert row.affected == ["u\ufffd"]
