@@ -8,6 +8,7 @@ in ``data_dir`` (DESIGN.md "Running it"). Layout, all inside ``data_dir``::
     run/             the unix socket directory
     log/postgresql.log
     .lock            flock()ed by every caller while it initialises, starts or stops the cluster
+    server-dir       only when pgdata/, run/ and log/ had to move (see below): where they are
 
 Decisions, and why:
 
@@ -39,7 +40,9 @@ Decisions, and why:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib.util
+import logging
 import os
 import pwd
 import re
@@ -54,6 +57,12 @@ from pathlib import Path
 
 __all__ = ["EmbeddedCluster", "EmbeddedClusterError"]
 
+log = logging.getLogger(__name__)
+
+#: Where the server's files go when its user cannot reach ``data_dir`` (see ``_place_server_dir``).
+SPILL_ROOT = Path("/var/tmp")
+#: The file in ``data_dir`` that names the folder the server's files were moved to.
+SERVER_DIR_MARKER = "server-dir"
 #: The OS user the server runs as when we are root (PostgreSQL refuses to run as root).
 SERVER_USER = "postgres"
 #: The database superuser created by initdb, and the database the owner URL names.
@@ -86,13 +95,37 @@ class EmbeddedCluster:
         data_dir: the folder that holds everything the cluster needs (created on first use).
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, spill_root: Path = SPILL_ROOT) -> None:
         self.data_dir = Path(data_dir).absolute()
-        self.pgdata = self.data_dir / "pgdata"
+        self._spill_root = Path(spill_root).absolute()
         self._port_file = self.data_dir / "port"
-        self._socket_dir = self.data_dir / "run"
-        self._log_file = self.data_dir / "log" / "postgresql.log"
+        self._marker = self.data_dir / SERVER_DIR_MARKER
         self._runtime: _Runtime | None = None
+
+    @property
+    def server_dir(self) -> Path:
+        """Where the server's own files live: ``data_dir``, or the folder it was moved to (see the module)."""
+        try:
+            return Path(self._marker.read_text().strip())
+        except FileNotFoundError:
+            return self.data_dir
+
+    @property
+    def relocated(self) -> bool:
+        """True when the server's files live outside ``data_dir`` (the server user cannot reach it)."""
+        return self.server_dir != self.data_dir
+
+    @property
+    def pgdata(self) -> Path:
+        return self.server_dir / "pgdata"
+
+    @property
+    def _socket_dir(self) -> Path:
+        return self.server_dir / "run"
+
+    @property
+    def _log_file(self) -> Path:
+        return self.server_dir / "log" / "postgresql.log"
 
     def __repr__(self) -> str:
         return f"EmbeddedCluster({str(self.data_dir)!r})"
@@ -118,10 +151,10 @@ class EmbeddedCluster:
                 (the message carries the end of the server log).
         """
         runtime = self._resolve_runtime()
-        self._check_traversable(runtime)  # before creating anything
+        self._refuse_unreachable(runtime)  # before creating anything
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._check_traversable(runtime)  # data_dir itself, as the umask made it
         with self._locked():
+            self._place_server_dir(runtime)
             if self._read_port() is None or not (self.pgdata / "PG_VERSION").exists():
                 self._initdb(runtime)
             self._check_version(runtime)
@@ -255,16 +288,56 @@ class EmbeddedCluster:
             self._runtime = _find_runtime()
         return self._runtime
 
-    def _check_traversable(self, runtime: _Runtime) -> None:
-        if runtime.user is None:
+    def _place_server_dir(self, runtime: _Runtime) -> None:
+        """Keep the server's files in ``data_dir`` when its user can reach it, else move them out.
+
+        As root, the server runs as ``postgres``, which cannot enter a folder such as ``/root`` (mode
+        0700, usual in containers and cloud machines). Then its files go to a folder of its own under
+        ``spill_root`` (``/var/tmp`` by default), named after ``data_dir``, created 0700 for that user
+        only; ``data_dir/server-dir`` records where, and a warning says so.
+        """
+        if runtime.user is None or self.relocated:
+            if self.relocated:
+                self._check_spill_folder(runtime, self.server_dir)
             return
-        blocking = _untraversable_ancestor(self.data_dir, runtime.user.pw_uid,
-                                          os.getgrouplist(runtime.user.pw_name, runtime.user.pw_gid))
-        if blocking is not None:
+        uid, gids = runtime.user.pw_uid, os.getgrouplist(runtime.user.pw_name, runtime.user.pw_gid)
+        blocking = _untraversable_ancestor(self.data_dir, uid, gids)
+        if blocking is None:
+            return
+        self._refuse_unreachable(runtime)
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]
+        target = self._spill_root / f"posture-{runtime.user.pw_name}-{digest}"
+        try:
+            target.mkdir(mode=0o700)
+            os.chown(target, uid, runtime.user.pw_gid)
+        except FileExistsError:
+            pass
+        self._check_spill_folder(runtime, target)
+        self._marker.write_text(f"{target}\n")
+        log.warning("the PostgreSQL server runs as '%s', which cannot enter %s: the embedded cluster's files live in "
+                    "%s (recorded in %s)", runtime.user.pw_name, blocking, target, self._marker)
+
+    def _refuse_unreachable(self, runtime: _Runtime) -> None:
+        """Raise when the server user can reach neither ``data_dir`` nor the spill root."""
+        if runtime.user is None or self.relocated:
+            return
+        uid, gids = runtime.user.pw_uid, os.getgrouplist(runtime.user.pw_name, runtime.user.pw_gid)
+        blocking = _untraversable_ancestor(self.data_dir, uid, gids)
+        if blocking is not None and _untraversable_ancestor(self._spill_root, uid, gids) is not None:
             raise EmbeddedClusterError(
                 f"the PostgreSQL server runs as the '{runtime.user.pw_name}' user, which cannot enter {blocking} "
-                f"on the way to {self.data_dir}: choose a data folder it can reach, allow it in (chmod o+x), or "
-                "set POSTURE_DATABASE_URL")
+                f"on the way to {self.data_dir}, nor {self._spill_root}: choose a data folder it can reach, allow it "
+                "in (chmod o+x), or set POSTURE_DATABASE_URL")
+
+    def _check_spill_folder(self, runtime: _Runtime, folder: Path) -> None:
+        # The spill root is shared (/var/tmp is world-writable): accept only a real folder of the server
+        # user's, closed to others, never a symlink or a folder someone else prepared.
+        assert runtime.user is not None
+        info = folder.lstat()
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != runtime.user.pw_uid or info.st_mode & 0o077):
+            raise EmbeddedClusterError(
+                f"{folder} is not a folder of the '{runtime.user.pw_name}' user closed to others (mode 0700): it was "
+                f"not made by this program; remove it, or set POSTURE_DATABASE_URL")
 
     def _execute(self, runtime: _Runtime, program: str, *args: str,
                  new_session: bool = False) -> subprocess.CompletedProcess[str]:
@@ -274,7 +347,7 @@ class EmbeddedCluster:
         if user is not None:
             environment.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
         return subprocess.run(
-            [str(runtime.bin_dir / program), *args], cwd=self.data_dir, env=environment, capture_output=True,
+            [str(runtime.bin_dir / program), *args], cwd=self.server_dir, env=environment, capture_output=True,
             text=True, stdin=subprocess.DEVNULL, start_new_session=new_session, check=False,
             user=user.pw_uid if user else None, group=user.pw_gid if user else None,
             extra_groups=os.getgrouplist(user.pw_name, user.pw_gid) if user else None)

@@ -222,18 +222,63 @@ def test_an_unused_folder_has_no_url_and_is_not_running(tmp_path: Path) -> None:
     assert not (tmp_path / "never").exists()
 
 
-def test_refuses_a_data_dir_the_server_user_cannot_reach_and_creates_nothing(open_folder: Path) -> None:
+def _stranger() -> pwd.struct_passwd:
+    # As root the server runs as another user; stand one in that owns nothing here.
+    return pwd.struct_passwd(("posture-stranger", "x", 54_321, 54_321, "", "/", "/bin/false"))
+
+
+def test_refuses_when_neither_data_dir_nor_the_spill_root_is_reachable_and_creates_nothing(open_folder: Path) -> None:
     closed = open_folder / "closed"
     closed.mkdir(mode=0o700)
-    cluster = EmbeddedCluster(closed / "deeper" / "cluster")
-    # As root the server runs as another user; stand one in that owns nothing here.
-    stranger = pwd.struct_passwd(("posture-stranger", "x", 54_321, 54_321, "", "/", "/bin/false"))
-    cluster._runtime = embedded._Runtime(Path("/nonexistent"), stranger)
+    cluster = EmbeddedCluster(closed / "deeper" / "cluster", spill_root=closed / "spill")
+    cluster._runtime = embedded._Runtime(Path("/nonexistent"), _stranger())
 
     with pytest.raises(EmbeddedClusterError, match=f"cannot enter {closed}.*POSTURE_DATABASE_URL"):
         cluster.ensure_running()
     assert list(closed.iterdir()) == []
     assert closed.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_data_dir_under_a_closed_folder_still_runs_the_cluster(open_folder: Path) -> None:
+    # A clone under /root (0700) as root, the usual case in containers: the server cannot enter it.
+    closed = open_folder / "home"
+    closed.mkdir(mode=0o700)
+    spill = open_folder / "spill"
+    spill.mkdir(mode=0o1777)
+    cluster = EmbeddedCluster(closed / "project" / "data" / "postgres", spill_root=spill)
+    try:
+        url = cluster.ensure_running()
+        assert _query(url, "SELECT 1") == [(1,)]
+        as_root = os.geteuid() == 0
+        assert cluster.relocated == as_root
+        if as_root:
+            assert cluster.server_dir.parent == spill
+            assert cluster.server_dir.stat().st_mode & 0o777 == 0o700
+            assert (closed / "project" / "data" / "postgres" / "server-dir").read_text().strip() == \
+                str(cluster.server_dir)
+            assert closed.stat().st_mode & 0o777 == 0o700  # nothing was opened up
+        # A second object for the same folder (another process) finds the same cluster.
+        assert EmbeddedCluster(cluster.data_dir, spill_root=spill).ensure_running() == url
+    finally:
+        cluster.stop()
+        if cluster.relocated:
+            shutil.rmtree(cluster.server_dir)
+
+
+def test_a_spill_folder_someone_else_prepared_is_refused(open_folder: Path) -> None:
+    closed = open_folder / "home"
+    closed.mkdir(mode=0o700)
+    spill = open_folder / "spill"
+    spill.mkdir(mode=0o777)
+    cluster = EmbeddedCluster(closed / "data", spill_root=spill)
+    stranger = _stranger()
+    cluster._runtime = embedded._Runtime(Path("/nonexistent"), stranger)
+    digest = embedded.hashlib.sha256(str(cluster.data_dir).encode()).hexdigest()[:16]
+    (spill / f"posture-{stranger.pw_name}-{digest}").symlink_to(open_folder)
+
+    with pytest.raises(EmbeddedClusterError, match="not made by this program"):
+        cluster.ensure_running()
+    assert not (cluster.data_dir / "server-dir").exists()
 
 
 def test_traversal_follows_owner_group_and_other_bits(open_folder: Path) -> None:
