@@ -19,7 +19,8 @@ suite in ``tests/portal/test_attacks.py`` runs each one. This revision:
   server can keep apart roles. Existing roles are never altered here; ``posture_app`` of 0001 loses
   every privilege in this database.
 - **No temporary objects**: ``TEMPORARY`` on the database is revoked from ``PUBLIC`` and
-  ``CREATE`` on schema ``public`` too, so no role but the owner can shadow a table or a function.
+  ``CREATE`` on schema ``public`` too, so no role but the owner can shadow a table or a function;
+  ``CONNECT`` is revoked from ``PUBLIC`` as well (the login roles and the migrating role get it).
 - **Definer functions** are few and small, owned by the definer role, name every object with its
   schema and pin ``search_path = pg_catalog, public, pg_temp``.
 - **Composite keys**: every customer-owned row's ``(msp_id, customer_id)`` references
@@ -111,8 +112,10 @@ def _retire_legacy_role() -> None:
 def _forbid_temporary_objects() -> None:
     # PostgreSQL looks in pg_temp first for relations: a temporary view named like one of our tables
     # shadows it, for a definer function too. Without TEMPORARY nobody but the owner can create one.
-    op.execute("DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); "
-               "END $$")
+    # CONNECT too: only the roles granted it below (and the owner) log in to this database at all.
+    op.execute("DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY, CONNECT ON DATABASE %I FROM PUBLIC', "
+               "current_database()); EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), "
+               "current_user); END $$")
     op.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
 
@@ -313,7 +316,8 @@ def _grant(roles: dict[str, str]) -> None:
     op.execute(f'GRANT SELECT (id) ON public.msps TO "{definer}"')
     op.execute(f'GRANT SELECT (id, email, is_platform_operator, password_hash), INSERT (id, email, display_name), '
                f'UPDATE (password_hash, email) ON public.users TO "{definer}"')
-    op.execute(f'GRANT INSERT ON public.memberships TO "{definer}"')
+    # SELECT: the users policies look for a visible membership, for the definer as for anyone.
+    op.execute(f'GRANT SELECT, INSERT ON public.memberships TO "{definer}"')
 
     op.execute(f"GRANT SELECT ON public.msps TO {both}")
     op.execute(f'GRANT SELECT (id, email, display_name, is_platform_operator, created_at), UPDATE (display_name) '
@@ -392,7 +396,8 @@ def downgrade() -> None:
                 EXECUTE format('REVOKE ALL ON DATABASE %I FROM "{role}"', current_database());
               END IF;
             END $$""")
-    op.execute("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database()); END $$")
+    op.execute("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY, CONNECT ON DATABASE %I TO PUBLIC', current_database()); "
+               "END $$")
     # 0001's grants to the legacy role, as 0001 left them (the role itself is cluster-wide and stays).
     op.execute(f"""
         DO $$ BEGIN
