@@ -158,6 +158,17 @@ def ensure_broker_schema(owner_url: str, roles: DatabaseRoles) -> None:
                 RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
                 SET search_path = pg_catalog, "{schema}", pg_temp AS $$
                 BEGIN
+                  -- A message the consumers cannot parse would crash them in a loop: accept only Dramatiq's shape.
+                  IF jsonb_typeof(p_message) IS DISTINCT FROM 'object'
+                     OR p_message->>'message_id' IS DISTINCT FROM p_message_id::text
+                     OR p_message->>'queue_name' IS DISTINCT FROM p_queue
+                     OR jsonb_typeof(p_message->'actor_name') IS DISTINCT FROM 'string'
+                     OR jsonb_typeof(p_message->'args') IS DISTINCT FROM 'array'
+                     OR jsonb_typeof(p_message->'kwargs') IS DISTINCT FROM 'object'
+                     OR jsonb_typeof(p_message->'options') IS DISTINCT FROM 'object'
+                     OR jsonb_typeof(p_message->'message_timestamp') IS DISTINCT FROM 'number' THEN
+                    RAISE EXCEPTION 'not a Dramatiq message for queue %%', p_queue USING ERRCODE = 'check_violation';
+                  END IF;
                   INSERT INTO "{schema}".queue (queue_name, message_id, "state", message)
                     VALUES (p_queue, p_message_id, 'queued', p_message);
                   PERFORM pg_notify('dramatiq.' || p_queue || '.enqueue',

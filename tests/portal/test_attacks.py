@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.db import migrate
 from portal.db.engine import make_engine, role_url
 from portal.db.scope import Scope
-from portal.db.uow import backend_pid, unit_of_work
+from portal.db.uow import unit_of_work
 from portal.services.customers import probe_connection
 from portal.services.errors import NotFound
 from portal.services.scans import ScannerEnvironment, run_scan
@@ -267,17 +267,42 @@ def test_the_portal_cannot_read_or_change_the_queue(statement: str, queue_table:
     assert DENIED in attempt(web_engine, None, statement)
 
 
+def _message(message_id: uuid.UUID, queue: str = "scans") -> str:
+    import json
+
+    return json.dumps({"queue_name": queue, "actor_name": "scan_tenant", "args": [], "message_id": str(message_id),
+                       "kwargs": {"scan_id": str(uuid.uuid4())}, "options": {}, "message_timestamp": 1})
+
+
 def test_the_portal_adds_messages_but_cannot_overwrite_one(queue_table: None, web_engine: Engine,
                                                            owner_engine: Engine) -> None:
     message_id = uuid.uuid4()
+    sql = "SELECT dramatiq.posture_enqueue('attack-test', :i, CAST(:m AS jsonb))"
     with web_engine.begin() as connection:
-        connection.execute(text("SELECT dramatiq.posture_enqueue('scans', :i, '{\"actor_name\": \"scan_tenant\"}')"),
-                           {"i": str(message_id)})
-    assert "duplicate key" in attempt(web_engine, None, "SELECT dramatiq.posture_enqueue('scans', :i, '{}')",
-                                      {"i": str(message_id)})
-    stored = owner_scalar(owner_engine, "SELECT message::text FROM dramatiq.queue WHERE message_id = :i",
+        connection.execute(text(sql), {"i": str(message_id), "m": _message(message_id, "attack-test")})
+    replacement = _message(message_id, "attack-test").replace("scan_tenant", "forged")
+    assert "duplicate key" in attempt(web_engine, None, sql, {"i": str(message_id), "m": replacement})
+    stored = owner_scalar(owner_engine, "SELECT message->>'actor_name' FROM dramatiq.queue WHERE message_id = :i",
                           {"i": message_id})
-    assert "scan_tenant" in stored
+    assert stored == "scan_tenant"
+
+
+@pytest.mark.parametrize("broken", [
+    lambda m: {k: v for k, v in m.items() if k != "message_id"},
+    lambda m: {**m, "message_id": str(uuid.uuid4())},
+    lambda m: {**m, "queue_name": "schedules"},
+    lambda m: {**m, "kwargs": "not an object"},
+    lambda m: [m],
+])
+def test_the_portal_cannot_queue_a_message_that_would_crash_the_consumers(broken: Any, queue_table: None,
+                                                                         web_engine: Engine) -> None:
+    import json
+
+    message_id = uuid.uuid4()
+    body = json.dumps(broken(json.loads(_message(message_id, "attack-test"))))
+    assert "not a Dramatiq message" in attempt(
+        web_engine, None, "SELECT dramatiq.posture_enqueue('attack-test', :i, CAST(:m AS jsonb))",
+        {"i": str(message_id), "m": body})
 
 
 def _no_microsoft() -> ScannerEnvironment:
@@ -312,21 +337,26 @@ def test_a_statement_that_sets_its_own_scope_is_refused(role_engine: Engine, fle
         assert NOT_SIGNED in attempt(role_engine, scope, sql, {"b": str(fleet.b.msp_id)})
 
 
-def test_an_unscoped_session_cannot_borrow_a_scope_seen_on_another_connection(web_engine: Engine,
-                                                                              fleet: Fleet) -> None:
+def test_an_unscoped_session_cannot_borrow_a_scope_taken_from_another_connection(web_engine: Engine,
+                                                                               fleet: Fleet) -> None:
     with unit_of_work(web_engine, Scope.for_msp(fleet.b.msp_id)) as victim:
-        victim_pid = backend_pid(victim.session)  # from libpq: the victim's last statement stays the scope's
+        settings = _settings_in(victim.session.connection())  # as if it had leaked, signature and all
         with web_engine.connect() as attacker:
-            # Sessions of one role see each other's last statement: the victim's scope, signature included.
-            seen = attacker.execute(text("SELECT query FROM pg_stat_activity WHERE pid = :p"),
-                                    {"p": victim_pid}).scalar_one()
-            settings = _settings_in(victim.session.connection())
-            assert settings["app.scope_sig"] in seen
             attacker.execute(text("SELECT " + ", ".join(f"set_config('{k}', :v{n}, true)"
                                                         for n, k in enumerate(settings))),
                              {f"v{n}": v for n, v in enumerate(settings.values())})
             with pytest.raises(DBAPIError, match=NOT_SIGNED):
                 attacker.execute(text("SELECT count(*) FROM customers"))
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT query FROM pg_stat_activity",
+    "SELECT query FROM pg_stat_get_activity(NULL)",
+    "SELECT pg_stat_get_backend_activity(1)",
+])
+def test_no_session_reads_another_sessions_statements(statement: str, role_engine: Engine) -> None:
+    # The test databases are migrated by a superuser, as only a superuser can close this (docs/security.md).
+    assert DENIED in attempt(role_engine, None, statement)
 
 
 def _settings_in(connection: Connection) -> dict[str, str]:

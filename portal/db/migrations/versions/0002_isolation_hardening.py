@@ -20,7 +20,8 @@ suite in ``tests/portal/test_attacks.py`` runs each one. This revision:
   every privilege in this database.
 - **No temporary objects**: ``TEMPORARY`` on the database is revoked from ``PUBLIC`` and
   ``CREATE`` on schema ``public`` too, so no role but the owner can shadow a table or a function;
-  ``CONNECT`` is revoked from ``PUBLIC`` as well (the login roles and the migrating role get it).
+  ``CONNECT`` is revoked from ``PUBLIC`` as well (the login roles and the migrating role get it), and
+  so is reading other sessions' statements (``pg_stat_activity``; kept for ``pg_read_all_stats``).
 - **Definer functions** are few and small, owned by the definer role, name every object with its
   schema and pin ``search_path = pg_catalog, public, pg_temp``.
 - **Composite keys**: every customer-owned row's ``(msp_id, customer_id)`` references
@@ -117,6 +118,27 @@ def _forbid_temporary_objects() -> None:
                "current_database()); EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), "
                "current_user); END $$")
     op.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    _hide_other_sessions_statements()
+
+
+#: What shows other sessions' statements, literal values included (psycopg2 binds on the client).
+_ACTIVITY_OBJECTS = ("TABLE pg_catalog.pg_stat_activity", "FUNCTION pg_catalog.pg_stat_get_activity(integer)",
+                     "FUNCTION pg_catalog.pg_stat_get_backend_activity(integer)")
+
+
+def _hide_other_sessions_statements() -> None:
+    # Sessions of one role see each other's running statements: a portal session would read another
+    # MSP's request, values and all. Monitoring keeps them through pg_read_all_stats. Only a superuser
+    # may change these catalogue objects; otherwise a notice says the gap stays (docs/security.md).
+    for target in _ACTIVITY_OBJECTS:
+        privilege = "SELECT" if target.startswith("TABLE") else "EXECUTE"
+        op.execute(f"""
+            DO $$ BEGIN
+              REVOKE {privilege} ON {target} FROM PUBLIC;
+              GRANT {privilege} ON {target} TO pg_read_all_stats;
+            EXCEPTION WHEN insufficient_privilege THEN
+              RAISE NOTICE 'cannot hide other sessions'' statements ({target}): migrate as a superuser to close it';
+            END $$""")
 
 
 def _create_secrets_table(roles: dict[str, str]) -> None:
@@ -398,6 +420,14 @@ def downgrade() -> None:
             END $$""")
     op.execute("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY, CONNECT ON DATABASE %I TO PUBLIC', current_database()); "
                "END $$")
+    for target in _ACTIVITY_OBJECTS:
+        privilege = "SELECT" if target.startswith("TABLE") else "EXECUTE"
+        op.execute(f"""
+            DO $$ BEGIN
+              REVOKE {privilege} ON {target} FROM pg_read_all_stats;
+              GRANT {privilege} ON {target} TO PUBLIC;
+            EXCEPTION WHEN insufficient_privilege THEN NULL;
+            END $$""")
     # 0001's grants to the legacy role, as 0001 left them (the role itself is cluster-wide and stays).
     op.execute(f"""
         DO $$ BEGIN
