@@ -29,6 +29,9 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from config import database as runtime
+from config.broker import broker_kind, ensure_broker_schema
+from config.settings import load_settings
 from portal.db import migrate
 from portal.db.engine import make_engine, role_url
 from portal.db.models import ScanTrigger
@@ -37,10 +40,7 @@ from portal.db.scope import Scope
 from portal.db.scratch import scratch_database
 from portal.db.uow import unit_of_work
 from portal.services.scans import record_scan, start_scan
-from posture import runtime
-from posture.settings import load_settings
 from scanner import AppCredentials, Endpoints, TokenProvider, required_permissions, scan_tenant
-from worker.broker import broker_kind, ensure_broker_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-bench-msp")
@@ -64,8 +64,8 @@ def _seed(owner: str, tenants: list) -> list[uuid.UUID]:
 
 def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID], processes: int,
                threads: int) -> tuple[float, dict[str, int]]:
-    from worker.app import broker_from_settings
-    from worker.queues import BrokerScanQueue
+    from config.broker import broker_from_settings
+    from config.messages import BrokerScanQueue
 
     key = migrate.read_scope_key(owner)
     settings = load_settings().model_copy(update={"database_url": SecretStr(owner),

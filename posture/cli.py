@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
+from config.settings import load_settings
 from posture import __version__
-from posture.settings import load_settings
 
 __all__ = ["main"]
 
@@ -90,8 +90,8 @@ def migrate(revision: str, down_to: str | None) -> None:
     Uses POSTURE_DATABASE_URL (the owner role), or starts the embedded cluster when it is unset.
     With the PostgreSQL broker (POSTURE_BROKER_URL unset or postgresql://) it also creates the queue table.
     """
+    from config import database as runtime
     from portal.db import migrate as migrations
-    from posture import runtime
 
     settings = load_settings()
     if down_to:

@@ -27,13 +27,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
 
+from config import database as runtime
+from config.settings import Settings
 from portal.db.models import ScanTrigger
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.fleet import FleetRow, fleet_summary
 from portal.services.scans import start_scan
-from posture import runtime
-from posture.settings import Settings
 from scanner import required_permissions
 from sim.tenant import Tenant
 
@@ -137,8 +137,8 @@ def _seed(owner: str, fleet: list[Tenant]) -> None:
 
 
 def _queue_scans(settings: Settings, owner: str, engine: Engine) -> list[uuid.UUID]:
-    from worker.app import broker_from_settings
-    from worker.queues import BrokerScanQueue
+    from config.broker import broker_from_settings
+    from config.messages import BrokerScanQueue
 
     queue = BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))
     with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:

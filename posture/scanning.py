@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from posture.settings import Settings
+from config.settings import Settings
 from posture.table import ProgressDisplay, render_table
 from scanner import (
     AppCredentials,
@@ -90,7 +90,7 @@ async def scan_simulated(
 
 async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Settings) -> ScanResult:
     """Scan a real tenant with the service app's credentials from the settings."""
-    from posture.runtime import ScannerNotConfigured, app_credentials
+    from config.microsoft import ScannerNotConfigured, app_credentials
 
     try:
         credentials = app_credentials(settings)

@@ -14,7 +14,7 @@ import time
 
 import click
 
-from posture.settings import Settings
+from config.settings import Settings
 from scanner import required_permissions
 
 __all__ = ["serve"]

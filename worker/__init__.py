@@ -1,15 +1,12 @@
 """Background work on Dramatiq: scan tenants, run the schedule (more actors come with later issues).
 
-- ``worker.broker``: the broker chosen by URL (RabbitMQ, Redis, or PostgreSQL via dramatiq-pg for
-  the embedded default) with one middleware stack; ``ensure_broker_schema`` for the PostgreSQL one.
-- ``worker.middleware``: log context per message, retry classification, the dead-letter path.
+- ``worker.middleware``: log context per message, retry classification, the dead-letter path, and
+  the stack a worker's broker runs (the broker itself is ``config.broker``).
 - ``worker.actors``: thin actors (parse ids, call one service); declared on a broker by
   ``declare_actors``.
-- ``worker.queues``: actor and queue names, and ``BrokerScanQueue``, the ``ScanQueue`` that
-  producers (the web app, the schedule) hand to ``portal.services.scans``.
 - ``worker.app``: what each worker process boots (``dramatiq worker.app:boot``).
 - ``worker.runner``: ``run_worker(processes, threads)`` for ``posture worker``.
 
-Imports point one way: ``worker`` uses ``portal.services`` (and ``portal.db`` for engines), never
-the web layer; ``portal`` never imports ``worker``.
+Imports point one way: ``worker`` uses ``config`` (settings, engines, the broker, message names)
+and ``portal.services``, never the web layer; nothing below imports ``worker``.
 """

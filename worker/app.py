@@ -19,16 +19,17 @@ import logging
 import dramatiq
 from dramatiq import Broker
 
+from config.broker import broker_from_settings
+from config.database import owner_url, worker_engine
+from config.messages import BrokerScanQueue
+from config.microsoft import scanner_environment
+from config.settings import Settings, load_settings
 from portal.services import log_context
-from posture.runtime import owner_url, worker_engine, worker_url
-from posture.settings import Settings, load_settings
 from worker.actors import declare_actors
-from worker.broker import broker_kind, build_broker, require_broker_schema
-from worker.environment import scanner_environment
-from worker.queues import BrokerScanQueue
+from worker.middleware import build_middleware
 from worker.runtime import WorkerRuntime, configure
 
-__all__ = ["LOG_FORMAT", "boot", "boot_with", "broker_from_settings"]
+__all__ = ["LOG_FORMAT", "boot", "boot_with"]
 
 #: Dramatiq's worker log line, with the bound context appended.
 LOG_FORMAT = "[%(asctime)s] [PID %(process)d] [%(threadName)s] [%(name)s] [%(levelname)s] %(message)s%(context)s"
@@ -43,7 +44,7 @@ def boot_with(settings: Settings) -> Broker:
     """Boot this process from ``settings``: broker, actors, runtime, log context."""
     # The owner's URL is read only to derive the worker role's (embedded default, or same server).
     owner = None if settings.worker_database_url else owner_url(settings)
-    broker = broker_from_settings(settings, owner)
+    broker = broker_from_settings(settings, owner, middleware=build_middleware())
     dramatiq.set_broker(broker)
     declare_actors(broker)
     configure(WorkerRuntime(
@@ -53,19 +54,6 @@ def boot_with(settings: Settings) -> Broker:
     ))
     _log_with_context()
     return broker
-
-
-def broker_from_settings(settings: Settings, owner: str | None = None, *, publisher: bool = False) -> Broker:
-    """The broker ``POSTURE_BROKER_URL`` names (unset: PostgreSQL on the database, as the worker role,
-    or the web role when ``publisher``; its table must exist: ``posture migrate`` makes it)."""
-    url = settings.broker_url.get_secret_value() if settings.broker_url else None
-    if broker_kind(url) != "postgresql":
-        return build_broker(url, "")
-    from posture.runtime import web_url
-
-    database = url or (web_url(settings, owner) if publisher else worker_url(settings, owner))
-    require_broker_schema(database)
-    return build_broker(url, database, publisher=publisher)
 
 
 def _log_with_context() -> None:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from dramatiq import Broker, Middleware, Retry
-from dramatiq.middleware import TimeLimitExceeded
+from dramatiq.middleware import AgeLimit, Callbacks, Retries, ShutdownNotifications, TimeLimit, TimeLimitExceeded
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from portal.services import log_context
@@ -41,6 +41,7 @@ __all__ = [
     "MIN_BACKOFF_MS",
     "DeadLetters",
     "LogContext",
+    "build_middleware",
     "failure_reason",
     "is_permanent_connection_error",
     "is_transient",
@@ -172,3 +173,23 @@ class DeadLetters(Middleware):
         log.error("message failed for good, dead-lettered: %s", reason,
                   extra={"actor_name": message.actor_name, "dead_letter": target})
         broker.get_actor(target).send(**message.kwargs, reason=reason)
+
+
+def build_middleware() -> list[Middleware]:
+    """A worker's middleware stack, in order.
+
+    ``LogContext`` first (bound before anything logs, cleared last), ``AgeLimit``, ``TimeLimit``,
+    ``ShutdownNotifications``, ``Callbacks``, ``DeadLetters`` and ``Retries`` last, so that
+    ``DeadLetters.after_*`` runs after ``Retries`` has decided whether the message failed for good
+    (``after_*`` hooks run in reverse order). No ``Prometheus`` (it opens an HTTP port per process;
+    metrics come later) and no ``Pipelines`` (unused).
+    """
+    return [
+        LogContext(),
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        DeadLetters(),
+        Retries(min_backoff=MIN_BACKOFF_MS),
+    ]

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from posture.settings import Settings
-from worker.broker import broker_kind
-from worker.queues import QUEUES
+from config.broker import broker_kind
+from config.messages import QUEUES
+from config.settings import Settings
 
 __all__ = ["run_worker", "worker_command"]
 

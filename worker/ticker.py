@@ -14,9 +14,9 @@ import time
 
 from dramatiq import Broker
 
-from posture.settings import load_settings
-from worker.app import broker_from_settings
-from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
+from config.broker import broker_from_settings
+from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
+from config.settings import load_settings
 
 __all__ = ["TICK_INTERVAL_S", "tick", "tick_schedules"]
 
@@ -29,7 +29,7 @@ TICK_INTERVAL_S = 60.0
 def tick_schedules() -> int:
     """Send ``run_due_schedules`` every ``TICK_INTERVAL_S`` until the process is stopped."""
     settings = load_settings()
-    tick(broker_from_settings(settings), interval_s=TICK_INTERVAL_S)
+    tick(broker_from_settings(settings, publisher=True), interval_s=TICK_INTERVAL_S)
     return 0
 
 

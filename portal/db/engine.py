@@ -71,7 +71,7 @@ def scope_key_of(engine: Engine) -> bytes:
         return _scope_keys[engine]
     except KeyError:
         raise RuntimeError("this engine has no scope key: build application engines with "
-                           "make_engine(url, scope_key=...) (posture.runtime does)") from None
+                           "make_engine(url, scope_key=...) (config.database does)") from None
 
 
 def _discard_all(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:

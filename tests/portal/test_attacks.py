@@ -251,7 +251,7 @@ def test_no_one_makes_a_platform_operator(scoped: bool, role_engine: Engine, own
 
 @pytest.fixture
 def queue_table(owner_url: str) -> None:
-    from worker.broker import ensure_broker_schema
+    from config.broker import ensure_broker_schema
 
     ensure_broker_schema(owner_url, ROLES)
 

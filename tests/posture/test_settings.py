@@ -1,4 +1,4 @@
-from posture.settings import load_settings
+from config.settings import load_settings
 
 
 def test_contract_names_are_read_from_the_environment(monkeypatch):

@@ -27,12 +27,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pytest
 from dramatiq import Broker
 
+from config.broker import broker_kind, build_broker, ensure_broker_schema
+from config.messages import QUEUES, BrokerScanQueue
 from portal.db.engine import role_url
 from tests.conftest import ROLES
 from tests.portal.services.support import SimWorld, sim_world
 from tests.support.database import ROOT
-from worker.broker import broker_kind, build_broker, ensure_broker_schema
-from worker.queues import QUEUES, BrokerScanQueue
 
 #: Longest wait for a worker to do something observable (boot plus a scan, with room for slow CI).
 WAIT_S = 120.0
@@ -84,7 +84,7 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
-        code = ("from posture.settings import load_settings; from worker.runner import run_worker; "
+        code = ("from config.settings import load_settings; from worker.runner import run_worker; "
                 "run_worker(load_settings(), processes=1, threads=2, schedule=False)")
         self.process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,10 +9,10 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 from dramatiq_pg import PostgresBroker
 
+from config.broker import broker_kind, build_broker
 from worker.actors import declare_actors
 from worker.actors.scans import scan_tenant
-from worker.broker import broker_kind, build_broker, build_middleware
-from worker.middleware import DeadLetters, retry_transient
+from worker.middleware import DeadLetters, build_middleware, retry_transient
 
 
 def test_actor_names_queues_and_options_are_stable() -> None:
@@ -34,12 +34,12 @@ def test_declaring_on_a_broker_without_our_middleware_fails() -> None:
 @pytest.mark.parametrize(("url", "kind", "cls"), [
     ("amqp://guest:guest@127.0.0.1:5672/", "rabbitmq", RabbitmqBroker),
     ("redis://127.0.0.1:6379/0?namespace=x&heartbeat_timeout_ms=5000", "redis", RedisBroker),
-    ("postgresql://posture_app@127.0.0.1:5432/posture", "postgresql", PostgresBroker),
+    ("postgresql://posture_worker@127.0.0.1:5432/posture", "postgresql", PostgresBroker),
     (None, "postgresql", PostgresBroker),
 ])
 def test_the_broker_is_chosen_by_url(url: str | None, kind: str, cls: type) -> None:
     assert broker_kind(url) == kind
-    broker = build_broker(url, "postgresql://postgres@127.0.0.1:5432/posture")
+    broker = build_broker(url, "postgresql://postgres@127.0.0.1:5432/posture", middleware=build_middleware())
     try:
         assert isinstance(broker, cls)
         kinds = [type(m) for m in broker.middleware]
@@ -53,3 +53,14 @@ def test_the_broker_is_chosen_by_url(url: str | None, kind: str, cls: type) -> N
 def test_an_unknown_scheme_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="amqp://, redis:// or postgresql://"):
         broker_kind("kafka://127.0.0.1:9092")
+
+
+def test_a_sender_gets_the_publishing_broker_and_no_worker_middleware() -> None:
+    from config.broker import PublishingPostgresBroker
+
+    broker = build_broker(None, "postgresql://posture_web@127.0.0.1:5432/posture", publisher=True)
+    try:
+        assert isinstance(broker, PublishingPostgresBroker)
+        assert not any(isinstance(m, DeadLetters | Retries) for m in broker.middleware)
+    finally:
+        broker.close()

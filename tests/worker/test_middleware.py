@@ -20,8 +20,15 @@ from sqlalchemy.exc import OperationalError
 
 from portal.services import log_context
 from scanner import CredentialInvalid, ServiceError, Throttled, TransientAuthError
-from worker.broker import build_middleware
-from worker.middleware import MAX_RETRIES, LogContext, failure_reason, is_transient, retry_on_transient, retry_transient
+from worker.middleware import (
+    MAX_RETRIES,
+    LogContext,
+    build_middleware,
+    failure_reason,
+    is_transient,
+    retry_on_transient,
+    retry_transient,
+)
 
 FAST = {"retry_when": retry_transient, "min_backoff": 1, "max_backoff": 5}
 

@@ -12,6 +12,8 @@ import uuid
 from dramatiq import Broker, Message
 from sqlalchemy import Engine, func, select
 
+from config.broker import build_broker
+from config.messages import SCAN_TENANT, SCANS_QUEUE, BrokerScanQueue
 from portal.db.engine import role_url
 from portal.db.models import (
     AuditEvent,
@@ -32,8 +34,6 @@ from sim import FaultConfig
 from tests.conftest import ROLES
 from tests.portal.services.support import Seeded, SimWorld, add_tenant, seeded_customer
 from tests.worker.conftest import WorkerProcess, wait_for
-from worker.broker import build_broker
-from worker.queues import SCAN_TENANT, SCANS_QUEUE, BrokerScanQueue
 
 
 def queue_scan(app_engine: Engine, seeded: Seeded, queue: BrokerScanQueue) -> uuid.UUID:

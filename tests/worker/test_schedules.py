@@ -7,12 +7,12 @@ import datetime as dt
 from dramatiq import Broker
 from sqlalchemy import Engine, select
 
+from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
 from portal.db.models import Customer, Scan, ScanStatus, ScanTrigger
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from tests.portal.services.support import SimWorld, add_tenant, seeded_customer
 from tests.worker.conftest import WorkerProcess, wait_for
-from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
 
 
 def test_a_due_customer_is_scanned_on_the_next_tick(world: SimWorld, app_engine: Engine, owner_engine: Engine,

@@ -1,8 +1,8 @@
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 
-from worker.broker import build_middleware
-from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE
+from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE
+from worker.middleware import build_middleware
 from worker.ticker import tick
 
 

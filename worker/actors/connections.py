@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+from config.messages import PROBE_CONNECTION, SCANS_QUEUE
 from portal.services.customers import probe_connection as probe
 from worker.actors._declare import actor
 from worker.middleware import MIN_BACKOFF_MS, retry_on_transient, retry_transient
-from worker.queues import PROBE_CONNECTION, SCANS_QUEUE
 from worker.runtime import current
 
 __all__ = ["probe_connection"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import uuid
 
+from config.messages import SCAN_DEAD_LETTER, SCAN_TENANT, SCANS_QUEUE
 from portal.services.scans import mark_failed, run_scan
 from worker.actors._declare import actor
 from worker.middleware import MIN_BACKOFF_MS, retry_on_transient, retry_transient
-from worker.queues import SCAN_DEAD_LETTER, SCAN_TENANT, SCANS_QUEUE
 from worker.runtime import current
 
 __all__ = ["SCAN_MAX_AGE_MS", "SCAN_TIME_LIMIT_MS", "scan_dead_letter", "scan_tenant"]

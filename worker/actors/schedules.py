@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE
 from portal.services.scans import run_due_schedules as queue_due_scans
 from worker.actors._declare import actor
 from worker.middleware import retry_on_transient, retry_transient
-from worker.queues import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE
 from worker.runtime import current
 
 __all__ = ["run_due_schedules"]

@@ -27,8 +27,8 @@ from portal.services.customers._connection import (
     apply_connection,
     outcome_of_scan,
 )
+from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
-from portal.services.scans._environment import ScannerEnvironment
 from scanner import TransientAuthError, scan_tenant
 
 __all__ = ["PROBE_ACTOR", "probe_connection"]

@@ -9,7 +9,7 @@
 - ``portal.services.scans.queries``: named reads.
 """
 
-from portal.services.scans._environment import ScannerEnvironment
+from portal.services.environment import ScannerEnvironment
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._record import record_scan
 from portal.services.scans._run import (

@@ -47,8 +47,8 @@ from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
 from portal.services._audit import record_event
+from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
-from portal.services.scans._environment import ScannerEnvironment
 from portal.services.scans._record import record_scan
 from scanner import ScannerError, ScanResult, ServiceError, Throttled, TransientAuthError, scan_tenant
 

@@ -1,6 +1,8 @@
-"""What a scan needs from the platform: the app's token provider, the endpoints, the CA bundle.
+"""What reading a tenant needs from the platform: the app's token provider, the endpoints, the CA bundle.
 
-Built once per worker process (by ``worker``, from ``posture.settings.Settings``) and passed to
+Shared by the scans and the connection probes (``customers``), hence a module of its own.
+
+Built once per worker process (by ``worker``, from ``config.settings.Settings``) and passed to
 :func:`portal.services.scans.run_scan`; services never read settings. One ``TokenProvider`` per
 process matters: it keeps one MSAL app object, with its token cache, per tenant.
 """

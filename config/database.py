@@ -1,7 +1,7 @@
 """Where the running service finds its database, roles and keys: configured, or the embedded defaults.
 
-Every entry point (``posture migrate``, ``posture worker``, ``posture demo``) resolves them the same
-way: ``POSTURE_DATABASE_URL`` when set, otherwise a private PostgreSQL cluster under
+Every entry point (``posture migrate``, ``posture worker``, ``posture serve``, ``posture demo``)
+resolves them the same way: ``POSTURE_DATABASE_URL`` when set, otherwise a private PostgreSQL cluster under
 ``POSTURE_DATA_DIR`` (``data/`` by default), started on first use; the web and worker roles'
 URLs from their own settings or from the owner's server; the scope key from ``POSTURE_SCOPE_KEY``
 or, unset, from ``data_dir/scope.key`` (made once, mode 0600), which suits one host. Several hosts
@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from config.settings import Settings
 from portal.db import migrate
 from portal.db.engine import make_engine, role_url
 from portal.db.roles import DatabaseRoles
-from posture.settings import Settings
-from scanner import AppCredentials
 
 __all__ = [
     "MIN_SCOPE_KEY_LENGTH",
-    "ScannerNotConfigured",
-    "app_credentials",
     "migrate_database",
     "owner_url",
     "roles",
@@ -40,33 +36,6 @@ __all__ = [
 #: Shortest ``POSTURE_SCOPE_KEY`` accepted, in characters.
 MIN_SCOPE_KEY_LENGTH = 32
 _SCOPE_KEY_FILE = "scope.key"
-
-
-class ScannerNotConfigured(Exception):
-    """No usable app credentials in the settings; the message says what to set."""
-
-
-def app_credentials(settings: Settings) -> AppCredentials:
-    """The service app's credentials: a certificate (preferred) or a secret.
-
-    Raises:
-        ScannerNotConfigured: no client id, neither a certificate nor a secret, or an unreadable file.
-        CredentialInvalid: the certificate file holds no usable key and certificate.
-    """
-    if not settings.client_id:
-        raise ScannerNotConfigured("POSTURE_CLIENT_ID is not set: configure the service's app registration (README)")
-    if settings.client_certificate:
-        try:
-            pem = Path(settings.client_certificate).read_bytes()
-        except OSError as exc:
-            raise ScannerNotConfigured(f"cannot read POSTURE_CLIENT_CERTIFICATE {settings.client_certificate}: "
-                                       f"{exc.strerror}") from exc
-        passphrase = settings.client_certificate_passphrase
-        return AppCredentials(client_id=settings.client_id, certificate_pem=pem,
-                              passphrase=passphrase.get_secret_value() if passphrase else None)
-    if settings.client_secret:
-        return AppCredentials(client_id=settings.client_id, client_secret=settings.client_secret.get_secret_value())
-    raise ScannerNotConfigured("set POSTURE_CLIENT_CERTIFICATE (recommended) or POSTURE_CLIENT_SECRET")
 
 
 def owner_url(settings: Settings) -> str:
@@ -142,7 +111,7 @@ def migrate_database(settings: Settings, revision: str = "head") -> str:
 
     Returns the owner URL migrated.
     """
-    from worker.broker import broker_kind, ensure_broker_schema
+    from config.broker import broker_kind, ensure_broker_schema
 
     url = owner_url(settings)
     passwords = {kind: value.get_secret_value() for kind, value in

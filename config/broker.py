@@ -1,4 +1,4 @@
-"""The Dramatiq broker, chosen by URL, with one middleware stack for every process.
+"""The Dramatiq broker, chosen by URL: what workers consume and the portal sends on.
 
 ``POSTURE_BROKER_URL`` picks it (CONTRACT.md): ``amqp://`` RabbitMQ, ``redis://`` Redis, and
 ``postgresql://`` or unset the PostgreSQL-backed broker of dramatiq-pg, so the embedded default
@@ -8,11 +8,8 @@ function: :class:`PublishingPostgresBroker`); nobody but the owner reads the que
 from the web side, and no worker holds owner credentials.
 
 Decisions:
-- Middleware is built here, once: ``LogContext`` first (bound before anything logs, cleared last),
-  ``AgeLimit``, ``TimeLimit``, ``ShutdownNotifications``, ``Callbacks``, ``DeadLetters`` and
-  ``Retries`` last, so that ``DeadLetters.after_*`` runs after ``Retries`` has decided whether the
-  message failed for good (``after_*`` hooks run in reverse order). No ``Prometheus`` (it opens an
-  HTTP port per process; metrics come later) and no ``Pipelines`` (unused).
+- The caller brings the middleware: workers their stack (``worker.middleware.build_middleware``),
+  senders none (a process that only enqueues runs no message hooks).
 - dramatiq-pg runs without its results backend (we keep results in our own tables) and gets its
   table from :func:`ensure_broker_schema`, run by ``posture migrate`` (never at worker boot):
   dramatiq-pg's own ``schema.sql`` (through its ``generate_init_sql``) in schema ``dramatiq``, the
@@ -37,18 +34,17 @@ from dramatiq import Broker, Message, Middleware
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis, dq_name
-from dramatiq.middleware import AgeLimit, Callbacks, Retries, ShutdownNotifications, TimeLimit
 from dramatiq_pg import PostgresBroker, generate_init_sql
 from dramatiq_pg.utils import tidy4json, transaction
 from psycopg2.extras import Json
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from config.settings import Settings
 from portal.db.engine import make_engine, sqlalchemy_url
 from portal.db.roles import DatabaseRoles
-from worker.middleware import MIN_BACKOFF_MS, DeadLetters, LogContext
 
-__all__ = ["BROKER_SCHEMA", "PublishingPostgresBroker", "broker_kind", "build_broker", "build_middleware",
+__all__ = ["BROKER_SCHEMA", "PublishingPostgresBroker", "broker_from_settings", "broker_kind", "build_broker",
            "ensure_broker_schema", "require_broker_schema"]
 
 #: Schema of dramatiq-pg's queue table.
@@ -79,34 +75,23 @@ def broker_kind(url: str | None) -> str:
                      "(or leave POSTURE_BROKER_URL unset for the PostgreSQL broker on the database)")
 
 
-def build_middleware() -> list[Middleware]:
-    """The middleware stack, in order (see the module docstring for why this order)."""
-    return [
-        LogContext(),
-        AgeLimit(),
-        TimeLimit(),
-        ShutdownNotifications(),
-        Callbacks(),
-        DeadLetters(),
-        Retries(min_backoff=MIN_BACKOFF_MS),
-    ]
-
-
-def build_broker(url: str | None, database_url: str | URL, *, publisher: bool = False) -> Broker:
+def build_broker(url: str | None, database_url: str | URL, *, middleware: list[Middleware] | None = None,
+                 publisher: bool = False) -> Broker:
     """The broker for ``url`` (``POSTURE_BROKER_URL``), with our middleware.
 
     Args:
         url: ``amqp://...``, ``redis://...``, ``postgresql://...``, or None for the PostgreSQL broker on
             the application database.
         database_url: with ``url`` None, where the PostgreSQL broker logs in: the worker role's URL in a
-            worker, the web role's in the portal (``posture.runtime``).
+            worker, the web role's in the portal (``config.database``).
+        middleware: the stack a worker runs; None for a process that only sends.
         publisher: this process only sends (the portal, the demo's producer): with the PostgreSQL broker,
             messages go through ``dramatiq.posture_enqueue``, so the web role never reads the queue.
 
     Connections are opened lazily (on first send or consume), not here.
     """
     kind = broker_kind(url)
-    middleware = build_middleware()
+    middleware = list(middleware or [])
     if kind == "rabbitmq":
         return RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     if kind == "redis":
@@ -199,6 +184,20 @@ def ensure_broker_schema(owner_url: str, roles: DatabaseRoles) -> None:
                 END $$""")
     finally:
         engine.dispose()
+
+
+def broker_from_settings(settings: Settings, owner: str | None = None, *, middleware: list[Middleware] | None = None,
+                         publisher: bool = False) -> Broker:
+    """The broker ``POSTURE_BROKER_URL`` names (unset: PostgreSQL on the database, as the worker role,
+    or the web role when ``publisher``; its table must exist: ``posture migrate`` makes it)."""
+    from config.database import web_url, worker_url
+
+    url = settings.broker_url.get_secret_value() if settings.broker_url else None
+    if broker_kind(url) != "postgresql":
+        return build_broker(url, "", middleware=middleware)
+    database = url or (web_url(settings, owner) if publisher else worker_url(settings, owner))
+    require_broker_schema(database)
+    return build_broker(url, database, middleware=middleware, publisher=publisher)
 
 
 def require_broker_schema(database_url: str | URL) -> None:
