@@ -45,7 +45,7 @@ from portal.db.engine import make_engine, sqlalchemy_url
 from portal.db.roles import DatabaseRoles
 
 __all__ = ["BROKER_SCHEMA", "PublishingPostgresBroker", "broker_from_settings", "broker_kind", "build_broker",
-           "ensure_broker_schema", "require_broker_schema"]
+           "ensure_broker_schema", "probe_broker", "require_broker_schema"]
 
 #: Schema of dramatiq-pg's queue table.
 BROKER_SCHEMA = "dramatiq"
@@ -198,6 +198,34 @@ def broker_from_settings(settings: Settings, owner: str | None = None, *, middle
     database = url or (web_url(settings, owner) if publisher else worker_url(settings, owner))
     require_broker_schema(database)
     return build_broker(url, database, middleware=middleware, publisher=publisher)
+
+
+def probe_broker(url: str | None, database_url: str | URL, *, timeout_s: float = 2.0) -> None:
+    """Check that the broker answers: connect and disconnect (RabbitMQ), PING (Redis), or find the
+    queue table (PostgreSQL). For ``/readyz``.
+
+    Raises:
+        Exception: whatever the client raised; the caller reports the broker as not ready.
+    """
+    kind = broker_kind(url)
+    if kind == "rabbitmq":
+        import pika
+
+        parameters = pika.URLParameters(url)
+        parameters.socket_timeout = parameters.blocked_connection_timeout = timeout_s
+        parameters.connection_attempts, parameters.retry_delay = 1, 0
+        pika.BlockingConnection(parameters).close()
+    elif kind == "redis":
+        import redis
+
+        redis_url, _ = _split_redis_options(url or "")
+        client = redis.Redis.from_url(redis_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    else:
+        require_broker_schema(url or database_url)
 
 
 def require_broker_schema(database_url: str | URL) -> None:

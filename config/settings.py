@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     broker_url: SecretStr | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
 
+    # The portal.
+    public_url: str | None = None
+    """The portal's address as users reach it (https://posture.example.com). An https address makes
+    cookies Secure and turns HSTS on; unset means a local http portal (the demo)."""
+
 
 def load_settings() -> Settings:
     """Read the environment (and ``POSTURE_SECRETS_DIR``) now, not at import."""

@@ -114,6 +114,20 @@ def worker(processes: int, threads: int) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Web processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web portal against the configured database and broker (after `posture migrate`)."""
+    import uvicorn
+
+    # proxy_headers: behind a reverse proxy, client addresses and the scheme come from X-Forwarded-*,
+    # trusted from loopback only (uvicorn's default forwarded_allow_ips).
+    uvicorn.run("portal.web.app:create_app_from_environment", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, server_header=False, log_level="info")
+
+
+@cli.command()
 @click.option("--port", type=click.IntRange(1, 65535), help="Portal port (the portal arrives with its own issue).")
 @click.option("--tenants", type=click.IntRange(1, 200), default=12, show_default=True,
               help="Simulated customers of mixed profiles.")

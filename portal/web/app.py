@@ -1,0 +1,63 @@
+"""The Litestar app: the portal's pages and ``/api/v1`` on the same services (issue 7 lays them down;
+this first part is the process: health, readiness, security headers, static files, OpenAPI).
+
+:func:`create_app` takes a :class:`WebRuntime` (tests build their own); :func:`create_app_from_environment`
+is the factory ``posture serve`` hands to uvicorn, run once in each worker process: it loads the
+settings (never at import), logs in as the web role, and checks readiness through the database and
+the broker the settings name.
+
+Decisions:
+- Static files (htmx, our CSS) come from ``portal/web/static``, served by the app itself: the portal
+  must work without a CDN; a reverse proxy may cache them (they are versioned by name).
+- The OpenAPI document is at ``/schema/openapi.json`` (CONTRACT.md), describing every route.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from sqlalchemy import text
+
+from portal.web.health import HealthController
+from portal.web.runtime import WebRuntime
+from portal.web.security_headers import security_headers
+
+__all__ = ["STATIC_DIR", "create_app", "create_app_from_environment"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(web: WebRuntime) -> Litestar:
+    """The portal's ASGI app over ``web``."""
+    return Litestar(
+        route_handlers=[HealthController, create_static_files_router(path="/static", directories=[STATIC_DIR])],
+        dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
+        before_send=[security_headers(tls=web.tls)],
+        openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
+    )
+
+
+def create_app_from_environment() -> Litestar:
+    """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
+    from config.broker import probe_broker
+    from config.database import owner_url, web_engine, web_url
+    from config.settings import load_settings
+
+    settings = load_settings()
+    owner = None if settings.web_database_url else owner_url(settings)
+    engine = web_engine(settings, owner)
+    broker_url = settings.broker_url.get_secret_value() if settings.broker_url else None
+
+    def database() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def broker() -> None:
+        probe_broker(broker_url, web_url(settings, owner))
+
+    tls = bool(settings.public_url and settings.public_url.lower().startswith("https://"))
+    return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls))

@@ -1,0 +1,29 @@
+"""What the web app's handlers share: built once per process by the app factory, injected as ``web``.
+
+Handlers never read settings or build engines: they receive this object (a Litestar dependency),
+so tests build one over their own database and checks without touching the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+__all__ = ["WebRuntime"]
+
+
+@dataclass(frozen=True)
+class WebRuntime:
+    """The process-wide parts of the portal.
+
+    Attributes:
+        engine: logged in as the web role (row-level security applies; scopes signed).
+        readiness: name to a check that raises when that part is not ready (``/readyz``).
+        tls: the portal is reached over https (Secure cookies, HSTS).
+    """
+
+    engine: Engine
+    readiness: Mapping[str, Callable[[], None]] = field(default_factory=dict)
+    tls: bool = False
