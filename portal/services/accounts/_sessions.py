@@ -1,0 +1,167 @@
+"""Sign-in, sessions and sign-out, over the definer functions of migration 0004.
+
+A session is a random token (32 bytes, URL-safe) in an HttpOnly cookie; the database keeps only its
+sha256, so a copy of the table opens nobody's session. Every sign-in makes a new token, so a token
+planted before sign-in (session fixation) is never the signed-in one, and sign-out revokes it.
+
+Throttling counts failures per account at an address (5 in 15 minutes) and per address (20 in 15
+minutes). A key over its limit waits until its oldest counted failure leaves the window, never
+longer: nobody is locked out for good, and failures from an attacker's address do not lock the
+account's owner out at theirs (distributed guessing of one account is slowed by argon2id and,
+with issue 7's second factor, stopped by TOTP).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from portal.db.engine import scope_key_of
+from portal.db.models import Role
+from portal.services.accounts._access import MembershipView
+from portal.services.accounts._passwords import Passwords
+from portal.services.errors import PortalError
+
+__all__ = [
+    "SESSION_LIFETIME",
+    "InvalidCredentials",
+    "Organisation",
+    "SignInThrottled",
+    "SignedIn",
+    "current_session",
+    "session_signature",
+    "sign_in",
+    "sign_out",
+]
+
+#: How long a session lasts from sign-in.
+SESSION_LIFETIME = dt.timedelta(hours=12)
+#: Failures counted per key, within the window.
+ACCOUNT_AT_ADDRESS_LIMIT = 5
+ADDRESS_LIMIT = 20
+THROTTLE_WINDOW_S = 15 * 60
+
+
+class SignInThrottled(PortalError):
+    """Too many failed sign-ins for this account at this address, or from this address."""
+
+    def __init__(self, wait_s: int) -> None:
+        super().__init__(f"too many failed sign-ins: try again in {wait_s} seconds")
+        self.wait_s = wait_s
+
+
+class InvalidCredentials(PortalError):
+    """The email or the password is wrong (which one is not said)."""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """One place a user works: an MSP (MSP roles) or one customer of an MSP (customer roles)."""
+
+    membership: MembershipView
+    msp_name: str
+    customer_name: str | None
+
+    @property
+    def key(self) -> str:
+        """A stable identifier for the organisation switcher."""
+        m = self.membership
+        return f"{m.msp_id}:{m.customer_id}" if m.customer_id else str(m.msp_id)
+
+    @property
+    def label(self) -> str:
+        return f"{self.customer_name} ({self.msp_name})" if self.customer_name else self.msp_name
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The user behind a valid session, with every organisation they belong to."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    is_platform_operator: bool
+    expires_at: dt.datetime
+    organisations: tuple[Organisation, ...]
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def session_signature(key: bytes, user_id: uuid.UUID, token_hash: bytes, expires_epoch: int) -> str:
+    """What ``posture_create_session`` checks: sha256(k || sha256(k || m)), as scopes are signed."""
+    message = "|".join(("session", str(user_id), token_hash.hex(), str(expires_epoch))).encode()
+    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+
+
+def _keys(email: str, address: str) -> list[str]:
+    return [f"account:{email.strip().lower()}|address:{address}", f"address:{address}"]
+
+
+def sign_in(engine: Engine, email: str, password: str, *, address: str,
+            now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """Check ``email`` and ``password``; on success, a new session's token and expiry.
+
+    Returns:
+        ``(token, expires_at)``, or raises. A wrong email and a wrong password are the same failure.
+
+    Raises:
+        SignInThrottled: too many recent failures for this account at this address, or this address.
+        InvalidCredentials: the email or the password is wrong.
+    """
+    key = scope_key_of(engine)
+    passwords = Passwords(key)
+    keys = _keys(email, address)
+    with engine.begin() as connection:
+        wait_s = connection.execute(text("SELECT posture_sign_in_wait_s(:k, :l, :w)"), {
+            "k": keys, "l": [ACCOUNT_AT_ADDRESS_LIMIT, ADDRESS_LIMIT], "w": THROTTLE_WINDOW_S}).scalar_one()
+    if wait_s > 0:
+        raise SignInThrottled(int(wait_s))
+    with engine.begin() as connection:
+        found = connection.execute(text("SELECT user_id, password_hash FROM posture_password_candidate(:e)"),
+                                   {"e": email.strip()}).one_or_none()
+    if found is None or not passwords.verify(found.password_hash, password):
+        with engine.begin() as connection:
+            connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
+        raise InvalidCredentials("the email or the password is not right")
+    token = secrets.token_urlsafe(32)
+    expires = (now or dt.datetime.now(dt.UTC)) + SESSION_LIFETIME
+    epoch = int(expires.timestamp())
+    token_hash = _token_hash(token)
+    with engine.begin() as connection:
+        connection.execute(text("SELECT posture_clear_sign_in_failures(:k)"), {"k": keys})
+        connection.execute(text("SELECT posture_create_session(:u, :h, :e, :a, :s)"), {
+            "u": found.user_id, "h": token_hash, "e": epoch, "a": address,
+            "s": session_signature(key, found.user_id, token_hash, epoch)})
+    return token, dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def current_session(engine: Engine, token: str | None) -> SignedIn | None:
+    """The signed-in user for a session token, or None (no token, unknown, expired or revoked)."""
+    if not token:
+        return None
+    token_hash = _token_hash(token)
+    with engine.begin() as connection:
+        user = connection.execute(text("SELECT * FROM posture_session_user(:h)"), {"h": token_hash}).one_or_none()
+        if user is None:
+            return None
+        rows = connection.execute(text("SELECT * FROM posture_session_memberships(:h)"), {"h": token_hash}).all()
+    organisations = tuple(
+        Organisation(MembershipView(msp_id=r.msp_id, role=Role(r.role), customer_id=r.customer_id,
+                                    tags=frozenset(r.tags or ())), r.msp_name, r.customer_name)
+        for r in rows)
+    return SignedIn(user.user_id, user.email, user.display_name, user.is_platform_operator, user.expires_at,
+                    organisations)
+
+
+def sign_out(engine: Engine, token: str | None) -> None:
+    """Revoke the session of ``token`` (no-op for no token or an unknown one)."""
+    if token:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT posture_revoke_session(:h)"), {"h": _token_hash(token)})

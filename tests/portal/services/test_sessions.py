@@ -1,0 +1,181 @@
+"""Sign-in, sessions and sign-out on the real database, as the portal's role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.db.engine import make_engine, role_url
+from portal.db.models import Role
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.accounts import (
+    InvalidCredentials,
+    Passwords,
+    SignInThrottled,
+    current_session,
+    sign_in,
+    sign_out,
+)
+from portal.services.accounts._sessions import ACCOUNT_AT_ADDRESS_LIMIT, ADDRESS_LIMIT, session_signature
+from tests.conftest import ROLES
+from tests.portal.services.support import make_customer, make_msp
+from tests.support.database import set_scope
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def user(owner_engine: Engine, scope_key: bytes) -> tuple[uuid.UUID, str, uuid.UUID, uuid.UUID]:
+    """A user who is an analyst of one MSP and a customer viewer of another MSP's customer."""
+    first, second = make_msp(owner_engine), make_msp(owner_engine)
+    customer = make_customer(owner_engine, second, name="Fabrikam").customer_id
+    user_id, email = uuid.uuid4(), f"ann-{uuid.uuid4().hex[:8]}@example.test"
+    with owner_engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash) "
+                                "VALUES (:i, :e, 'Ann', :h)"),
+                           {"i": user_id, "e": email, "h": Passwords(scope_key).hash(PASSWORD)})
+        set_scope(connection, first)
+        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, role, tags) "
+                                "VALUES (gen_random_uuid(), :u, :m, 'msp_analyst', '{gold}')"),
+                           {"u": user_id, "m": first})
+    with owner_engine.begin() as connection:
+        set_scope(connection, second)
+        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
+                                "VALUES (gen_random_uuid(), :u, :m, :c, 'customer_viewer')"),
+                           {"u": user_id, "m": second, "c": customer})
+    return user_id, email, first, second
+
+
+@pytest.fixture
+def second_process(owner_url: str, scope_key: bytes) -> Iterator[Engine]:
+    """Another web process's engine: sessions must be shared through the database."""
+    engine = make_engine(role_url(owner_url, ROLES.web), pool_size=1, scope_key=scope_key)
+    yield engine
+    engine.dispose()
+
+
+def _address() -> str:
+    return f"198.51.100.{uuid.uuid4().int % 250}"
+
+
+def test_a_right_password_gives_a_session_with_every_organisation(web_engine: Engine, user) -> None:
+    user_id, email, first, second = user
+    token, expires = sign_in(web_engine, email.upper(), PASSWORD, address=_address())
+
+    session = current_session(web_engine, token)
+    assert session is not None and session.user_id == user_id
+    assert expires - dt.datetime.now(dt.UTC) > dt.timedelta(hours=11)
+    roles = {(o.membership.msp_id, o.membership.role, o.membership.customer_id is not None)
+             for o in session.organisations}
+    assert roles == {(first, Role.MSP_ANALYST, False), (second, Role.CUSTOMER_VIEWER, True)}
+    assert {o.label for o in session.organisations} >= {"Fabrikam (Test MSP)"}
+    assert next(o for o in session.organisations if o.membership.msp_id == first).membership.tags == {"gold"}
+
+
+@pytest.mark.parametrize("wrong", ["email", "password"])
+def test_a_wrong_email_or_password_is_one_and_the_same_failure(wrong: str, web_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    with pytest.raises(InvalidCredentials, match="the email or the password is not right"):
+        sign_in(web_engine, "nobody@example.test" if wrong == "email" else email,
+                "x" if wrong == "password" else PASSWORD, address=_address())
+
+
+def test_every_sign_in_makes_a_new_token_and_a_planted_one_opens_nothing(web_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    address = _address()
+    first, _ = sign_in(web_engine, email, PASSWORD, address=address)
+    second, _ = sign_in(web_engine, email, PASSWORD, address=address)
+    assert first != second
+    assert current_session(web_engine, "planted-by-an-attacker") is None
+
+
+def test_sign_out_revokes_the_session_in_every_web_process(web_engine: Engine, second_process: Engine,
+                                                          user) -> None:
+    _, email, _, _ = user
+    token, _ = sign_in(web_engine, email, PASSWORD, address=_address())
+    assert current_session(second_process, token) is not None
+
+    sign_out(second_process, token)
+
+    assert current_session(web_engine, token) is None
+
+
+def test_an_expired_session_opens_nothing(web_engine: Engine, owner_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    token, _ = sign_in(web_engine, email, PASSWORD, address=_address())
+    with owner_engine.begin() as connection:
+        connection.execute(text("UPDATE web_sessions SET expires_at = now() - interval '1 second' "
+                                "WHERE token_hash = sha256(convert_to(:t, 'UTF8'))"), {"t": token})
+    assert current_session(web_engine, token) is None
+
+
+def test_failures_throttle_the_account_at_that_address_only_and_for_a_while(web_engine: Engine,
+                                                                           owner_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    attacker, owner_address = _address(), "203.0.113.7"
+    for _ in range(ACCOUNT_AT_ADDRESS_LIMIT):
+        with pytest.raises(InvalidCredentials):
+            sign_in(web_engine, email, "guess", address=attacker)
+
+    with pytest.raises(SignInThrottled) as throttled:
+        sign_in(web_engine, email, PASSWORD, address=attacker)  # even the right password waits
+    assert 0 < throttled.value.wait_s <= 15 * 60
+    assert sign_in(web_engine, email, PASSWORD, address=owner_address)  # the owner is not locked out
+
+    with owner_engine.begin() as connection:  # the window passes
+        connection.execute(text("UPDATE sign_in_failures SET at = at - interval '16 minutes'"))
+    assert sign_in(web_engine, email, PASSWORD, address=attacker)
+
+
+def test_an_address_trying_many_accounts_is_throttled(web_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    address = _address()
+    for n in range(ADDRESS_LIMIT):
+        with pytest.raises(InvalidCredentials):
+            sign_in(web_engine, f"victim-{n}@example.test", "guess", address=address)
+    with pytest.raises(SignInThrottled):
+        sign_in(web_engine, email, PASSWORD, address=address)
+
+
+def test_an_injected_query_cannot_mint_a_session_or_read_the_sessions(web_engine: Engine, user) -> None:
+    user_id, _, _, _ = user
+    token_hash = uuid.uuid4().bytes * 2
+    forged = session_signature(b"not the key", user_id, token_hash, 4_102_444_800)
+    with pytest.raises(DBAPIError, match="only by the portal"), web_engine.begin() as connection:
+        connection.execute(text("SELECT posture_create_session(:u, :h, 4102444800, 'x', :s)"),
+                           {"u": user_id, "h": token_hash, "s": forged})
+    for sql in ("SELECT token_hash FROM web_sessions", "SELECT key FROM sign_in_failures",
+                "DELETE FROM sign_in_failures"):
+        with pytest.raises(DBAPIError, match="permission denied"), web_engine.begin() as connection:
+            connection.execute(text(sql))
+
+
+def test_a_hash_the_portal_can_read_is_useless_without_the_pepper(web_engine: Engine, user) -> None:
+    _, email, _, _ = user
+    with web_engine.begin() as connection:
+        stored = connection.execute(text("SELECT password_hash FROM posture_password_candidate(:e)"),
+                                    {"e": email}).scalar_one()
+    assert stored.startswith("$argon2id$")
+    with pytest.raises(VerifyMismatchError):
+        PasswordHasher().verify(stored, PASSWORD)  # the password alone does not open it
+
+
+def test_sessions_are_revoked_by_their_own_user_only(web_engine: Engine, user) -> None:
+    user_id, email, first, _ = user
+    token, _ = sign_in(web_engine, email, PASSWORD, address=_address())
+    stranger = Scope(msp_id=first, actor="mallory@example.test", user_id=uuid.uuid4())
+    with pytest.raises(DBAPIError, match="by their own user"), unit_of_work(web_engine, stranger) as uow:
+        uow.session.execute(text("SELECT posture_revoke_user_sessions(:u)"), {"u": user_id})
+    assert current_session(web_engine, token) is not None
+
+    with unit_of_work(web_engine, Scope(msp_id=first, actor=email, user_id=user_id)) as uow:
+        revoked = uow.session.execute(text("SELECT posture_revoke_user_sessions(:u)"), {"u": user_id}).scalar_one()
+    assert revoked >= 1 and current_session(web_engine, token) is None
