@@ -14,29 +14,44 @@ Decisions:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
 from sqlalchemy import text
 
+from portal.db.engine import scope_key_of
+from portal.web.accounts import AccountsController
 from portal.web.health import HealthController
 from portal.web.runtime import WebRuntime
 from portal.web.security_headers import security_headers
 
-__all__ = ["STATIC_DIR", "create_app", "create_app_from_environment"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Jinja2 templates for pages, the PDF report and emails (one folder: DESIGN.md "templates/").
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def create_app(web: WebRuntime) -> Litestar:
     """The portal's ASGI app over ``web``."""
+    # The CSRF secret is derived from the scope key: one secret to keep, the same in every web process.
+    csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
     return Litestar(
-        route_handlers=[HealthController, create_static_files_router(path="/static", directories=[STATIC_DIR])],
+        route_handlers=[HealthController, AccountsController,
+                        create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
+        csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,
+                               cookie_httponly=True, cookie_samesite="strict"),
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
     )
 

@@ -1,0 +1,109 @@
+"""Sign-in, sign-out, the home page and the organisation switcher.
+
+Thin handlers: parse the form, call one service (``portal.services.accounts``), answer with a page
+or a redirect. A failed sign-in says the same thing whether the email or the password was wrong;
+a throttled one answers 429 with ``Retry-After``. Every form carries its CSRF token (Litestar's
+CSRF middleware refuses a POST without it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
+
+from portal.services.accounts import (
+    InvalidCredentials,
+    Organisation,
+    SignedIn,
+    SignInThrottled,
+    current_session,
+    sign_in,
+    sign_out,
+)
+from portal.web.accounts.cookies import (
+    ORGANISATION_COOKIE,
+    clear_session_cookie,
+    session_token,
+    set_session_cookie,
+)
+from portal.web.accounts.schemas import OrganisationChoice, SignInForm
+from portal.web.runtime import WebRuntime
+
+__all__ = ["AccountsController", "active_organisation"]
+
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def active_organisation(session: SignedIn, chosen: str | None) -> Organisation | None:
+    """The organisation the user chose (cookie), if it is one of theirs; else their first."""
+    for organisation in session.organisations:
+        if organisation.key == chosen:
+            return organisation
+    return session.organisations[0] if session.organisations else None
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AccountsController(Controller):
+    include_in_schema = False  # pages, not API
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        session = current_session(web.engine, session_token(request, web.tls))
+        if session is None:
+            return Redirect("/sign-in", status_code=303)
+        return Template("accounts/home.html", context={
+            "user": session, "organisations": session.organisations,
+            "active": active_organisation(session, request.cookies.get(ORGANISATION_COOKIE))})
+
+    @get("/sign-in", sync_to_thread=False)
+    def sign_in_page(self) -> Template:
+        return Template("accounts/sign_in.html", context={"error": None, "email": ""})
+
+    @post("/sign-in", sync_to_thread=True)
+    def sign_in(self, request: Request, data: Annotated[SignInForm, _FORM],
+                web: NamedDependency[WebRuntime]) -> Response:
+        try:
+            # Always a new token: one the browser brought before signing in is never the signed-in one.
+            token, _ = sign_in(web.engine, data.email, data.password, address=_client_address(request))
+        except SignInThrottled as exc:
+            page = Template("accounts/sign_in.html", context={"error": str(exc), "email": data.email},
+                            status_code=HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.wait_s)})
+            return page  # type: ignore[return-value]
+        except InvalidCredentials:
+            page = Template("accounts/sign_in.html",
+                            context={"error": "That email and password do not match an account.", "email": data.email},
+                            status_code=HTTP_400_BAD_REQUEST)
+            return page  # type: ignore[return-value]
+        redirect = Redirect("/", status_code=303)
+        sign_out(web.engine, session_token(request, web.tls))  # a session the browser still held ends too
+        set_session_cookie(redirect, token, web.tls)
+        redirect.delete_cookie(ORGANISATION_COOKIE, path="/")
+        return redirect
+
+    @post("/sign-out", sync_to_thread=True)
+    def sign_out(self, request: Request, web: NamedDependency[WebRuntime]) -> Redirect:
+        sign_out(web.engine, session_token(request, web.tls))
+        redirect = Redirect("/sign-in", status_code=303)
+        clear_session_cookie(redirect, web.tls)
+        return redirect
+
+    @post("/organisation", sync_to_thread=True)
+    def choose_organisation(self, request: Request, data: Annotated[OrganisationChoice, _FORM],
+                            web: NamedDependency[WebRuntime]) -> Redirect:
+        session = current_session(web.engine, session_token(request, web.tls))
+        if session is None:
+            return Redirect("/sign-in", status_code=303)
+        redirect = Redirect("/", status_code=303)
+        if any(o.key == data.organisation for o in session.organisations):
+            redirect.set_cookie(ORGANISATION_COOKIE, data.organisation, path="/", secure=web.tls, httponly=True,
+                                samesite="lax")
+        return redirect

@@ -1,0 +1,16 @@
+"""Forms posted by the accounts pages (``application/x-www-form-urlencoded``)."""
+
+from __future__ import annotations
+
+import msgspec
+
+__all__ = ["OrganisationChoice", "SignInForm"]
+
+
+class SignInForm(msgspec.Struct):
+    email: str = ""
+    password: str = ""
+
+
+class OrganisationChoice(msgspec.Struct):
+    organisation: str = ""
