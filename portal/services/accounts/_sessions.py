@@ -45,6 +45,8 @@ SESSION_LIFETIME = dt.timedelta(hours=12)
 ACCOUNT_AT_ADDRESS_LIMIT = 5
 ADDRESS_LIMIT = 20
 THROTTLE_WINDOW_S = 15 * 60
+_ROLE_LABELS = {Role.MSP_ADMIN: "MSP admin", Role.MSP_ANALYST: "MSP analyst", Role.CUSTOMER_ADMIN: "customer admin",
+                Role.CUSTOMER_VIEWER: "customer viewer"}
 
 
 class SignInThrottled(PortalError):
@@ -76,6 +78,10 @@ class Organisation:
     @property
     def label(self) -> str:
         return f"{self.customer_name} ({self.msp_name})" if self.customer_name else self.msp_name
+
+    @property
+    def role_label(self) -> str:
+        return _ROLE_LABELS[self.membership.role]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Browser tests: Debian's Chromium driven by Playwright's Python package, against the portal served
+by uvicorn on a loopback port (the real app over the real database and HTTP).
+
+``playwright install`` downloads a browser and cannot run here: the tests launch the system's
+``chromium`` (``.ci/run`` installs it) through ``executable_path``, with ``--no-sandbox`` as root.
+Screenshots go to ``data/test-screenshots/`` (kept after the run, ignored by git) so a person can look.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
+
+from portal.web.app import create_app
+from portal.web.runtime import WebRuntime
+from tests.support.database import ROOT
+
+SCREENSHOTS = ROOT / "data" / "test-screenshots"
+#: Flags for a headless Chromium on a closed network (no background calls home).
+CHROMIUM_ARGS = ["--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        raise RuntimeError("Debian's chromium is not installed: apt-get install chromium (.ci/run does)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    args = [*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=_chromium(), args=args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def portal(web_engine: Engine) -> Iterator[str]:
+    """The portal app served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(WebRuntime(engine=web_engine)), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 760})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save what the user sees now as ``data/test-screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
