@@ -29,6 +29,8 @@ from sqlalchemy import text
 
 from portal.db.engine import scope_key_of
 from portal.web.accounts import AccountsController
+from portal.web.accounts.tokens import TokensController
+from portal.web.customers import CustomersApiController
 from portal.web.health import HealthController
 from portal.web.runtime import WebRuntime
 from portal.web.security_headers import security_headers
@@ -45,12 +47,14 @@ def create_app(web: WebRuntime) -> Litestar:
     # The CSRF secret is derived from the scope key: one secret to keep, the same in every web process.
     csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
     return Litestar(
-        route_handlers=[HealthController, AccountsController,
+        route_handlers=[HealthController, AccountsController, TokensController, CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
+        # The API takes no form posts: its writes (later) take bearer tokens only, which a browser never
+        # sends on its own, so CSRF does not apply there.
         csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,
-                               cookie_httponly=True, cookie_samesite="strict"),
+                               cookie_httponly=True, cookie_samesite="strict", exclude=["/api/"]),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
     )

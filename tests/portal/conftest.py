@@ -78,6 +78,12 @@ def _score(r: Refs) -> Row:
             "msp_id": r.msp_id, "scan_id": r.scan_id, "score": 71.5, "grade": "C", "coverage": 0.9}
 
 
+def _api_token(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "token_hash": uuid.uuid4().bytes, "user_id": r.user_id, "msp_id": r.msp_id,
+            "customer_id": r.customer_id, "name": "seed", "read_write": False,
+            "expires_at": _now() + dt.timedelta(days=1)}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -91,12 +97,14 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "latest_results": _latest_result,
     "score_history": _score,
     "audit_events": _audit_event,
+    "api_tokens": _api_token,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
 MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "memberships": lambda r: {**_membership(r), "customer_id": None, "role": "msp_admin"},
     "audit_events": lambda r: {**_audit_event(r), "customer_id": None},
+    "api_tokens": lambda r: {**_api_token(r), "customer_id": None},
 }
 
 

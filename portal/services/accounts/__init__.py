@@ -2,6 +2,7 @@
 
 from portal.services.accounts._access import Action, CustomerAccess, MembershipView, may, visible_customers
 from portal.services.accounts._passwords import Passwords
+from portal.services.accounts._scope import scope_for
 from portal.services.accounts._sessions import (
     SESSION_LIFETIME,
     InvalidCredentials,
@@ -12,9 +13,21 @@ from portal.services.accounts._sessions import (
     sign_in,
     sign_out,
 )
+from portal.services.accounts._tokens import (
+    MAX_TOKEN_DAYS,
+    TOKEN_PREFIX,
+    TokenCaller,
+    TokenInfo,
+    create_token,
+    list_tokens,
+    revoke_token,
+    token_caller,
+)
 
 __all__ = [
+    "MAX_TOKEN_DAYS",
     "SESSION_LIFETIME",
+    "TOKEN_PREFIX",
     "Action",
     "CustomerAccess",
     "InvalidCredentials",
@@ -23,9 +36,16 @@ __all__ = [
     "Passwords",
     "SignInThrottled",
     "SignedIn",
+    "TokenCaller",
+    "TokenInfo",
+    "create_token",
     "current_session",
+    "list_tokens",
     "may",
+    "revoke_token",
+    "scope_for",
     "sign_in",
     "sign_out",
+    "token_caller",
     "visible_customers",
 ]

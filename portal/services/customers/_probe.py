@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from portal.db.models import Customer
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services._audit import record_event
+from portal.services.audit import record_event
 from portal.services.customers._connection import (
     Connection,
     ConnectionOutcome,

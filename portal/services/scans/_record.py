@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
 from portal.db.uow import UnitOfWork
-from portal.services._audit import record_event
+from portal.services.audit import record_event
 from portal.services.customers import apply_connection, outcome_of_scan
 from portal.services.errors import NotFound
 from scanner import ScanResult, json_safe

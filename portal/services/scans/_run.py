@@ -46,7 +46,7 @@ from portal.db.models import Customer, Scan, ScanStatus
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
-from portal.services._audit import record_event
+from portal.services.audit import record_event
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
 from portal.services.scans._record import record_scan

@@ -26,7 +26,7 @@ from sqlalchemy import exists, func, insert, select
 
 from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTrigger
 from portal.db.uow import UnitOfWork
-from portal.services._audit import record_event
+from portal.services.audit import record_event
 from portal.services.errors import NotFound
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._run import fail_scan

@@ -1,0 +1,66 @@
+"""Every route of the app, enumerated from the app itself, refuses an anonymous caller unless it is
+one of the few public ones; a new route fails here until it is classified (issue 7's authorization
+matrix grows from this table as the pages and API of the next issues arrive)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+
+from portal.web.app import create_app
+from portal.web.runtime import WebRuntime
+
+#: Reachable without signing in, on purpose.
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST", "/sign-in"),
+          ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
+#: Pages: an anonymous GET is sent to the sign-in page; a form post without its CSRF token is refused.
+PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET", "/account/tokens"),
+         ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id:uuid}/revoke")}
+#: The JSON API: an anonymous call is 401.
+API = {("GET", "/api/v1/customers")}
+
+
+def _routes(app: Litestar) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "methods", ()):
+            if method == "OPTIONS" or route.path.startswith("/schema"):
+                continue  # CORS preflight, and the OpenAPI document (public by CONTRACT.md)
+            found.add((method, route.path))
+    return found
+
+
+@pytest.fixture
+def app(web_engine: Engine) -> Litestar:
+    return create_app(WebRuntime(engine=web_engine))
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_every_route_is_classified(app: Litestar) -> None:
+    assert _routes(app) == PUBLIC | PAGES | API
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(PAGES))
+def test_pages_refuse_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
+    response = client.request(method, path.replace("{token_id:uuid}", "00000000-0000-0000-0000-000000000000"),
+                              follow_redirects=False)
+    if method == "GET":
+        assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
+    else:
+        assert response.status_code == 403  # no CSRF token: refused before the handler runs
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(API))
+def test_the_api_refuses_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 401
+    assert "customers" not in response.json()
