@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ from sqlalchemy import Engine, text
 
 from portal.db.engine import scope_key_of
 from portal.db.models import Role
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
 from portal.services.accounts._access import MembershipView
 from portal.services.accounts._passwords import Passwords
+from portal.services.audit import record_event
 from portal.services.errors import PortalError
 
 __all__ = [
@@ -38,6 +42,8 @@ __all__ = [
     "sign_in",
     "sign_out",
 ]
+
+log = logging.getLogger(__name__)
 
 #: How long a session lasts from sign-in.
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -135,6 +141,7 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
     if found is None or not passwords.verify(found.password_hash, password):
         with engine.begin() as connection:
             connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
+        log.warning("sign-in failed", extra={"address": address, "known_account": found is not None})
         raise InvalidCredentials("the email or the password is not right")
     token = secrets.token_urlsafe(32)
     expires = (now or dt.datetime.now(dt.UTC)) + SESSION_LIFETIME
@@ -145,7 +152,26 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
         connection.execute(text("SELECT posture_create_session(:u, :h, :e, :a, :s)"), {
             "u": found.user_id, "h": token_hash, "e": epoch, "a": address,
             "s": session_signature(key, found.user_id, token_hash, epoch)})
+    _audit_sign_in(engine, token, address)
     return token, dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _audit_sign_in(engine: Engine, token: str, address: str) -> None:
+    """Record the sign-in in the audit trail of every organisation the user belongs to.
+
+    A failed sign-in is not recorded there: an unknown email belongs to no MSP, and telling an
+    injected query which MSPs a known email belongs to would leak. Failures are counted for the
+    throttle and logged.
+    """
+    session = current_session(engine, token)
+    if session is None:
+        return
+    for organisation in session.organisations:
+        membership = organisation.membership
+        scope = Scope.for_msp(membership.msp_id, actor=session.email)
+        with unit_of_work(engine, scope) as uow:
+            record_event(uow, customer_id=membership.customer_id, action="account.signed_in",
+                         target=f"user:{session.user_id}", details={"address": address})
 
 
 def current_session(engine: Engine, token: str | None) -> SignedIn | None:

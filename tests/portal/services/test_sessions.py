@@ -179,3 +179,16 @@ def test_sessions_are_revoked_by_their_own_user_only(web_engine: Engine, user) -
     with unit_of_work(web_engine, Scope(msp_id=first, actor=email, user_id=user_id)) as uow:
         revoked = uow.session.execute(text("SELECT posture_revoke_user_sessions(:u)"), {"u": user_id}).scalar_one()
     assert revoked >= 1 and current_session(web_engine, token) is None
+
+
+def test_a_sign_in_is_in_the_audit_trail_of_each_organisation(web_engine: Engine, owner_engine: Engine,
+                                                              user) -> None:
+    user_id, email, first, second = user
+    address = _address()
+    sign_in(web_engine, email, PASSWORD, address=address)
+    with owner_engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT msp_id, customer_id IS NOT NULL, actor, details->>'address' FROM audit_events "
+            "WHERE action = 'account.signed_in' AND target = :t"), {"t": f"user:{user_id}"}).all()
+    assert sorted((r[0], r[1], r[2], r[3]) for r in rows) == sorted(
+        [(first, False, email, address), (second, True, email, address)])
