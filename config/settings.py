@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     broker_url: SecretStr | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
 
+    # Outgoing mail (password resets, invitations, report summaries).
+    smtp_host: str | None = None
+    """SMTP relay; unset means the portal sends no mail (and says so where a mail would go)."""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    """``starttls`` (587), ``tls`` (implicit, 465) or ``none`` (a relay on loopback)."""
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    """Prefer a secrets-dir file (``posture_smtp_password``)."""
+    mail_from: str = "posture@localhost"
+    """The From address of every mail."""
+
     # The portal.
     public_url: str | None = None
     """The portal's address as users reach it (https://posture.example.com). An https address makes

@@ -28,7 +28,9 @@ from litestar.template import TemplateConfig
 from sqlalchemy import text
 
 from portal.db.engine import scope_key_of
+from portal.services.mail import SmtpSender
 from portal.web.accounts import AccountsController
+from portal.web.accounts.passwords import PasswordsController
 from portal.web.accounts.tokens import TokensController
 from portal.web.customers import CustomersApiController
 from portal.web.health import HealthController
@@ -47,7 +49,8 @@ def create_app(web: WebRuntime) -> Litestar:
     # The CSRF secret is derived from the scope key: one secret to keep, the same in every web process.
     csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
     return Litestar(
-        route_handlers=[HealthController, AccountsController, TokensController, CustomersApiController,
+        route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
+                        CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -79,4 +82,10 @@ def create_app_from_environment() -> Litestar:
         probe_broker(broker_url, web_url(settings, owner))
 
     tls = bool(settings.public_url and settings.public_url.lower().startswith("https://"))
-    return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls))
+    mailer = None
+    if settings.smtp_host:
+        mailer = SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from, tls=settings.smtp_tls,  # type: ignore[arg-type]
+                            username=settings.smtp_user,
+                            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None)
+    return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
+                                 mailer=mailer, public_url=settings.public_url or "http://127.0.0.1:8000"))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from portal.services.mail import MailSender
+
 __all__ = ["WebRuntime"]
 
 
@@ -22,8 +24,12 @@ class WebRuntime:
         engine: logged in as the web role (row-level security applies; scopes signed).
         readiness: name to a check that raises when that part is not ready (``/readyz``).
         tls: the portal is reached over https (Secure cookies, HSTS).
+        mailer: sends the portal's mails; None when no relay is configured.
+        public_url: the portal's address as users reach it, for links in mails.
     """
 
     engine: Engine
     readiness: Mapping[str, Callable[[], None]] = field(default_factory=dict)
     tls: bool = False
+    mailer: MailSender | None = None
+    public_url: str = "http://127.0.0.1:8000"

@@ -2,6 +2,12 @@
 
 from portal.services.accounts._access import Action, CustomerAccess, MembershipView, may, visible_customers
 from portal.services.accounts._passwords import Passwords
+from portal.services.accounts._resets import (
+    MIN_PASSWORD_LENGTH,
+    change_password,
+    complete_password_reset,
+    request_password_reset,
+)
 from portal.services.accounts._scope import scope_for
 from portal.services.accounts._sessions import (
     SESSION_LIFETIME,
@@ -26,6 +32,7 @@ from portal.services.accounts._tokens import (
 
 __all__ = [
     "MAX_TOKEN_DAYS",
+    "MIN_PASSWORD_LENGTH",
     "SESSION_LIFETIME",
     "TOKEN_PREFIX",
     "Action",
@@ -38,10 +45,13 @@ __all__ = [
     "SignedIn",
     "TokenCaller",
     "TokenInfo",
+    "change_password",
+    "complete_password_reset",
     "create_token",
     "current_session",
     "list_tokens",
     "may",
+    "request_password_reset",
     "revoke_token",
     "scope_for",
     "sign_in",

@@ -65,8 +65,9 @@ class AccountsController(Controller):
             "active": active_organisation(session, request.cookies.get(ORGANISATION_COOKIE))})
 
     @get("/sign-in", sync_to_thread=False)
-    def sign_in_page(self) -> Template:
-        return Template("accounts/sign_in.html", context={"error": None, "email": ""})
+    def sign_in_page(self, request: Request) -> Template:
+        notice = "Your new password is set: sign in with it." if request.query_params.get("reset") == "done" else None
+        return Template("accounts/sign_in.html", context={"error": None, "email": "", "notice": notice})
 
     @post("/sign-in", sync_to_thread=True)
     def sign_in(self, request: Request, data: Annotated[SignInForm, _FORM],
