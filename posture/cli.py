@@ -128,16 +128,16 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), help="Portal port (the portal arrives with its own issue).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Portal port.")
 @click.option("--tenants", type=click.IntRange(1, 200), default=12, show_default=True,
               help="Simulated customers of mixed profiles.")
-@click.option("--no-browser", is_flag=True, help="Do not open a browser (the portal arrives with its own issue).")
-@click.option("--once", is_flag=True, help="Exit after the first scans and the fleet summary.")
-def demo(port: int | None, tenants: int, no_browser: bool, once: bool) -> None:
+@click.option("--no-browser", is_flag=True, help="Do not open a browser on the portal.")
+@click.option("--once", is_flag=True, help="Exit after the first scans, the fleet summary and the logins.")
+def demo(port: int, tenants: int, no_browser: bool, once: bool) -> None:
     """Run the product on embedded defaults against a simulated fleet, until interrupted."""
     from posture.demo import run_demo
 
-    sys.exit(run_demo(load_settings(), tenants=tenants, once=once))
+    sys.exit(run_demo(load_settings(), tenants=tenants, once=once, port=port, open_browser=not no_browser))
 
 
 @cli.command()

@@ -5,8 +5,9 @@ folder), migrates it, starts the Microsoft 365 simulator with a fleet of custome
 over HTTPS, seeds a demo MSP with those customers, starts a Dramatiq worker process configured
 exactly as a production worker would be (``POSTURE_*`` variables pointing at the simulator), queues
 an onboarding scan per customer and, once they are done, prints the fleet summary read back from the
-database. Until the portal exists, that summary is the demo's window; it then keeps running (the
-worker rescans on schedule) until interrupted, or exits at once with ``--once``.
+database, makes a login for every role (``posture.demo_people``), starts the portal (``posture
+serve``) and prints its address, the logins and two API tokens in CONTRACT.md's lines. It then
+keeps running (the worker rescans on schedule) until interrupted, or exits at once with ``--once``.
 
 Everything it writes lives under the data folder: the cluster, the simulator's CA and the service
 app's client certificate (mode 0600).
@@ -17,12 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+import webbrowser
 from dataclasses import dataclass
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
@@ -34,12 +38,14 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.fleet import FleetRow, fleet_summary
 from portal.services.scans import start_scan
+from posture.demo_people import DemoLogin, seed_people
 from scanner import required_permissions
 from sim.tenant import Tenant
 
-__all__ = ["DEMO_MSP_SLUG", "run_demo"]
+__all__ = ["DEMO_MSP_NAME", "DEMO_MSP_SLUG", "run_demo"]
 
 DEMO_MSP_SLUG = "demo-msp"
+DEMO_MSP_NAME = "Northwind MSP"
 _DEMO_MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-demo-msp")
 _FINAL = ("completed", "partial", "disconnected", "failed")
 
@@ -47,22 +53,28 @@ _FINAL = ("completed", "partial", "disconnected", "failed")
 @dataclass
 class _Running:
     worker: subprocess.Popen[bytes]
+    portal: subprocess.Popen[bytes] | None = None
 
     def stop(self) -> None:
-        if self.worker.poll() is None:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.worker.kill()
+        for process in (self.portal, self.worker):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
-def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_timeout_s: float = 300.0) -> int:
+def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_timeout_s: float = 300.0,
+             port: int = 8000, open_browser: bool = True) -> int:
     """Run the demo; returns the exit status."""
     from sim import ServiceApp, SimServer, SimState
     from sim.profiles import build_fleet
 
     console = Console(stderr=True)
+    if not _port_is_free(port):
+        console.print(f"[red]port {port} is in use[/]: choose another with --port")
+        return 2
     demo_dir = settings.data_dir.resolve() / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     console.print("[bold]Starting the database[/] (POSTURE_DATABASE_URL or the embedded cluster)")
@@ -103,16 +115,59 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
                 console.print("[red]scans did not finish in time[/]")
                 return 1
             _print_fleet(engine)
+            logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME)
+            portal = _start_portal(worker_env, port)
+            running.portal = portal
+            url = f"http://127.0.0.1:{port}/"
+            if not _wait_for_portal(url, portal):
+                console.print("[red]the portal did not start[/]")
+                return 1
+            _print_logins(url, logins)
             if once:
                 return 0
-            console.print("Portal: not built yet (next issue). The worker rescans on schedule; Ctrl-C stops the demo.")
-            while worker.poll() is None:
+            if open_browser and (os.environ.get("DISPLAY") or sys.platform == "darwin"):
+                webbrowser.open(url)
+            console.print("The worker rescans on schedule and the portal keeps running; Ctrl-C stops the demo.")
+            while worker.poll() is None and portal.poll() is None:
                 time.sleep(1)
-            return worker.returncode or 0
+            return worker.returncode or portal.returncode or 0
         except KeyboardInterrupt:
             return 0
         finally:
             running.stop()
+
+
+def _start_portal(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """``posture serve`` on loopback, configured like the worker (the same database, key and broker)."""
+    return subprocess.Popen([sys.executable, "-m", "posture", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1"], env=env, stdout=subprocess.DEVNULL)
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait_for_portal(url: str, portal: subprocess.Popen[bytes], timeout_s: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and portal.poll() is None:
+        try:
+            if httpx.get(url + "healthz", timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return False
+
+
+def _print_logins(url: str, logins: list[DemoLogin]) -> None:
+    """CONTRACT.md's lines, on stdout: the portal, a login per role, the demo's API tokens."""
+    lines = [f"portal: {url}", *(f"login {login.role} {login.email} {login.password}" for login in logins),
+             *(f"token {login.role} {login.token}" for login in logins if login.token)]
+    print("\n".join(lines), flush=True)
 
 
 def _seed(owner: str, fleet: list[Tenant]) -> None:
@@ -123,8 +178,8 @@ def _seed(owner: str, fleet: list[Tenant]) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(text(
-                "INSERT INTO msps (id, name, slug) VALUES (:id, 'Demo MSP', :slug) ON CONFLICT (id) DO NOTHING"
-            ), {"id": _DEMO_MSP_ID, "slug": DEMO_MSP_SLUG})
+                "INSERT INTO msps (id, name, slug) VALUES (:id, :name, :slug) ON CONFLICT (id) DO NOTHING"
+            ), {"id": _DEMO_MSP_ID, "name": DEMO_MSP_NAME, "slug": DEMO_MSP_SLUG})
             for tenant in fleet:
                 customer_id = uuid.uuid5(_DEMO_MSP_ID, tenant.id)
                 connection.execute(text(

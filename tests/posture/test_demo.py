@@ -25,10 +25,12 @@ def test_demo_scans_a_fleet_and_prints_it(tmp_path):
 def _run_demo_and_check(owner_url, owner_engine, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_BROKER_URL"}
     env.update(POSTURE_DATABASE_URL=owner_url, POSTURE_DATA_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "posture", "demo", "--once", "--tenants", "4"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    port = _free_port()
+    proc = subprocess.run([sys.executable, "-m", "posture", "demo", "--once", "--no-browser", "--tenants", "4",
+                           "--port", str(port)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Fleet" in proc.stdout
+    _check_logins(proc.stdout, port, owner_url)
     with owner_engine.connect() as connection:
         statuses = connection.execute(text("SELECT status::text FROM scans")).scalars().all()
         names = connection.execute(text("SELECT name FROM customers")).scalars().all()
@@ -38,3 +40,40 @@ def _run_demo_and_check(owner_url, owner_engine, tmp_path):
     assert statuses == ["completed"] * 4
     assert results > 0
     assert (tmp_path / "demo" / "client.pem").stat().st_mode & 0o077 == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _check_logins(stdout: str, port: int, owner_url: str) -> None:
+    """CONTRACT.md's lines are there, and every printed login and token works."""
+    import re
+
+    from portal.db import migrate
+    from portal.db.engine import role_url
+    from portal.db.roles import DatabaseRoles
+    from portal.services.accounts import current_session, sign_in, token_caller
+
+    assert f"portal: http://127.0.0.1:{port}/" in stdout.splitlines()
+    logins = dict((m.group(1), (m.group(2), m.group(3)))
+                  for m in re.finditer(r"^login (\w+) (\S+) (\S+)$", stdout, re.M))
+    assert set(logins) == {"platform_operator", "msp_admin", "msp_analyst", "customer_admin", "customer_viewer"}
+    assert logins["msp_admin"][0] == "admin@northwind-msp.example"
+    tokens = dict(re.findall(r"^token (\w+) (\S+)$", stdout, re.M))
+    assert set(tokens) == {"msp_admin", "customer_viewer"}
+    engine = make_engine(role_url(owner_url, DatabaseRoles().web), scope_key=migrate.read_scope_key(owner_url))
+    try:
+        for role, (email, password) in logins.items():
+            token, _ = sign_in(engine, email, password, address="127.0.0.1")
+            session = current_session(engine, token)
+            assert session is not None, role
+            assert session.is_platform_operator == (role == "platform_operator")
+        assert token_caller(engine, tokens["msp_admin"]).read_write
+        assert token_caller(engine, tokens["customer_viewer"]).membership.customer_id is not None
+    finally:
+        engine.dispose()

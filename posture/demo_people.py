@@ -1,0 +1,92 @@
+"""The demo's people: one login per role, and a personal API token for the MSP admin and a viewer.
+
+Everyone is made the way the portal makes people: through the web role, in a signed scope
+(``posture_create_member``, then each user sets their own password hash in their own scope). Only
+making the platform operator needs the owner: no application role may, by design (docs/security.md).
+Passwords are new random ones at every demo start (printed, never stored in clear); running the demo
+again keeps the people and gives them new passwords and tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from portal.db.engine import make_engine, scope_key_of
+from portal.db.models import Role
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.accounts import Passwords, create_token
+
+__all__ = ["DemoLogin", "seed_people"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str  # CONTRACT.md's role word
+    email: str
+    password: str
+    token: str | None = None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def seed_people(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str) -> list[DemoLogin]:
+    """Make (or refresh) the demo's people in ``msp_id``; their first customer by name is the customer's."""
+    domain = f"{_slug(msp_name)}.example"
+    with unit_of_work(engine, Scope.for_msp(msp_id, actor="system:demo")) as uow:
+        first = uow.session.execute(text("SELECT id, name FROM customers ORDER BY name LIMIT 1")).one()
+    customer_domain = f"{_slug(first.name)}.example"
+    wanted = [
+        ("platform_operator", f"operator@{domain}", None, None),
+        ("msp_admin", f"admin@{domain}", Role.MSP_ADMIN, None),
+        ("msp_analyst", f"analyst@{domain}", Role.MSP_ANALYST, None),
+        ("customer_admin", f"it@{customer_domain}", Role.CUSTOMER_ADMIN, first.id),
+        ("customer_viewer", f"ceo@{customer_domain}", Role.CUSTOMER_VIEWER, first.id),
+    ]
+    passwords = Passwords(scope_key_of(engine))
+    logins = []
+    for word, email, role, customer_id in wanted:
+        password = secrets.token_urlsafe(12)
+        user_id = _ensure_member(engine, msp_id, email, role or Role.MSP_ANALYST, customer_id, word)
+        scope = Scope(msp_id=msp_id, actor=email, user_id=user_id,
+                      customer_ids=frozenset({customer_id}) if customer_id else None)
+        token = None
+        with unit_of_work(engine, scope) as uow:
+            uow.session.execute(text("SELECT posture_set_password_hash(:u, :h)"),
+                                {"u": user_id, "h": passwords.hash(password)})
+            if word in ("msp_admin", "customer_viewer"):
+                _, token = create_token(uow, name="demo", read_write=word == "msp_admin", days=30,
+                                        customer_id=customer_id)
+        logins.append(DemoLogin(word, email, password, token))
+    _make_operator(owner_url, f"operator@{domain}")
+    return logins
+
+
+def _ensure_member(engine: Engine, msp_id: uuid.UUID, email: str, role: Role, customer_id: uuid.UUID | None,
+                   word: str) -> uuid.UUID:
+    scope = Scope(msp_id=msp_id, actor="system:demo", customer_ids=frozenset({customer_id}) if customer_id else None)
+    with unit_of_work(engine, scope) as uow:
+        existing = uow.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar()
+        if existing is not None:
+            return existing
+        name = word.replace("_", " ").title()
+        return uow.session.execute(text("SELECT posture_create_member(:e, :n, :r, :c, NULL)"), {
+            "e": email, "n": f"Demo {name}", "r": role.value, "c": customer_id}).scalar_one()
+
+
+def _make_operator(owner_url: str, email: str) -> None:
+    # Only the owner may say who operates the platform. The demo's operator also keeps an analyst's
+    # membership of the demo MSP, so that signing in shows something until the operator's pages exist.
+    owner = make_engine(owner_url, pool_size=1)
+    try:
+        with owner.begin() as connection:
+            connection.execute(text("UPDATE users SET is_platform_operator = true WHERE email = :e"), {"e": email})
+    finally:
+        owner.dispose()
