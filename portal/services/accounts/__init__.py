@@ -1,6 +1,7 @@
 """Accounts: who may do what (the authorization rule), passwords, sign-in and sessions."""
 
 from portal.services.accounts._access import Action, CustomerAccess, MembershipView, may, visible_customers
+from portal.services.accounts._msp_security import require_second_factor_for_staff, second_factor_required_for_staff
 from portal.services.accounts._passwords import Passwords
 from portal.services.accounts._resets import (
     MIN_PASSWORD_LENGTH,
@@ -9,10 +10,18 @@ from portal.services.accounts._resets import (
     request_password_reset,
 )
 from portal.services.accounts._scope import scope_for
+from portal.services.accounts._second_factor import (
+    begin_totp,
+    complete_second_factor,
+    confirm_totp,
+    staff_needs_second_factor,
+    totp_enabled,
+)
 from portal.services.accounts._sessions import (
     SESSION_LIFETIME,
     InvalidCredentials,
     Organisation,
+    SecondFactorRequired,
     SignedIn,
     SignInThrottled,
     current_session,
@@ -41,21 +50,29 @@ __all__ = [
     "MembershipView",
     "Organisation",
     "Passwords",
+    "SecondFactorRequired",
     "SignInThrottled",
     "SignedIn",
     "TokenCaller",
     "TokenInfo",
+    "begin_totp",
     "change_password",
     "complete_password_reset",
+    "complete_second_factor",
+    "confirm_totp",
     "create_token",
     "current_session",
     "list_tokens",
     "may",
     "request_password_reset",
+    "require_second_factor_for_staff",
     "revoke_token",
     "scope_for",
+    "second_factor_required_for_staff",
     "sign_in",
     "sign_out",
+    "staff_needs_second_factor",
     "token_caller",
+    "totp_enabled",
     "visible_customers",
 ]

@@ -35,9 +35,12 @@ __all__ = [
     "SESSION_LIFETIME",
     "InvalidCredentials",
     "Organisation",
+    "SecondFactorRequired",
     "SignInThrottled",
     "SignedIn",
+    "create_session",
     "current_session",
+    "second_factor_ticket",
     "session_signature",
     "sign_in",
     "sign_out",
@@ -126,6 +129,8 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
     Raises:
         SignInThrottled: too many recent failures for this account at this address, or this address.
         InvalidCredentials: the email or the password is wrong.
+        SecondFactorRequired: the password is right and the user has a second factor: its ``ticket``
+            goes to :func:`portal.services.accounts.complete_second_factor` with a code.
     """
     key = scope_key_of(engine)
     passwords = Passwords(key)
@@ -136,24 +141,58 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
     if wait_s > 0:
         raise SignInThrottled(int(wait_s))
     with engine.begin() as connection:
-        found = connection.execute(text("SELECT user_id, password_hash FROM posture_password_candidate(:e)"),
-                                   {"e": email.strip()}).one_or_none()
+        found = connection.execute(text("SELECT user_id, password_hash, totp_enabled "
+                                        "FROM posture_password_candidate(:e)"), {"e": email.strip()}).one_or_none()
     if found is None or not passwords.verify(found.password_hash, password):
         with engine.begin() as connection:
             connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
         log.warning("sign-in failed", extra={"address": address, "known_account": found is not None})
         raise InvalidCredentials("the email or the password is not right")
+    with engine.begin() as connection:
+        connection.execute(text("SELECT posture_clear_sign_in_failures(:k)"), {"k": keys})
+    if found.totp_enabled:
+        raise SecondFactorRequired(second_factor_ticket(key, found.user_id, now))
+    return create_session(engine, found.user_id, address=address, now=now)
+
+
+def create_session(engine: Engine, user_id: uuid.UUID, *, address: str,
+                   now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """A new session for a user whose sign-in succeeded (every factor checked): token and expiry."""
+    key = scope_key_of(engine)
     token = secrets.token_urlsafe(32)
     expires = (now or dt.datetime.now(dt.UTC)) + SESSION_LIFETIME
     epoch = int(expires.timestamp())
     token_hash = _token_hash(token)
     with engine.begin() as connection:
-        connection.execute(text("SELECT posture_clear_sign_in_failures(:k)"), {"k": keys})
         connection.execute(text("SELECT posture_create_session(:u, :h, :e, :a, :s)"), {
-            "u": found.user_id, "h": token_hash, "e": epoch, "a": address,
-            "s": session_signature(key, found.user_id, token_hash, epoch)})
+            "u": user_id, "h": token_hash, "e": epoch, "a": address,
+            "s": session_signature(key, user_id, token_hash, epoch)})
     _audit_sign_in(engine, token, address)
     return token, dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+class SecondFactorRequired(PortalError):
+    """The password was right; a code from the user's app comes next (``ticket`` carries them there)."""
+
+    def __init__(self, ticket: str) -> None:
+        super().__init__("enter the code from your authenticator app")
+        self.ticket = ticket
+
+
+#: How long the second step of a sign-in may take.
+TICKET_LIFETIME = dt.timedelta(minutes=5)
+
+
+def ticket_signature(key: bytes, user_id: uuid.UUID, expires_epoch: int) -> str:
+    """What ``posture_totp_for_sign_in`` and ``posture_totp_use`` check (migration 0007)."""
+    message = "|".join(("second-factor", str(user_id), str(expires_epoch))).encode()
+    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+
+
+def second_factor_ticket(key: bytes, user_id: uuid.UUID, now: dt.datetime | None = None) -> str:
+    """A ticket for the second step of ``user_id``'s sign-in, valid for ``TICKET_LIFETIME``."""
+    expires = int(((now or dt.datetime.now(dt.UTC)) + TICKET_LIFETIME).timestamp())
+    return f"{user_id}.{expires}.{ticket_signature(key, user_id, expires)}"
 
 
 def _audit_sign_in(engine: Engine, token: str, address: str) -> None:

@@ -20,19 +20,24 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUES
 from portal.services.accounts import (
     InvalidCredentials,
     Organisation,
+    SecondFactorRequired,
     SignedIn,
     SignInThrottled,
+    complete_second_factor,
     current_session,
     sign_in,
     sign_out,
+    staff_needs_second_factor,
 )
+from portal.services.errors import InvalidInput
 from portal.web.accounts.cookies import (
     ORGANISATION_COOKIE,
+    SECOND_FACTOR_COOKIE,
     clear_session_cookie,
     session_token,
     set_session_cookie,
 )
-from portal.web.accounts.schemas import OrganisationChoice, SignInForm
+from portal.web.accounts.schemas import OrganisationChoice, SecondFactorForm, SignInForm
 from portal.web.runtime import WebRuntime
 
 __all__ = ["AccountsController", "active_organisation"]
@@ -57,9 +62,12 @@ class AccountsController(Controller):
 
     @get("/", sync_to_thread=True)
     def home(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        session = current_session(web.engine, session_token(request, web.tls))
+        token = session_token(request, web.tls)
+        session = current_session(web.engine, token)
         if session is None:
             return Redirect("/sign-in", status_code=303)
+        if staff_needs_second_factor(web.engine, token):
+            return Redirect("/account/two-factor?required=1", status_code=303)
         return Template("accounts/home.html", context={
             "user": session, "organisations": session.organisations,
             "active": active_organisation(session, request.cookies.get(ORGANISATION_COOKIE))})
@@ -75,6 +83,11 @@ class AccountsController(Controller):
         try:
             # Always a new token: one the browser brought before signing in is never the signed-in one.
             token, _ = sign_in(web.engine, data.email, data.password, address=_client_address(request))
+        except SecondFactorRequired as exc:
+            second = Redirect("/sign-in/second-factor", status_code=303)
+            second.set_cookie(SECOND_FACTOR_COOKIE, exc.ticket, max_age=300, path="/sign-in", secure=web.tls,
+                              httponly=True, samesite="lax")
+            return second
         except SignInThrottled as exc:
             page = Template("accounts/sign_in.html", context={"error": str(exc), "email": data.email},
                             status_code=HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.wait_s)})
@@ -88,6 +101,29 @@ class AccountsController(Controller):
         sign_out(web.engine, session_token(request, web.tls))  # a session the browser still held ends too
         set_session_cookie(redirect, token, web.tls)
         redirect.delete_cookie(ORGANISATION_COOKIE, path="/")
+        return redirect
+
+    @get("/sign-in/second-factor", sync_to_thread=False)
+    def second_factor_page(self, request: Request) -> Template | Redirect:
+        if not request.cookies.get(SECOND_FACTOR_COOKIE):
+            return Redirect("/sign-in", status_code=303)
+        return Template("accounts/second_factor.html", context={"error": None})
+
+    @post("/sign-in/second-factor", sync_to_thread=True)
+    def second_factor(self, request: Request, data: Annotated[SecondFactorForm, _FORM],
+                      web: NamedDependency[WebRuntime]) -> Response:
+        ticket = request.cookies.get(SECOND_FACTOR_COOKIE) or ""
+        try:
+            token, _ = complete_second_factor(web.engine, ticket, data.code, address=_client_address(request))
+        except SignInThrottled as exc:
+            return Template("accounts/second_factor.html", context={"error": str(exc)},  # type: ignore[return-value]
+                            status_code=HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.wait_s)})
+        except InvalidInput as exc:
+            return Template("accounts/second_factor.html", context={"error": str(exc)},  # type: ignore[return-value]
+                            status_code=HTTP_400_BAD_REQUEST)
+        redirect = Redirect("/", status_code=303)
+        set_session_cookie(redirect, token, web.tls)
+        redirect.delete_cookie(SECOND_FACTOR_COOKIE, path="/sign-in")
         return redirect
 
     @post("/sign-out", sync_to_thread=True)

@@ -12,10 +12,12 @@ from litestar import Request, Response
 
 from portal.services.accounts import SESSION_LIFETIME
 
-__all__ = ["ORGANISATION_COOKIE", "clear_session_cookie", "session_cookie_name", "session_token",
-           "set_session_cookie"]
+__all__ = ["ORGANISATION_COOKIE", "SECOND_FACTOR_COOKIE", "clear_session_cookie", "session_cookie_name",
+           "session_token", "set_session_cookie"]
 
 ORGANISATION_COOKIE = "posture_org"
+#: The ticket between the password and the second factor (five minutes, sign-in paths only).
+SECOND_FACTOR_COOKIE = "posture_second_factor"
 
 
 def session_cookie_name(tls: bool) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["OrganisationChoice", "SignInForm"]
+__all__ = ["CodeForm", "OrganisationChoice", "SecondFactorForm", "SignInForm"]
 
 
 class SignInForm(msgspec.Struct):
@@ -14,3 +14,11 @@ class SignInForm(msgspec.Struct):
 
 class OrganisationChoice(msgspec.Struct):
     organisation: str = ""
+
+
+class SecondFactorForm(msgspec.Struct):
+    code: str = ""
+
+
+class CodeForm(msgspec.Struct):
+    code: str = ""

@@ -17,12 +17,15 @@ from portal.web.runtime import WebRuntime
 #: Reachable without signing in, on purpose.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST", "/sign-in"),
           ("GET", "/password-reset"), ("POST", "/password-reset"), ("GET", "/password-reset/{token:str}"),
-          ("POST", "/password-reset/{token:str}"),
+          ("POST", "/password-reset/{token:str}"), ("GET", "/sign-in/second-factor"),
+          ("POST", "/sign-in/second-factor"),
           ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
 #: Pages: an anonymous GET is sent to the sign-in page; a form post without its CSRF token is refused.
 PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET", "/account/tokens"),
          ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id:uuid}/revoke"),
-         ("GET", "/account/password"), ("POST", "/account/password")}
+         ("GET", "/account/password"), ("POST", "/account/password"), ("GET", "/account/two-factor"),
+         ("POST", "/account/two-factor/begin"), ("POST", "/account/two-factor/confirm"),
+         ("POST", "/account/two-factor/requirement")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 
