@@ -58,6 +58,12 @@ def resolve_caller(request: Request, web: WebRuntime) -> Caller | None:
     return Caller(session.user_id, session.email, session.display_name, organisation.membership, read_write=True)
 
 
+def session_caller(request: Request, web: WebRuntime) -> Caller | None:
+    """The caller when it is a signed-in browser; None for no caller or a token (a token manages no account)."""
+    caller = resolve_caller(request, web)
+    return caller if caller is not None and caller.token_id is None else None
+
+
 def require_caller(request: Request, web: WebRuntime) -> Caller:
     """:func:`resolve_caller`, or 401 (with ``WWW-Authenticate``, as RFC 6750 asks)."""
     caller = resolve_caller(request, web)

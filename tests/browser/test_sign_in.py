@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from portal.services.accounts import Passwords
+from portal.db.models import Role
+from portal.services.accounts import MembershipView
 from tests.browser.conftest import screenshot
 from tests.portal.services.support import make_customer, make_msp
-from tests.support.database import set_scope
-
-PASSWORD = "browser tests use long passphrases"
+from tests.support.people import PASSWORD, add_person
 
 
 def _account(owner_engine: Engine, scope_key: bytes) -> str:
     first, second = make_msp(owner_engine), make_msp(owner_engine)
     customer = make_customer(owner_engine, second, name="Fabrikam").customer_id
-    user_id, email = uuid.uuid4(), f"cara-{uuid.uuid4().hex[:8]}@example.test"
-    with owner_engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash) "
-                                "VALUES (:i, :e, 'Cara Analyst', :h)"),
-                           {"i": user_id, "e": email, "h": Passwords(scope_key).hash(PASSWORD)})
-        set_scope(connection, first)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, role) "
-                                "VALUES (gen_random_uuid(), :u, :m, 'msp_analyst')"), {"u": user_id, "m": first})
-    with owner_engine.begin() as connection:
-        set_scope(connection, second)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (gen_random_uuid(), :u, :m, :c, 'customer_viewer')"),
-                           {"u": user_id, "m": second, "c": customer})
+    _, email = add_person(owner_engine, scope_key, [
+        MembershipView(msp_id=first, role=Role.MSP_ANALYST),
+        MembershipView(msp_id=second, role=Role.CUSTOMER_VIEWER, customer_id=customer)], name="Cara Analyst")
     return email
 
 

@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from portal.services.accounts import MAX_TOKEN_DAYS, create_token, list_tokens, revoke_token
 from portal.services.errors import InvalidInput
-from portal.web.callers import Caller, caller_unit_of_work, resolve_caller
+from portal.web.callers import Caller, caller_unit_of_work, session_caller
 from portal.web.runtime import WebRuntime
 
 __all__ = ["TokenForm", "TokensController"]
@@ -37,7 +37,7 @@ class TokensController(Controller):
 
     @get("/", sync_to_thread=True)
     def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         return self._render(request, web, caller)
@@ -45,7 +45,7 @@ class TokensController(Controller):
     @post("/", sync_to_thread=True)
     def create(self, request: Request, data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         try:
@@ -58,7 +58,7 @@ class TokensController(Controller):
 
     @post("/{token_id:uuid}/revoke", sync_to_thread=True)
     def revoke(self, request: Request, token_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime]) -> Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         with caller_unit_of_work(web, caller, request) as uow:
@@ -72,7 +72,3 @@ class TokensController(Controller):
         return Template("accounts/tokens.html", status_code=status_code, context={
             "user": caller, "tokens": tokens, "new_token": new_token, "error": error, "max_days": MAX_TOKEN_DAYS})
 
-
-def _session_caller(request: Request, web: WebRuntime) -> Caller | None:
-    caller = resolve_caller(request, web)
-    return caller if caller is not None and caller.token_id is None else None

@@ -24,7 +24,7 @@ from portal.services.accounts import (
 )
 from portal.services.errors import Forbidden, InvalidInput
 from portal.web.accounts.schemas import CodeForm
-from portal.web.callers import Caller, caller_unit_of_work, resolve_caller
+from portal.web.callers import Caller, caller_unit_of_work, session_caller
 from portal.web.runtime import WebRuntime
 
 __all__ = ["TwoFactorController"]
@@ -42,7 +42,7 @@ class TwoFactorController(Controller):
 
     @get("/", sync_to_thread=True)
     def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         notice = ("Your MSP requires a second factor: set one up to continue."
@@ -51,7 +51,7 @@ class TwoFactorController(Controller):
 
     @post("/begin", sync_to_thread=True)
     def begin(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         with caller_unit_of_work(web, caller, request) as uow:
@@ -61,7 +61,7 @@ class TwoFactorController(Controller):
     @post("/confirm", sync_to_thread=True)
     def confirm(self, request: Request, data: Annotated[CodeForm, _FORM],
                 web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         try:
@@ -74,7 +74,7 @@ class TwoFactorController(Controller):
     @post("/requirement", sync_to_thread=True)
     def requirement(self, request: Request, data: Annotated[RequirementForm, _FORM],
                     web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = _session_caller(request, web)
+        caller = session_caller(request, web)
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         try:
@@ -94,7 +94,3 @@ class TwoFactorController(Controller):
             "user": caller, "enabled": enabled, "is_admin": is_admin, "required": required, "secret": None,
             "uri": None, "recovery_codes": None, "error": None, "notice": None, **context})
 
-
-def _session_caller(request: Request, web: WebRuntime) -> Caller | None:
-    caller = resolve_caller(request, web)
-    return caller if caller is not None and caller.token_id is None else None

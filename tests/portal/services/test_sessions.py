@@ -18,7 +18,7 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import (
     InvalidCredentials,
-    Passwords,
+    MembershipView,
     SignInThrottled,
     current_session,
     sign_in,
@@ -27,30 +27,17 @@ from portal.services.accounts import (
 from portal.services.accounts._sessions import ACCOUNT_AT_ADDRESS_LIMIT, ADDRESS_LIMIT, session_signature
 from tests.conftest import ROLES
 from tests.portal.services.support import make_customer, make_msp
-from tests.support.database import set_scope
-
-PASSWORD = "correct horse battery staple"
+from tests.support.people import PASSWORD, add_person
 
 
 @pytest.fixture
 def user(owner_engine: Engine, scope_key: bytes) -> tuple[uuid.UUID, str, uuid.UUID, uuid.UUID]:
-    """A user who is an analyst of one MSP and a customer viewer of another MSP's customer."""
+    """A user who is an analyst (tag gold) of one MSP and a customer viewer of another MSP's customer."""
     first, second = make_msp(owner_engine), make_msp(owner_engine)
     customer = make_customer(owner_engine, second, name="Fabrikam").customer_id
-    user_id, email = uuid.uuid4(), f"ann-{uuid.uuid4().hex[:8]}@example.test"
-    with owner_engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash) "
-                                "VALUES (:i, :e, 'Ann', :h)"),
-                           {"i": user_id, "e": email, "h": Passwords(scope_key).hash(PASSWORD)})
-        set_scope(connection, first)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, role, tags) "
-                                "VALUES (gen_random_uuid(), :u, :m, 'msp_analyst', '{gold}')"),
-                           {"u": user_id, "m": first})
-    with owner_engine.begin() as connection:
-        set_scope(connection, second)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (gen_random_uuid(), :u, :m, :c, 'customer_viewer')"),
-                           {"u": user_id, "m": second, "c": customer})
+    user_id, email = add_person(owner_engine, scope_key, [
+        MembershipView(msp_id=first, role=Role.MSP_ANALYST, tags=frozenset({"gold"})),
+        MembershipView(msp_id=second, role=Role.CUSTOMER_VIEWER, customer_id=customer)], name="Ann")
     return user_id, email, first, second
 
 

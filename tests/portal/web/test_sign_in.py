@@ -9,18 +9,17 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from portal.db.engine import make_engine, role_url
-from portal.services.accounts import Passwords
+from portal.db.models import Role
+from portal.services.accounts import MembershipView
 from portal.services.accounts._sessions import ACCOUNT_AT_ADDRESS_LIMIT
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.conftest import ROLES
 from tests.portal.services.support import make_customer, make_msp
-from tests.support.database import set_scope
-
-PASSWORD = "a long and unguessable passphrase"
+from tests.support.people import PASSWORD, add_person
 
 
 @pytest.fixture
@@ -28,19 +27,9 @@ def account(owner_engine: Engine, scope_key: bytes) -> tuple[str, str, str]:
     """An MSP admin of one MSP who is also a customer admin at another MSP's customer."""
     first, second = make_msp(owner_engine), make_msp(owner_engine)
     customer = make_customer(owner_engine, second, name="Fabrikam").customer_id
-    user_id, email = uuid.uuid4(), f"bea-{uuid.uuid4().hex[:8]}@example.test"
-    with owner_engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash) "
-                                "VALUES (:i, :e, 'Bea Admin', :h)"),
-                           {"i": user_id, "e": email, "h": Passwords(scope_key).hash(PASSWORD)})
-        set_scope(connection, first)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, role) "
-                                "VALUES (gen_random_uuid(), :u, :m, 'msp_admin')"), {"u": user_id, "m": first})
-    with owner_engine.begin() as connection:
-        set_scope(connection, second)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (gen_random_uuid(), :u, :m, :c, 'customer_admin')"),
-                           {"u": user_id, "m": second, "c": customer})
+    _, email = add_person(owner_engine, scope_key, [
+        MembershipView(msp_id=first, role=Role.MSP_ADMIN),
+        MembershipView(msp_id=second, role=Role.CUSTOMER_ADMIN, customer_id=customer)], name="Bea Admin")
     return email, f"{second}:{customer}", str(first)
 
 
