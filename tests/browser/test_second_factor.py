@@ -12,7 +12,7 @@ from portal.db.models import Role
 from portal.services.accounts import MembershipView
 from tests.browser.conftest import screenshot
 from tests.portal.services.support import make_msp
-from tests.portal.web.support import PASSWORD, add_person
+from tests.support.people import PASSWORD, add_person
 
 
 def _sign_in(page: Page, portal: str, email: str) -> None:

@@ -27,7 +27,7 @@ from portal.services.accounts import (
 from portal.services.accounts._sessions import second_factor_ticket, ticket_signature
 from portal.services.errors import InvalidInput
 from tests.portal.services.support import make_msp
-from tests.portal.web.support import PASSWORD, add_person
+from tests.support.people import PASSWORD, add_person
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from portal.services.mail import SmtpSender
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_msp
-from tests.portal.web.support import PASSWORD, add_person
+from tests.support.people import PASSWORD, add_person
 
 NEW_PASSWORD = "another long passphrase here"
 
