@@ -31,6 +31,7 @@ from portal.db.engine import scope_key_of
 from portal.services.mail import SmtpSender
 from portal.web.accounts import AccountsController
 from portal.web.accounts.passwords import PasswordsController
+from portal.web.accounts.team import InvitationsController, TeamController
 from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.customers import CustomersApiController
@@ -51,7 +52,7 @@ def create_app(web: WebRuntime) -> Litestar:
     csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
-                        TwoFactorController, CustomersApiController,
+                        TwoFactorController, TeamController, InvitationsController, CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

@@ -84,6 +84,12 @@ def _api_token(r: Refs) -> Row:
             "expires_at": _now() + dt.timedelta(days=1)}
 
 
+def _invitation(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "token_hash": uuid.uuid4().bytes, "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "email": f"invitee-{next(_serial)}@example.test", "role": "customer_viewer", "invited_by": "seed",
+            "expires_at": _now() + dt.timedelta(days=1)}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -98,6 +104,7 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "score_history": _score,
     "audit_events": _audit_event,
     "api_tokens": _api_token,
+    "invitations": _invitation,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -105,6 +112,7 @@ MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "memberships": lambda r: {**_membership(r), "customer_id": None, "role": "msp_admin"},
     "audit_events": lambda r: {**_audit_event(r), "customer_id": None},
     "api_tokens": lambda r: {**_api_token(r), "customer_id": None},
+    "invitations": lambda r: {**_invitation(r), "customer_id": None, "role": "msp_analyst"},
 }
 
 

@@ -1,6 +1,13 @@
 """Accounts: who may do what (the authorization rule), passwords, sign-in and sessions."""
 
 from portal.services.accounts._access import Action, CustomerAccess, MembershipView, may, visible_customers
+from portal.services.accounts._invitations import (
+    Invitation,
+    accept_invitation,
+    accept_invitation_as_new_user,
+    invitation,
+    invite,
+)
 from portal.services.accounts._msp_security import require_second_factor_for_staff, second_factor_required_for_staff
 from portal.services.accounts._passwords import Passwords
 from portal.services.accounts._resets import (
@@ -28,6 +35,7 @@ from portal.services.accounts._sessions import (
     sign_in,
     sign_out,
 )
+from portal.services.accounts._team import Member, PendingInvitation, members, pending_invitations
 from portal.services.accounts._tokens import (
     MAX_TOKEN_DAYS,
     TOKEN_PREFIX,
@@ -47,14 +55,19 @@ __all__ = [
     "Action",
     "CustomerAccess",
     "InvalidCredentials",
+    "Invitation",
+    "Member",
     "MembershipView",
     "Organisation",
     "Passwords",
+    "PendingInvitation",
     "SecondFactorRequired",
     "SignInThrottled",
     "SignedIn",
     "TokenCaller",
     "TokenInfo",
+    "accept_invitation",
+    "accept_invitation_as_new_user",
     "begin_totp",
     "change_password",
     "complete_password_reset",
@@ -62,8 +75,12 @@ __all__ = [
     "confirm_totp",
     "create_token",
     "current_session",
+    "invitation",
+    "invite",
     "list_tokens",
     "may",
+    "members",
+    "pending_invitations",
     "request_password_reset",
     "require_second_factor_for_staff",
     "revoke_token",

@@ -21,7 +21,7 @@ from portal.services.accounts._sessions import SignInThrottled
 from portal.services.errors import InvalidInput
 from portal.services.mail import MailSender, compose
 
-__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "RESET_LIFETIME", "change_password",
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "RESET_LIFETIME", "change_password", "check_new_password",
            "complete_password_reset", "request_password_reset", "reset_signature"]
 
 RESET_LIFETIME = dt.timedelta(hours=1)

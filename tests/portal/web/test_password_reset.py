@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 import uuid
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -24,37 +20,9 @@ from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_msp
 from tests.support.people import PASSWORD, add_person
+from tests.support.smtp import Inbox, body
 
 NEW_PASSWORD = "another long passphrase here"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def wait(self, count: int = 1, timeout_s: float = 10.0) -> list[Message]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.messages
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -81,9 +49,6 @@ def _ask(client: TestClient, email: str):
     return client.post("/password-reset", data={"email": email, "_csrf_token": token})
 
 
-def _body(mail: Message) -> str:
-    return mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
-
 
 def test_a_mailed_link_sets_a_new_password_once_and_ends_every_session(client: TestClient, inbox, person,
                                                                        web_engine: Engine) -> None:
@@ -94,7 +59,7 @@ def test_a_mailed_link_sets_a_new_password_once_and_ends_every_session(client: T
 
     [mail] = inbox[0].wait()
     assert mail["To"] == email and mail["From"] == "posture@msp.example"
-    link = re.search(r"https://portal\.msp\.example(/password-reset/[A-Za-z0-9_-]+)", _body(mail)).group(1)
+    link = re.search(r"https://portal\.msp\.example(/password-reset/[A-Za-z0-9_-]+)", body(mail)).group(1)
     page = client.get(link)
     done = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "_csrf_token": _csrf(page.text)},
                        follow_redirects=False)
@@ -124,7 +89,7 @@ def test_an_expired_link_does_nothing(client: TestClient, inbox, person, owner_e
     _, email = person
     _ask(client, email)
     [mail] = inbox[0].wait()
-    link = re.search(r"(/password-reset/[A-Za-z0-9_-]+)", _body(mail)).group(1)
+    link = re.search(r"(/password-reset/[A-Za-z0-9_-]+)", body(mail)).group(1)
     with owner_engine.begin() as connection:
         connection.execute(text("UPDATE password_resets SET expires_at = now() - interval '1 second'"))
     page = client.get(link)

@@ -18,14 +18,16 @@ from portal.web.runtime import WebRuntime
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST", "/sign-in"),
           ("GET", "/password-reset"), ("POST", "/password-reset"), ("GET", "/password-reset/{token:str}"),
           ("POST", "/password-reset/{token:str}"), ("GET", "/sign-in/second-factor"),
-          ("POST", "/sign-in/second-factor"),
+          ("POST", "/sign-in/second-factor"), ("GET", "/invitations/{token:str}"),
+          ("POST", "/invitations/{token:str}/new"),
           ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
 #: Pages: an anonymous GET is sent to the sign-in page; a form post without its CSRF token is refused.
 PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET", "/account/tokens"),
          ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id:uuid}/revoke"),
          ("GET", "/account/password"), ("POST", "/account/password"), ("GET", "/account/two-factor"),
          ("POST", "/account/two-factor/begin"), ("POST", "/account/two-factor/confirm"),
-         ("POST", "/account/two-factor/requirement")}
+         ("POST", "/account/two-factor/requirement"), ("GET", "/team"), ("POST", "/team/invitations"),
+         ("POST", "/invitations/{token:str}/accept")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 
@@ -57,8 +59,8 @@ def test_every_route_is_classified(app: Litestar) -> None:
 
 @pytest.mark.parametrize(("method", "path"), sorted(PAGES))
 def test_pages_refuse_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
-    response = client.request(method, path.replace("{token_id:uuid}", "00000000-0000-0000-0000-000000000000"),
-                              follow_redirects=False)
+    concrete = path.replace("{token_id:uuid}", "00000000-0000-0000-0000-000000000000").replace("{token:str}", "x")
+    response = client.request(method, concrete, follow_redirects=False)
     if method == "GET":
         assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
     else:

@@ -1,0 +1,134 @@
+"""The team page (members and open invitations; the invite form) and accepting an invitation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_503_SERVICE_UNAVAILABLE
+
+from portal.db.models import Role
+from portal.services.accounts import (
+    MIN_PASSWORD_LENGTH,
+    accept_invitation,
+    accept_invitation_as_new_user,
+    invitation,
+    invite,
+    members,
+    pending_invitations,
+    sign_in,
+)
+from portal.services.errors import Forbidden, InvalidInput, NotFound
+from portal.web.accounts.cookies import set_session_cookie
+from portal.web.callers import Caller, caller_unit_of_work, session_caller
+from portal.web.runtime import WebRuntime
+
+__all__ = ["InvitationsController", "TeamController"]
+
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class InviteForm(msgspec.Struct):
+    email: str = ""
+    role: str = "msp_analyst"
+    customer_id: str = ""
+    tags: str = ""
+
+
+class NewAccountForm(msgspec.Struct):
+    display_name: str = ""
+    password: str = ""
+    confirm: str = ""
+
+
+class TeamController(Controller):
+    path = "/team"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        caller = session_caller(request, web)
+        if caller is None:
+            return Redirect("/sign-in", status_code=303)
+        return self._render(request, web, caller)
+
+    @post("/invitations", sync_to_thread=True)
+    def send(self, request: Request, data: Annotated[InviteForm, _FORM],
+             web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        caller = session_caller(request, web)
+        if caller is None:
+            return Redirect("/sign-in", status_code=303)
+        try:
+            role = Role(data.role)
+            customer = uuid.UUID(data.customer_id) if data.customer_id else caller.membership.customer_id
+            tags = frozenset(t.strip() for t in data.tags.split(",") if t.strip())
+            with caller_unit_of_work(web, caller, request) as uow:
+                invite(uow, web.engine, caller.membership, email=data.email, role=role,
+                       customer_id=None if role in (Role.MSP_ADMIN, Role.MSP_ANALYST) else customer, tags=tags,
+                       mailer=web.mailer, link_base=web.public_url)
+        except (ValueError, InvalidInput) as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
+        except (Forbidden, NotFound) as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_403_FORBIDDEN)
+        except RuntimeError as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return self._render(request, web, caller, notice=f"Invitation sent to {data.email.strip()}.")
+
+    def _render(self, request: Request, web: WebRuntime, caller: Caller, *, status_code: int = 200,
+                **context: object) -> Template:
+        with caller_unit_of_work(web, caller, request) as uow:
+            people, invitations = members(uow), pending_invitations(uow)
+        return Template("accounts/team.html", status_code=status_code, context={
+            "user": caller, "members": people, "invitations": invitations, "error": None, "notice": None,
+            "is_msp_staff": caller.membership.is_msp_staff, **context})
+
+
+class InvitationsController(Controller):
+    path = "/invitations"
+    include_in_schema = False
+
+    @get("/{token:str}", sync_to_thread=True)
+    def page(self, token: FromPath[str], web: NamedDependency[WebRuntime]) -> Template:
+        return _invitation_page(web, token)
+
+    @post("/{token:str}/new", sync_to_thread=True)
+    def accept_new(self, request: Request, token: FromPath[str], data: Annotated[NewAccountForm, _FORM],
+                   web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        found = invitation(web.engine, token)
+        if data.password != data.confirm:
+            return _invitation_page(web, token, error="The two passwords differ.", status_code=HTTP_400_BAD_REQUEST)
+        try:
+            accept_invitation_as_new_user(web.engine, token, display_name=data.display_name, password=data.password)
+        except InvalidInput as exc:
+            return _invitation_page(web, token, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
+        assert found is not None  # the acceptance above succeeded, so the invitation was open
+        session, _ = sign_in(web.engine, found.email, data.password,
+                             address=request.client.host if request.client else "unknown")
+        redirect = Redirect("/", status_code=303)
+        set_session_cookie(redirect, session, web.tls)
+        return redirect
+
+    @post("/{token:str}/accept", sync_to_thread=True)
+    def accept(self, request: Request, token: FromPath[str], web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        caller = session_caller(request, web)
+        if caller is None:
+            return Redirect("/sign-in", status_code=303)
+        with caller_unit_of_work(web, caller, request) as uow:
+            accepted = accept_invitation(uow, token)
+        if not accepted:
+            return _invitation_page(web, token, status_code=HTTP_400_BAD_REQUEST,
+                                    error="This invitation is not for the account you are signed in with, or it is "
+                                          "used or expired.")
+        return Redirect("/", status_code=303)
+
+
+def _invitation_page(web: WebRuntime, token: str, *, error: str | None = None, status_code: int = 200) -> Template:
+    found = invitation(web.engine, token)
+    return Template("accounts/invitation.html", status_code=status_code if found else HTTP_400_BAD_REQUEST,
+                    context={"invitation": found, "token": token, "error": error, "min_length": MIN_PASSWORD_LENGTH})
