@@ -123,8 +123,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
     # proxy_headers: behind a reverse proxy, client addresses and the scheme come from X-Forwarded-*,
     # trusted from loopback only (uvicorn's default forwarded_allow_ips).
+    # No access log: paths carry single-use tokens (password resets, invitations), which must not reach logs.
     uvicorn.run("portal.web.app:create_app_from_environment", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, server_header=False, log_level="info")
+                proxy_headers=True, server_header=False, log_level="info", access_log=False)
 
 
 @cli.command()

@@ -1,8 +1,9 @@
 """The demo's people: one login per role, and a personal API token for the MSP admin and a viewer.
 
-Everyone is made the way the portal makes people: through the web role, in a signed scope
-(``posture_create_member``, then each user sets their own password hash in their own scope). Only
-making the platform operator needs the owner: no application role may, by design (docs/security.md).
+The MSP's first admin is provisioned by the platform (the owner, here), as a platform operator
+would; everyone else is made the way the portal makes people: by that admin through the web role, in
+a signed scope (``posture_create_member``), and each user sets their own password hash in their own
+scope. Making the platform operator needs the owner too: no application role may, by design.
 Passwords are new random ones at every demo start (printed, never stored in clear); running the demo
 again keeps the people and gives them new passwords and tokens.
 """
@@ -51,10 +52,15 @@ def seed_people(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str
         ("customer_viewer", f"ceo@{customer_domain}", Role.CUSTOMER_VIEWER, first.id),
     ]
     passwords = Passwords(scope_key_of(engine))
+    # The first admin is provisioned by the platform (the owner here); everyone else is added by that
+    # admin, as in the portal: the database lets only an MSP admin add members.
+    admin_id = _provision_admin(owner_url, msp_id, f"admin@{domain}")
+    admin = Scope(msp_id=msp_id, actor=f"admin@{domain}", user_id=admin_id)
     logins = []
     for word, email, role, customer_id in wanted:
         password = secrets.token_urlsafe(12)
-        user_id = _ensure_member(engine, msp_id, email, role or Role.MSP_ANALYST, customer_id, word)
+        user_id = admin_id if role is Role.MSP_ADMIN else _ensure_member(engine, admin, email, role or Role.MSP_ANALYST,
+                                                                           customer_id, word)
         scope = Scope(msp_id=msp_id, actor=email, user_id=user_id,
                       customer_ids=frozenset({customer_id}) if customer_id else None)
         token = None
@@ -69,10 +75,25 @@ def seed_people(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str
     return logins
 
 
-def _ensure_member(engine: Engine, msp_id: uuid.UUID, email: str, role: Role, customer_id: uuid.UUID | None,
+def _provision_admin(owner_url: str, msp_id: uuid.UUID, email: str) -> uuid.UUID:
+    owner = make_engine(owner_url, pool_size=1)
+    try:
+        with owner.begin() as connection:
+            user_id = connection.execute(text(
+                "INSERT INTO users (id, email, display_name) VALUES (gen_random_uuid(), :e, 'Demo MSP Admin') "
+                "ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id"), {"e": email}).scalar_one()
+            connection.execute(text(
+                "INSERT INTO memberships (id, user_id, msp_id, role) SELECT gen_random_uuid(), :u, :m, 'msp_admin' "
+                "WHERE NOT EXISTS (SELECT FROM memberships WHERE user_id = :u AND msp_id = :m)"),
+                {"u": user_id, "m": msp_id})
+        return user_id
+    finally:
+        owner.dispose()
+
+
+def _ensure_member(engine: Engine, admin: Scope, email: str, role: Role, customer_id: uuid.UUID | None,
                    word: str) -> uuid.UUID:
-    scope = Scope(msp_id=msp_id, actor="system:demo", customer_ids=frozenset({customer_id}) if customer_id else None)
-    with unit_of_work(engine, scope) as uow:
+    with unit_of_work(engine, admin) as uow:
         existing = uow.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar()
         if existing is not None:
             return existing

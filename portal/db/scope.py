@@ -15,7 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-__all__ = ["ALL_CUSTOMERS", "SCOPE_KEY_BYTES", "Scope", "new_scope_key", "scope_signature"]
+__all__ = ["ALL_CUSTOMERS", "SCOPE_KEY_BYTES", "Scope", "new_scope_key", "scope_signature", "sign_fields"]
 
 #: ``app.customer_ids`` value meaning "every customer of the MSP" (MSP admins, unscoped analysts).
 ALL_CUSTOMERS = "*"
@@ -60,15 +60,17 @@ class Scope:
                 "user_id": str(self.user_id) if self.user_id else "", "actor": self.actor}
 
 
-def scope_signature(key: bytes, settings: dict[str, str], backend_pid: int) -> str:
-    """``app.scope_sig`` for ``settings`` on the connection whose backend is ``backend_pid``.
+def sign_fields(key: bytes, fields: list[str]) -> str:
+    """The signature the database checks (``posture_expected_signature``): sha256(k || sha256(k || m))
+    in hex, where ``m`` is each field as UTF-8, length-prefixed with 4 bytes big-endian, so no value
+    can pass for another split of the same text."""
+    message = b"".join(len(data).to_bytes(4, "big") + data for data in (field.encode() for field in fields))
+    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
 
-    ``sha256(k || sha256(k || m))`` (hex), as ``posture_scope_msp()`` computes it, with ``m`` the
-    settings and the pid joined by ``|``.
-    """
-    message = "|".join([*settings.values(), str(backend_pid)]).encode()
-    inner = hashlib.sha256(key + message).digest()
-    return hashlib.sha256(key + inner).hexdigest()
+
+def scope_signature(key: bytes, settings: dict[str, str], backend_pid: int) -> str:
+    """``app.scope_sig`` for ``settings`` on the connection whose backend is ``backend_pid``."""
+    return sign_fields(key, ["scope", *settings.values(), str(backend_pid)])
 
 
 def new_scope_key() -> bytes:

@@ -59,7 +59,7 @@ def create_app(web: WebRuntime) -> Litestar:
         # The API takes no form posts: its writes (later) take bearer tokens only, which a browser never
         # sends on its own, so CSRF does not apply there.
         csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,
-                               cookie_httponly=True, cookie_samesite="strict", exclude=["/api/"]),
+                               cookie_httponly=True, cookie_samesite="strict", exclude=["^/api/"]),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
     )

@@ -41,5 +41,8 @@ def security_headers(*, tls: bool) -> Callable[[Message, Scope], Awaitable[None]
             response_headers = MutableScopeHeaders.from_message(message)
             for name, value in headers.items():
                 response_headers[name] = value
+            if not str(scope.get("path", "")).startswith("/static/"):
+                # Pages and API answers carry tokens, codes and tenant data: no cache keeps them.
+                response_headers["Cache-Control"] = "no-store"
 
     return before_send

@@ -195,8 +195,9 @@ def test_msp_a_cannot_attach_msp_bs_admin(web_engine: Engine, owner_engine: Engi
     assert DENIED in attempt(web_engine, scope, "INSERT INTO memberships (id, user_id, msp_id, role) "
                                                 "VALUES (gen_random_uuid(), :u, :m, 'msp_admin')",
                              {"u": str(user_id), "m": str(fleet.a.msp_id)})
-    assert "exists" in attempt(web_engine, scope, "SELECT posture_create_member(:e, 'x', 'msp_admin', NULL, NULL)",
-                               {"e": email.upper()})
+    refusal = attempt(web_engine, scope, "SELECT posture_create_member(:e, 'x', 'msp_admin', NULL, NULL)",
+                      {"e": email.upper()})
+    assert "only an MSP admin" in refusal  # and, were the caller one, the email exists: "invite them"
     assert owner_scalar(owner_engine, "SELECT count(*) FROM memberships WHERE user_id = :u", {"u": user_id}) == 1
 
 
@@ -221,15 +222,35 @@ def test_no_one_writes_or_reads_another_users_credentials(statement: str, web_en
 
 def test_a_user_changes_their_own_password_hash_only_through_the_function(web_engine: Engine, owner_engine: Engine,
                                                                           fleet: Fleet) -> None:
-    with unit_of_work(web_engine, Scope.for_msp(fleet.a.msp_id, actor="new@msp-a.example")) as uow:
-        new_user = uow.session.execute(text("SELECT posture_create_member(:e, 'New', 'msp_analyst', NULL, NULL)"),
-                                       {"e": f"new-{uuid.uuid4().hex[:8]}@msp-a.example"}).scalar_one()
+    new_user = uuid.uuid4()
+    with owner_engine.begin() as connection:
+        insert_row(connection, "users", {"id": new_user, "email": f"new-{new_user.hex[:8]}@msp-a.example",
+                                         "display_name": "New"})
+        set_scope(connection, fleet.a.msp_id)
+        insert_row(connection, "memberships", {"id": uuid.uuid4(), "user_id": new_user, "msp_id": fleet.a.msp_id,
+                                               "customer_id": None, "role": "msp_analyst"})
     scope = Scope(msp_id=fleet.a.msp_id, actor="new@msp-a.example", user_id=new_user)
     assert "argon2id" in attempt(web_engine, scope, "SELECT posture_set_password_hash(:u, 'plain-text')",
                                  {"u": str(new_user)})
     with unit_of_work(web_engine, scope) as uow:
         uow.session.execute(text("SELECT posture_set_password_hash(:u, :h)"), {"u": str(new_user), "h": ARGON2})
     assert owner_scalar(owner_engine, "SELECT password_hash FROM users WHERE id = :u", {"u": new_user}) == ARGON2
+
+
+def test_members_are_added_by_an_msp_admin_only(web_engine: Engine, owner_engine: Engine, fleet: Fleet) -> None:
+    analyst = uuid.uuid4()
+    with owner_engine.begin() as connection:
+        insert_row(connection, "users", {"id": analyst, "email": f"an-{analyst.hex[:8]}@msp-a.example",
+                                         "display_name": "Analyst"})
+        set_scope(connection, fleet.a.msp_id)
+        insert_row(connection, "memberships", {"id": uuid.uuid4(), "user_id": analyst, "msp_id": fleet.a.msp_id,
+                                               "customer_id": None, "role": "msp_analyst"})
+    scope = Scope(msp_id=fleet.a.msp_id, actor="analyst@msp-a.example", user_id=analyst)
+    create = "SELECT posture_create_member('boss@x.example', 'B', 'msp_admin', NULL, NULL)"
+    assert "only an MSP admin" in attempt(web_engine, scope, create)
+    for sql in ("UPDATE memberships SET role = 'msp_admin' WHERE user_id = :u",
+                "UPDATE customers SET access_tier = 'manage'", "UPDATE customers SET tenant_id = 'another tenant'"):
+        assert DENIED in attempt(web_engine, scope, sql, {"u": str(analyst)})
 
 
 # --- 5. a self-made platform operator -----------------------------------------------------------
@@ -452,3 +473,57 @@ def test_the_attacks_worked_before_the_hardening() -> None:
             connection.execute(text("SELECT set_config('app.msp_id', :b, true)"), {"b": str(b)})
             foreign = connection.execute(text("SELECT count(*) FROM customers")).scalar()
         assert (taken, foreign) == (1, 1)
+
+
+# --- 10. found by review: ambiguous signatures, settings changed mid-statement, the throttle ------------
+
+
+def test_no_split_of_the_same_text_passes_for_another_scope(web_engine: Engine, scope_key: bytes,
+                                                            fleet: Fleet) -> None:
+    from portal.db.scope import scope_signature
+
+    mine = fleet.a.customers[0]
+    me, victim = uuid.uuid4(), uuid.uuid4()
+    with web_engine.connect() as connection:
+        pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+        signed = {"msp_id": str(mine.msp_id), "customer_ids": "{" + str(mine.customer_id) + "}",
+                  "user_id": str(me), "actor": f"{victim}|x@a.test"}  # an actor a user could once choose
+        sig = scope_signature(scope_key, signed, pid)
+        shifted = {"msp_id": str(mine.msp_id), "customer_ids": signed["customer_ids"] + f"|{me}",
+                   "user_id": str(victim), "actor": "x@a.test"}  # the same text, split elsewhere
+        connection.execute(text("SELECT " + ", ".join(f"set_config('app.{k}', :{k}, true)" for k in shifted)
+                                + ", set_config('app.scope_sig', :sig, true)"), {**shifted, "sig": sig})
+        with pytest.raises(DBAPIError, match=NOT_SIGNED):
+            connection.execute(text("SELECT posture_scope_user()"))
+
+
+def test_changing_the_scope_in_the_middle_of_a_statement_is_refused(web_engine: Engine, fleet: Fleet) -> None:
+    mine = fleet.a.customers[0]
+    scope = Scope.for_customer(mine.msp_id, mine.customer_id, actor="viewer@a.test")
+    widen = ("SELECT g, (SELECT array_agg(c.name::text) FROM customers c WHERE c.id >= (CASE WHEN g = 1 "
+             "THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid "
+             "ELSE '00000000-0000-0000-0000-000000000000'::uuid END)), "
+             "CASE WHEN g = 1 THEN set_config('app.customer_ids', '*', true) END FROM generate_series(1, 2) g")
+    assert NOT_SIGNED in attempt(web_engine, scope, widen)
+    forge_actor = ("INSERT INTO audit_events (msp_id, customer_id, action, details) SELECT :m, :c, 'probe', "
+                   "jsonb_build_object('s', CASE WHEN g = 2 THEN set_config('app.actor', 'admin@a.test', true) END) "
+                   "FROM generate_series(1, 2) g")
+    assert NOT_SIGNED in attempt(web_engine, scope, forge_actor, {"m": str(mine.msp_id), "c": str(mine.customer_id)})
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT posture_clear_sign_in_failures(ARRAY['address:203.0.113.9'], 'forged')",
+    "SELECT posture_record_sign_in_failure(array_fill('account:admin@b.test|address:192.0.2.1'::text, ARRAY[5]), 'x')",
+])
+def test_nobody_but_the_portal_counts_or_clears_sign_in_failures(sql: str, web_engine: Engine) -> None:
+    assert "only by the portal" in attempt(web_engine, None, sql)
+
+
+def test_an_email_cannot_collide_with_another_account_or_carry_separators(web_engine: Engine, fleet: Fleet,
+                                                                          b_admin: tuple[uuid.UUID, str]) -> None:
+    me = uuid.uuid4()
+    scope = Scope(msp_id=fleet.a.msp_id, actor="me@a.test", user_id=me)
+    _, victim_email = b_admin
+    assert "another account" in attempt(web_engine, scope, "SELECT posture_set_email(:u, :e)",
+                                        {"u": str(me), "e": victim_email.upper()})
+    assert "not an email" in attempt(web_engine, scope, "SELECT posture_set_email(:u, 'a|b@c.d')", {"u": str(me)})

@@ -171,11 +171,18 @@ def test_customer_scope_cannot_insert_for_another_customer_or_msp(table: str, rl
 
 
 @pytest.mark.parametrize("table", [t for t in TABLES if t != "customers"])
-def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, fleet: Fleet) -> None:
+def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, owner_engine: Engine,
+                                                fleet: Fleet) -> None:
     mine = fleet.a.customers[0]
     refs = fleet.refs(mine)
     if table == "scans":  # a scan row's id is refs.scan_id: a new scan needs a new one
         refs = replace(refs, scan_id=uuid.uuid4())
+    if table == "memberships":  # one membership per user and customer: a new one needs another user
+        user_id = uuid.uuid4()
+        with owner_engine.begin() as connection:
+            insert_row(connection, "users", {"id": user_id, "email": f"{user_id.hex}@example.test",
+                                             "display_name": "Another"})
+        refs = replace(refs, user_id=user_id)
     with rolled_back(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
         before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         insert_row(session.connection(), table, ROW_FACTORIES[table](refs))

@@ -32,7 +32,8 @@ class AccessTier(enum.StrEnum):
 
 class Customer(CustomerOwned, Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("msp_id", "tenant_id"),)
+    # One tenant is one customer of one MSP (migration 0002).
+    __table_args__ = (UniqueConstraint("tenant_id"), UniqueConstraint("msp_id", "id"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     msp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("msps.id"), index=True)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.db.engine import scope_key_of
 from portal.db.models import Customer, Role
+from portal.db.scope import sign_fields
 from portal.db.uow import UnitOfWork
 from portal.services.accounts._access import Action, CustomerAccess, MembershipView, may
 from portal.services.accounts._passwords import Passwords
@@ -50,8 +51,8 @@ def _hash(token: str) -> bytes:
 
 
 def invitation_signature(key: bytes, msp_id: uuid.UUID, token_hash: bytes, email: str, expires_epoch: int) -> str:
-    message = "|".join(("invitation", str(msp_id), token_hash.hex(), email.lower(), str(expires_epoch))).encode()
-    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+    """What ``posture_create_invitation`` checks."""
+    return sign_fields(key, ["invitation", str(msp_id), token_hash.hex(), email.lower(), str(expires_epoch)])
 
 
 def invite(uow: UnitOfWork, engine: Engine, inviter: MembershipView, *, email: str, role: Role,

@@ -25,5 +25,5 @@ def require_second_factor_for_staff(uow: UnitOfWork, membership: MembershipView,
     """
     if not may(membership, Action.MANAGE_TEAM):
         raise Forbidden("only an MSP admin changes the MSP's security settings")
-    uow.session.execute(text("UPDATE msps SET require_totp_for_staff = :r"), {"r": required})
+    uow.session.execute(text("SELECT posture_set_totp_requirement(:r)"), {"r": required})
     record_event(uow, customer_id=None, action="msp.second_factor_requirement", details={"required": required})

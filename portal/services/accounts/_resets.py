@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import smtplib
 
 from sqlalchemy import Engine, text
 
 from portal.db.engine import scope_key_of
+from portal.db.scope import sign_fields
 from portal.db.uow import UnitOfWork
 from portal.services.accounts._passwords import Passwords
-from portal.services.accounts._sessions import SignInThrottled
+from portal.services.accounts._sessions import SignInThrottled, record_failure
 from portal.services.errors import InvalidInput
 from portal.services.mail import MailSender, compose
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "RESET_LIFETIME", "change_password", "check_new_password",
            "complete_password_reset", "request_password_reset", "reset_signature"]
+
+log = logging.getLogger(__name__)
 
 RESET_LIFETIME = dt.timedelta(hours=1)
 MIN_PASSWORD_LENGTH = 12
@@ -32,9 +37,8 @@ _WINDOW_S = 15 * 60
 
 
 def reset_signature(key: bytes, email: str, token_hash: bytes, expires_epoch: int) -> str:
-    """What ``posture_request_password_reset`` checks (the scope's construction)."""
-    message = "|".join(("reset", email.strip().lower(), token_hash.hex(), str(expires_epoch))).encode()
-    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+    """What ``posture_request_password_reset`` checks."""
+    return sign_fields(key, ["reset", email.strip().lower(), token_hash.hex(), str(expires_epoch)])
 
 
 def check_new_password(password: str) -> None:
@@ -60,7 +64,7 @@ def request_password_reset(engine: Engine, email: str, *, address: str, mailer: 
             "k": keys, "l": [_REQUESTS_PER_WINDOW, _REQUESTS_PER_WINDOW * 5], "w": _WINDOW_S}).scalar_one()
         if wait_s > 0:
             raise SignInThrottled(int(wait_s))
-        connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
+        record_failure(connection, scope_key_of(engine), keys)
     token = secrets.token_urlsafe(32)
     token_hash = hashlib.sha256(token.encode()).digest()
     expires = int(((now or dt.datetime.now(dt.UTC)) + RESET_LIFETIME).timestamp())
@@ -70,10 +74,14 @@ def request_password_reset(engine: Engine, email: str, *, address: str, mailer: 
             "s": reset_signature(scope_key_of(engine), email, token_hash, expires)}).scalar_one()
     if to is None:
         return
-    mailer.send(compose(to=to, subject="Reset your password", text=(
+    try:
+        mailer.send(compose(to=to, subject="Reset your password", text=(
         "Someone, hopefully you, asked to reset the password of your M365 posture account.\n\n"
         f"Choose a new password here within the hour: {link_base.rstrip('/')}/password-reset/{token}\n\n"
         "If it was not you, ignore this mail: your password stays as it is.\n")))
+    except (OSError, smtplib.SMTPException):
+        # The same answer as for an unknown address: a failure here must not tell who has an account.
+        log.error("the password reset mail could not be sent", exc_info=True)
 
 
 def complete_password_reset(engine: Engine, token: str, new_password: str) -> bool:

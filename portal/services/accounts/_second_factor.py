@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from portal.db.engine import scope_key_of
 from portal.db.uow import UnitOfWork
-from portal.services.accounts._sessions import SignInThrottled, create_session, ticket_signature
+from portal.services.accounts._sessions import SignInThrottled, create_session, record_failure, ticket_signature
 from portal.services.errors import InvalidInput
 
 __all__ = ["RECOVERY_CODES", "begin_totp", "complete_second_factor", "confirm_totp", "staff_needs_second_factor",
@@ -113,7 +113,7 @@ def complete_second_factor(engine: Engine, ticket: str, code: str, *, address: s
     accepted = row is not None and _spend(engine, row, code, params, key, moment)
     if not accepted:
         with engine.begin() as connection:
-            connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
+            record_failure(connection, key, keys)
         raise InvalidInput("that code is not right (or was used already)")
     return create_session(engine, user_id, address=address, now=moment)
 

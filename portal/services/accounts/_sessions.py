@@ -20,11 +20,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from portal.db.engine import scope_key_of
 from portal.db.models import Role
-from portal.db.scope import Scope
+from portal.db.scope import Scope, sign_fields
 from portal.db.uow import unit_of_work
 from portal.services.accounts._access import MembershipView
 from portal.services.accounts._passwords import Passwords
@@ -40,6 +40,7 @@ __all__ = [
     "SignedIn",
     "create_session",
     "current_session",
+    "record_failure",
     "second_factor_ticket",
     "session_signature",
     "sign_in",
@@ -110,9 +111,14 @@ def _token_hash(token: str) -> bytes:
 
 
 def session_signature(key: bytes, user_id: uuid.UUID, token_hash: bytes, expires_epoch: int) -> str:
-    """What ``posture_create_session`` checks: sha256(k || sha256(k || m)), as scopes are signed."""
-    message = "|".join(("session", str(user_id), token_hash.hex(), str(expires_epoch))).encode()
-    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+    """What ``posture_create_session`` checks."""
+    return sign_fields(key, ["session", str(user_id), token_hash.hex(), str(expires_epoch)])
+
+
+def record_failure(connection: Connection, key: bytes, keys: list[str]) -> None:
+    """Count one failure on each of ``keys`` (a signed call: nothing else may count or clear them)."""
+    connection.execute(text("SELECT posture_record_sign_in_failure(:k, :s)"),
+                       {"k": keys, "s": sign_fields(key, ["throttle-count", *keys])})
 
 
 def _keys(email: str, address: str) -> list[str]:
@@ -143,13 +149,16 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
     with engine.begin() as connection:
         found = connection.execute(text("SELECT user_id, password_hash, totp_enabled "
                                         "FROM posture_password_candidate(:e)"), {"e": email.strip()}).one_or_none()
-    if found is None or not passwords.verify(found.password_hash, password):
+    # verify() runs argon2 even without a hash: an unknown email answers as slowly as a wrong password.
+    matches = passwords.verify(found.password_hash if found is not None else None, password)
+    if found is None or not matches:
         with engine.begin() as connection:
-            connection.execute(text("SELECT posture_record_sign_in_failure(:k)"), {"k": keys})
+            record_failure(connection, key, keys)
         log.warning("sign-in failed", extra={"address": address, "known_account": found is not None})
         raise InvalidCredentials("the email or the password is not right")
     with engine.begin() as connection:
-        connection.execute(text("SELECT posture_clear_sign_in_failures(:k)"), {"k": keys})
+        connection.execute(text("SELECT posture_clear_sign_in_failures(:k, :s)"),
+                           {"k": keys, "s": sign_fields(key, ["throttle-clear", *keys])})
     if found.totp_enabled:
         raise SecondFactorRequired(second_factor_ticket(key, found.user_id, now))
     return create_session(engine, found.user_id, address=address, now=now)
@@ -185,8 +194,7 @@ TICKET_LIFETIME = dt.timedelta(minutes=5)
 
 def ticket_signature(key: bytes, user_id: uuid.UUID, expires_epoch: int) -> str:
     """What ``posture_totp_for_sign_in`` and ``posture_totp_use`` check (migration 0007)."""
-    message = "|".join(("second-factor", str(user_id), str(expires_epoch))).encode()
-    return hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+    return sign_fields(key, ["second-factor", str(user_id), str(expires_epoch)])
 
 
 def second_factor_ticket(key: bytes, user_id: uuid.UUID, now: dt.datetime | None = None) -> str:

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUES
 
 from portal.services.accounts import (
     MIN_PASSWORD_LENGTH,
+    SecondFactorRequired,
     SignInThrottled,
     change_password,
     complete_password_reset,
@@ -109,8 +110,11 @@ class PasswordsController(Controller):
         except InvalidInput as exc:
             return _page("change_password", HTTP_400_BAD_REQUEST, error=str(exc))
         # Every session ended with the change, this one too: sign this browser in again, afresh.
-        token, _ = sign_in(web.engine, caller.email, data.password,
-                           address=request.client.host if request.client else "unknown")
+        try:
+            token, _ = sign_in(web.engine, caller.email, data.password,
+                               address=request.client.host if request.client else "unknown")
+        except (SignInThrottled, SecondFactorRequired):
+            return Redirect("/sign-in", status_code=303)  # the password is changed; signing in asks for the rest
         redirect = Redirect("/", status_code=303)
         set_session_cookie(redirect, token, web.tls)
         return redirect

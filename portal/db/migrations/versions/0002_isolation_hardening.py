@@ -156,25 +156,35 @@ def _create_scope_functions(roles: dict[str, str]) -> None:
     definer = roles["definer"]
     # The signature covers every scope setting and the backend's pid: a signature read off another
     # connection (pg_stat_activity) is worthless here. sha256(k || sha256(k || m)) resists length extension.
+    # Every signature the database checks: sha256(k || sha256(k || m)) over the fields, each one
+    # length-prefixed (4 bytes, big-endian), so no value can pass for another split of the same text.
+    # Nobody but the definer's own functions may call it: it would be a signing oracle.
+    op.execute(f"""
+        CREATE FUNCTION public.posture_expected_signature(p_fields text[]) RETURNS text
+        LANGUAGE sql STABLE SECURITY DEFINER {_SEARCH_PATH} AS $$
+          SELECT encode(sha256(s.value || sha256(s.value || (
+                   SELECT coalesce(string_agg(int4send(octet_length(convert_to(coalesce(f, ''), 'UTF8')))
+                                              || convert_to(coalesce(f, ''), 'UTF8'), ''::bytea ORDER BY n), ''::bytea)
+                   FROM unnest(p_fields) WITH ORDINALITY AS u(f, n)))), 'hex')
+          FROM public.posture_secrets s WHERE s.name = 'scope_key'
+        $$""")
+    # The signature covers every scope setting and the backend's pid: a signature read off another
+    # connection is worthless here.
     op.execute(f"""
         CREATE FUNCTION public.posture_scope_msp() RETURNS uuid
         LANGUAGE plpgsql STABLE SECURITY DEFINER {_SEARCH_PATH} AS $$
         DECLARE
           sig text := current_setting('app.scope_sig', true);
-          scope_key bytea;
-          message bytea;
+          expected text;
         BEGIN
           IF sig IS NULL OR sig = '' THEN
             RETURN NULL;
           END IF;
-          SELECT s.value INTO scope_key FROM public.posture_secrets s WHERE s.name = 'scope_key';
-          message := convert_to(concat_ws('|',
-            coalesce(current_setting('app.msp_id', true), ''),
-            coalesce(current_setting('app.customer_ids', true), ''),
-            coalesce(current_setting('app.user_id', true), ''),
-            coalesce(current_setting('app.actor', true), ''),
-            pg_backend_pid()::text), 'UTF8');
-          IF scope_key IS NULL OR sig <> encode(sha256(scope_key || sha256(scope_key || message)), 'hex') THEN
+          expected := public.posture_expected_signature(ARRAY['scope',
+            coalesce(current_setting('app.msp_id', true), ''), coalesce(current_setting('app.customer_ids', true), ''),
+            coalesce(current_setting('app.user_id', true), ''), coalesce(current_setting('app.actor', true), ''),
+            pg_backend_pid()::text]);
+          IF expected IS NULL OR sig <> expected THEN
             RAISE EXCEPTION 'the transaction scope is not signed with this database''s scope key'
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'scopes are set by the unit of work; check POSTURE_SCOPE_KEY matches posture migrate';
@@ -184,9 +194,11 @@ def _create_scope_functions(roles: dict[str, str]) -> None:
     op.execute(f"""
         CREATE FUNCTION public.posture_scope_customers() RETURNS uuid[]
         LANGUAGE sql STABLE {_SEARCH_PATH} AS $$
-          SELECT CASE current_setting('app.customer_ids', true)
-                   WHEN '*' THEN NULL
-                   ELSE coalesce(NULLIF(current_setting('app.customer_ids', true), '')::uuid[], '{{}}'::uuid[])
+          -- Checked again here, not only in posture_scope_msp(): the two are separate sub-selects of a
+          -- policy, run lazily, and a statement could change the settings between them.
+          SELECT CASE WHEN public.posture_scope_msp() IS NULL THEN '{{}}'::uuid[]
+                      WHEN current_setting('app.customer_ids', true) = '*' THEN NULL
+                      ELSE coalesce(NULLIF(current_setting('app.customer_ids', true), '')::uuid[], '{{}}'::uuid[])
                  END
         $$""")
     op.execute(f"""
@@ -199,10 +211,10 @@ def _create_scope_functions(roles: dict[str, str]) -> None:
     op.execute(f"""
         CREATE FUNCTION public.posture_msp_ids() RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER {_SEARCH_PATH} AS $$ SELECT m.id FROM public.msps m ORDER BY m.id $$""")
-    for function in ("posture_scope_msp()", "posture_scope_customers()", "posture_scope_user()",
-                     "posture_msp_ids()"):
+    for function in ("posture_expected_signature(text[])", "posture_scope_msp()", "posture_scope_customers()",
+                     "posture_scope_user()", "posture_msp_ids()"):
         op.execute(f"REVOKE ALL ON FUNCTION public.{function} FROM PUBLIC")
-    _give_to_definer(definer, "posture_scope_msp()", "posture_msp_ids()")
+    _give_to_definer(definer, "posture_expected_signature(text[])", "posture_scope_msp()", "posture_msp_ids()")
 
 
 def _give_to_definer(definer: str, *functions: str) -> None:
@@ -235,8 +247,15 @@ def _rewrite_policies(roles: dict[str, str]) -> None:
 
 def _add_composite_keys() -> None:
     op.execute("ALTER TABLE public.customers ADD CONSTRAINT customers_msp_id_id_key UNIQUE (msp_id, id)")
+    # One Microsoft tenant is one customer of one MSP: with per-MSP uniqueness, any MSP could point a
+    # customer of its own at another MSP's tenant (they all consent to the same app) and read it.
+    op.execute("ALTER TABLE public.customers DROP CONSTRAINT customers_msp_id_tenant_id_key")
+    op.execute("ALTER TABLE public.customers ADD CONSTRAINT customers_tenant_id_key UNIQUE (tenant_id)")
     op.execute("ALTER TABLE public.scans ADD CONSTRAINT scans_msp_id_customer_id_id_key "
                "UNIQUE (msp_id, customer_id, id)")
+    # One membership per user, MSP and customer (a duplicate would make lookups ambiguous).
+    op.execute("CREATE UNIQUE INDEX memberships_user_msp_customer_key ON public.memberships "
+               "(user_id, msp_id, coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid))")
     for table in ("memberships", "scans", "check_results", "latest_results", "score_history"):
         op.execute(f"ALTER TABLE public.{table} DROP CONSTRAINT {table}_customer_id_fkey")
     for table in ("memberships", "scans", "check_results", "latest_results", "score_history", "audit_events"):
@@ -265,6 +284,14 @@ def _create_account_functions(roles: dict[str, str]) -> None:
         BEGIN
           IF scope_msp IS NULL THEN
             RAISE EXCEPTION 'no signed scope: members are created inside an MSP''s scope'
+              USING ERRCODE = 'insufficient_privilege';
+          END IF;
+          -- Who asks must be an MSP admin of this MSP, or (for a customer's users) that customer's admin.
+          IF NOT EXISTS (SELECT FROM public.memberships m WHERE m.user_id = public.posture_scope_user()
+                         AND m.msp_id = scope_msp
+                         AND (m.role = 'msp_admin' OR (p_customer_id IS NOT NULL AND m.role = 'customer_admin'
+                                                       AND m.customer_id = p_customer_id))) THEN
+            RAISE EXCEPTION 'only an MSP admin (or a customer''s admin, for its users) adds members'
               USING ERRCODE = 'insufficient_privilege';
           END IF;
           IF (p_role IN ('msp_admin', 'msp_analyst')) <> (p_customer_id IS NULL) THEN
@@ -300,7 +327,14 @@ def _create_account_functions(roles: dict[str, str]) -> None:
           IF p_user IS DISTINCT FROM public.posture_scope_user() THEN
             RAISE EXCEPTION 'an email is changed only by its own user' USING ERRCODE = 'insufficient_privilege';
           END IF;
-          UPDATE public.users SET email = p_email WHERE id = p_user;
+          IF p_email IS NULL OR p_email !~ '^[^@[:space:][:cntrl:]|]+@[^@[:space:][:cntrl:]|]+$'
+             OR length(p_email) > 320 THEN
+            RAISE EXCEPTION 'not an email address' USING ERRCODE = 'check_violation';
+          END IF;
+          IF EXISTS (SELECT FROM public.users u WHERE lower(u.email) = lower(p_email) AND u.id <> p_user) THEN
+            RAISE EXCEPTION 'that email belongs to another account' USING ERRCODE = 'unique_violation';
+          END IF;
+          UPDATE public.users SET email = lower(p_email) WHERE id = p_user;
         END $$""")
     functions = ("posture_create_member(text, text, public.role, uuid, text[])",
                  "posture_set_password_hash(uuid, text)", "posture_set_email(uuid, text)")
@@ -315,6 +349,7 @@ def _stamp_audit_events() -> None:
         CREATE FUNCTION public.posture_audit_stamp() RETURNS trigger
         LANGUAGE plpgsql {_SEARCH_PATH} AS $$
         BEGIN
+          PERFORM public.posture_scope_msp();  -- raises if the settings were changed after signing
           NEW.created_at := now();
           NEW.actor := coalesce(NULLIF(current_setting('app.actor', true), ''), 'unknown');
           RETURN NEW;
@@ -344,9 +379,12 @@ def _grant(roles: dict[str, str]) -> None:
     op.execute(f"GRANT SELECT ON public.msps TO {both}")
     op.execute(f'GRANT SELECT (id, email, display_name, is_platform_operator, created_at), UPDATE (display_name) '
                f'ON public.users TO "{web}"')
-    op.execute(f'GRANT SELECT, UPDATE (role, tags), DELETE ON public.memberships TO "{web}"')
-    op.execute(f'GRANT SELECT, INSERT, DELETE, UPDATE (name, tenant_id, default_domain, connection_state, '
-               "connection_reason, missing_permissions, hard_failures, access_tier, service_tier, seat_limit, tags, "
+    # No UPDATE of memberships (a role change is an MSP admin's, through a definer function that checks
+    # it, with team management), nor of a customer's tenant or tier (the tenant is fixed at onboarding;
+    # the tier is the MSP admin's): a grant cannot tell the roles within a scope apart.
+    op.execute(f'GRANT SELECT, DELETE ON public.memberships TO "{web}"')
+    op.execute(f'GRANT SELECT, INSERT, DELETE, UPDATE (name, default_domain, connection_state, '
+               "connection_reason, missing_permissions, hard_failures, service_tier, seat_limit, tags, "
                f'scan_interval_hours, next_scan_at, last_activity_at) ON public.customers TO "{web}"')
     op.execute(f'GRANT SELECT, UPDATE (default_domain, connection_state, connection_reason, missing_permissions, '
                f'hard_failures, next_scan_at, last_activity_at) ON public.customers TO "{worker}"')
@@ -379,7 +417,10 @@ def downgrade() -> None:
     for table in ("memberships", "scans", "check_results", "latest_results", "score_history"):
         op.execute(f"ALTER TABLE public.{table} ADD CONSTRAINT {table}_customer_id_fkey "
                    "FOREIGN KEY (customer_id) REFERENCES public.customers (id)")
+    op.execute("DROP INDEX public.memberships_user_msp_customer_key")
     op.execute("ALTER TABLE public.scans DROP CONSTRAINT scans_msp_id_customer_id_id_key")
+    op.execute("ALTER TABLE public.customers DROP CONSTRAINT customers_tenant_id_key")
+    op.execute("ALTER TABLE public.customers ADD CONSTRAINT customers_msp_id_tenant_id_key UNIQUE (msp_id, tenant_id)")
     op.execute("ALTER TABLE public.customers DROP CONSTRAINT customers_msp_id_id_key")
 
     op.execute("""
@@ -406,6 +447,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION public.posture_scope_user()")
     op.execute("DROP FUNCTION public.posture_scope_customers()")
     op.execute("DROP FUNCTION public.posture_scope_msp()")
+    op.execute("DROP FUNCTION public.posture_expected_signature(text[])")
     op.execute("DROP TABLE public.posture_secrets")
 
     for role in (web, worker, definer):

@@ -32,8 +32,8 @@ _SEARCH_PATH = "SET search_path = pg_catalog, public, pg_temp"
 _FUNCTIONS = (
     "posture_password_candidate(text)",
     "posture_sign_in_wait_s(text[], integer[], integer)",
-    "posture_record_sign_in_failure(text[])",
-    "posture_clear_sign_in_failures(text[])",
+    "posture_record_sign_in_failure(text[], text)",
+    "posture_clear_sign_in_failures(text[], text)",
     "posture_create_session(uuid, bytea, bigint, text, text)",
     "posture_session_user(bytea)",
     "posture_session_memberships(bytea)",
@@ -101,30 +101,35 @@ def upgrade() -> None:
           ) w
           WHERE w.n >= k.lim
         $$""")
+    # Counting and clearing take the application's signature over the keys: an injected query could
+    # otherwise lock anyone out (count failures on their keys) or wipe its own count.
     op.execute(f"""
-        CREATE FUNCTION public.posture_record_sign_in_failure(p_keys text[]) RETURNS void
-        LANGUAGE sql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        CREATE FUNCTION public.posture_record_sign_in_failure(p_keys text[], p_sig text) RETURNS void
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        BEGIN
+          IF p_sig IS DISTINCT FROM public.posture_expected_signature(ARRAY['throttle-count'] || p_keys) THEN
+            RAISE EXCEPTION 'sign-in failures are counted only by the portal' USING ERRCODE = 'insufficient_privilege';
+          END IF;
           DELETE FROM public.sign_in_failures WHERE at < now() - interval '1 day';
           INSERT INTO public.sign_in_failures (key) SELECT unnest(p_keys);
-        $$""")
+        END $$""")
     op.execute(f"""
-        CREATE FUNCTION public.posture_clear_sign_in_failures(p_keys text[]) RETURNS void
-        LANGUAGE sql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        CREATE FUNCTION public.posture_clear_sign_in_failures(p_keys text[], p_sig text) RETURNS void
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        BEGIN
+          IF p_sig IS DISTINCT FROM public.posture_expected_signature(ARRAY['throttle-clear'] || p_keys) THEN
+            RAISE EXCEPTION 'sign-in failures are cleared only by the portal' USING ERRCODE = 'insufficient_privilege';
+          END IF;
           DELETE FROM public.sign_in_failures WHERE key = ANY (p_keys);
-        $$""")
+        END $$""")
     op.execute(f"""
         CREATE FUNCTION public.posture_create_session(
           p_user uuid, p_token_hash bytea, p_expires_epoch bigint, p_address text, p_sig text
         ) RETURNS void
         LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
-        DECLARE
-          scope_key bytea;
-          message bytea := convert_to(concat_ws('|', 'session', p_user::text, encode(p_token_hash, 'hex'),
-                                                p_expires_epoch::text), 'UTF8');
         BEGIN
-          SELECT s.value INTO scope_key FROM public.posture_secrets s WHERE s.name = 'scope_key';
-          IF scope_key IS NULL OR p_sig IS DISTINCT FROM
-             encode(sha256(scope_key || sha256(scope_key || message)), 'hex') THEN
+          IF p_sig IS DISTINCT FROM public.posture_expected_signature(
+               ARRAY['session', p_user::text, encode(p_token_hash, 'hex'), p_expires_epoch::text]) THEN
             RAISE EXCEPTION 'a session is created only by the portal, after a verified sign-in'
               USING ERRCODE = 'insufficient_privilege';
           END IF;

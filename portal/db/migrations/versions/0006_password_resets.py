@@ -5,7 +5,7 @@ to the login roles. A reset is requested only with the application's signature o
 token hash and the expiry (``posture_request_password_reset``): an injected query that made up its
 own token could otherwise reset anyone's password with it. Completing a reset
 (``posture_complete_password_reset``) takes the token hash (only the mail's recipient knows the
-token), is single-use, sets the new argon2id hash and ends every session of the user.
+token), is single-use, sets the new argon2id hash and ends every session and API token of the user.
 ``posture_change_password`` does the same for the signed-in user of the scope.
 
 Revision ID: 0006
@@ -48,25 +48,24 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_password_resets_user_id ON public.password_resets (user_id)")
     op.execute("REVOKE ALL ON public.password_resets FROM PUBLIC")
     op.execute(f'GRANT SELECT, INSERT, UPDATE ON public.password_resets TO "{definer}"')
+    op.execute(f'GRANT UPDATE (revoked_at) ON public.api_tokens TO "{definer}"')
     op.execute(f"""
         CREATE FUNCTION public.posture_request_password_reset(
           p_email text, p_token_hash bytea, p_expires_epoch bigint, p_sig text
         ) RETURNS text
         LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
         DECLARE
-          scope_key bytea;
           target uuid;
           address text;
         BEGIN
+          -- The signature first: answering "no such account" to an unsigned call would tell who exists.
+          IF p_sig IS DISTINCT FROM public.posture_expected_signature(
+               ARRAY['reset', lower(p_email), encode(p_token_hash, 'hex'), p_expires_epoch::text]) THEN
+            RAISE EXCEPTION 'a password reset is requested only by the portal' USING ERRCODE = 'insufficient_privilege';
+          END IF;
           SELECT u.id, u.email INTO target, address FROM public.users u WHERE lower(u.email) = lower(p_email);
           IF target IS NULL THEN
             RETURN NULL;  -- the caller answers the same either way
-          END IF;
-          SELECT s.value INTO scope_key FROM public.posture_secrets s WHERE s.name = 'scope_key';
-          IF scope_key IS NULL OR p_sig IS DISTINCT FROM encode(sha256(scope_key || sha256(scope_key ||
-               convert_to(concat_ws('|', 'reset', lower(p_email), encode(p_token_hash, 'hex'), p_expires_epoch::text),
-                          'UTF8'))), 'hex') THEN
-            RAISE EXCEPTION 'a password reset is requested only by the portal' USING ERRCODE = 'insufficient_privilege';
           END IF;
           -- One live link at a time: a new request retires the earlier ones.
           UPDATE public.password_resets SET used_at = now() WHERE user_id = target AND used_at IS NULL;
@@ -90,6 +89,7 @@ def upgrade() -> None:
           END IF;
           UPDATE public.users SET password_hash = p_hash WHERE id = target;
           UPDATE public.web_sessions SET revoked_at = now() WHERE user_id = target AND revoked_at IS NULL;
+          UPDATE public.api_tokens SET revoked_at = now() WHERE user_id = target AND revoked_at IS NULL;
           RETURN true;
         END $$""")
     op.execute(f"""
@@ -105,6 +105,7 @@ def upgrade() -> None:
           END IF;
           UPDATE public.users SET password_hash = p_hash WHERE id = me;
           UPDATE public.web_sessions SET revoked_at = now() WHERE user_id = me AND revoked_at IS NULL;
+          UPDATE public.api_tokens SET revoked_at = now() WHERE user_id = me AND revoked_at IS NULL;
         END $$""")
     # The reset and change functions update users as the definer: the users policy for it needs the id.
     op.execute(f'CREATE POLICY users_definer_reset ON public.users FOR UPDATE TO "{definer}" USING (true)')

@@ -37,12 +37,11 @@ _FUNCTIONS = (
     "posture_totp_use(uuid, bigint, text, bigint, text)",
     "posture_password_candidate(text)",
     "posture_staff_needs_totp(bytea)",
+    "posture_set_totp_requirement(boolean)",
 )
 _SIGNED = """
-          SELECT s.value INTO scope_key FROM public.posture_secrets s WHERE s.name = 'scope_key';
-          IF scope_key IS NULL OR p_expires_epoch < extract(epoch FROM now()) OR p_sig IS DISTINCT FROM
-             encode(sha256(scope_key || sha256(scope_key || convert_to(concat_ws('|', 'second-factor', p_user::text,
-                    p_expires_epoch::text), 'UTF8'))), 'hex') THEN
+          IF p_expires_epoch < extract(epoch FROM now()) OR p_sig IS DISTINCT FROM
+             public.posture_expected_signature(ARRAY['second-factor', p_user::text, p_expires_epoch::text]) THEN
             RAISE EXCEPTION 'the second step of a sign-in comes only after the password, from the portal'
               USING ERRCODE = 'insufficient_privilege';
           END IF;"""
@@ -63,7 +62,8 @@ def upgrade() -> None:
     op.execute(f'GRANT SELECT (totp_secret, totp_enabled, totp_last_step, recovery_codes), '
                f'UPDATE (totp_secret, totp_enabled, totp_last_step, recovery_codes) ON public.users TO "{definer}"')
     op.execute(f'GRANT SELECT (require_totp_for_staff) ON public.msps TO "{definer}"')
-    op.execute(f'GRANT UPDATE (require_totp_for_staff) ON public.msps TO "{web}"')
+    op.execute(f'GRANT UPDATE (require_totp_for_staff) ON public.msps TO "{definer}"')
+    op.execute(f'CREATE POLICY msps_definer_update ON public.msps FOR UPDATE TO "{definer}" USING (true)')
     op.execute("DROP FUNCTION public.posture_password_candidate(text)")
     op.execute(f"""
         CREATE FUNCTION public.posture_password_candidate(p_email text)
@@ -108,7 +108,6 @@ def upgrade() -> None:
         CREATE FUNCTION public.posture_totp_for_sign_in(p_user uuid, p_expires_epoch bigint, p_sig text)
         RETURNS TABLE (secret bytea, last_step bigint)
         LANGUAGE plpgsql STABLE SECURITY DEFINER {_SEARCH_PATH} AS $$
-        DECLARE scope_key bytea;
         BEGIN{_SIGNED}
           RETURN QUERY SELECT u.totp_secret, u.totp_last_step FROM public.users u
             WHERE u.id = p_user AND u.totp_enabled;
@@ -118,7 +117,6 @@ def upgrade() -> None:
           p_user uuid, p_step bigint, p_recovery_hash text, p_expires_epoch bigint, p_sig text
         ) RETURNS boolean
         LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
-        DECLARE scope_key bytea;
         BEGIN{_SIGNED}
           IF p_recovery_hash IS NOT NULL THEN
             UPDATE public.users SET recovery_codes = array_remove(recovery_codes, p_recovery_hash)
@@ -128,6 +126,17 @@ def upgrade() -> None:
               WHERE id = p_user AND totp_enabled AND (totp_last_step IS NULL OR p_step > totp_last_step);
           END IF;
           RETURN FOUND;
+        END $$""")
+    op.execute(f"""
+        CREATE FUNCTION public.posture_set_totp_requirement(p_required boolean) RETURNS void
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        BEGIN
+          -- Only an MSP admin of the scope's MSP, checked here: a grant cannot tell roles apart.
+          IF NOT EXISTS (SELECT FROM public.memberships m WHERE m.user_id = public.posture_scope_user()
+                         AND m.msp_id = public.posture_scope_msp() AND m.role = 'msp_admin') THEN
+            RAISE EXCEPTION 'only an MSP admin changes this' USING ERRCODE = 'insufficient_privilege';
+          END IF;
+          UPDATE public.msps SET require_totp_for_staff = p_required WHERE id = public.posture_scope_msp();
         END $$""")
     op.execute(f"""
         CREATE FUNCTION public.posture_staff_needs_totp(p_token_hash bytea) RETURNS boolean
@@ -152,6 +161,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     roles = _roles()
+    op.execute("DROP POLICY msps_definer_update ON public.msps")
     for function in _FUNCTIONS:
         op.execute(f"DROP FUNCTION public.{function}")
     op.execute(f"""

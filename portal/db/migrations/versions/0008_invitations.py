@@ -80,16 +80,13 @@ def upgrade() -> None:
         LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
         DECLARE
           msp uuid := public.posture_scope_msp();
-          scope_key bytea;
           made uuid;
         BEGIN
           IF msp IS NULL OR public.posture_scope_user() IS NULL THEN
             RAISE EXCEPTION 'an invitation is made by a signed-in user' USING ERRCODE = 'insufficient_privilege';
           END IF;
-          SELECT s.value INTO scope_key FROM public.posture_secrets s WHERE s.name = 'scope_key';
-          IF scope_key IS NULL OR p_sig IS DISTINCT FROM encode(sha256(scope_key || sha256(scope_key ||
-               convert_to(concat_ws('|', 'invitation', msp::text, encode(p_token_hash, 'hex'), lower(p_email),
-                                    p_expires_epoch::text), 'UTF8'))), 'hex') THEN
+          IF p_sig IS DISTINCT FROM public.posture_expected_signature(
+               ARRAY['invitation', msp::text, encode(p_token_hash, 'hex'), lower(p_email), p_expires_epoch::text]) THEN
             RAISE EXCEPTION 'an invitation is made only by the portal' USING ERRCODE = 'insufficient_privilege';
           END IF;
           INSERT INTO public.invitations (token_hash, msp_id, customer_id, email, role, tags, invited_by, expires_at)
