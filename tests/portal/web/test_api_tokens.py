@@ -147,3 +147,17 @@ def test_nobody_makes_a_token_for_someone_else_or_an_organisation_they_are_not_i
     with owner_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM api_tokens WHERE user_id = ANY(:u)"),
                                   {"u": [user_id, victim_id]}).scalar() == 0
+
+
+def test_a_password_change_ends_the_users_tokens(client: TestClient, owner_engine: Engine, web_engine: Engine,
+                                                 scope_key: bytes, world) -> None:
+    from portal.services.accounts import change_password
+    from tests.support.people import PASSWORD
+
+    membership = MembershipView(msp_id=world["msp"], role=Role.MSP_ADMIN)
+    user_id, email = add_person(owner_engine, scope_key, [membership])
+    _, token = token_for(web_engine, user_id, email, membership, read_write=True)
+    assert _names(client, token)
+    with unit_of_work(web_engine, Scope(msp_id=world["msp"], actor=email, user_id=user_id)) as uow:
+        change_password(uow, web_engine, email=email, current=PASSWORD, new="a brand new long passphrase")
+    assert client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
