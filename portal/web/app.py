@@ -34,6 +34,7 @@ from portal.web.accounts.passwords import PasswordsController
 from portal.web.accounts.team import InvitationsController, TeamController
 from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
+from portal.web.audit import AuditController
 from portal.web.customers import CustomersApiController
 from portal.web.health import HealthController
 from portal.web.runtime import WebRuntime
@@ -52,7 +53,8 @@ def create_app(web: WebRuntime) -> Litestar:
     csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
-                        TwoFactorController, TeamController, InvitationsController, CustomersApiController,
+                        TwoFactorController, TeamController, InvitationsController, AuditController,
+                        CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

@@ -2,8 +2,8 @@
 
 Both end as a :class:`Caller`: one user acting as one membership (the token's, or the session's
 chosen organisation), from which the row-level security scope is computed by the one rule in
-``portal.services.accounts``. Every request a token makes is recorded in the audit trail, in the
-audit trail (:func:`caller_unit_of_work`).
+``portal.services.accounts``. Every request a token makes is recorded in the audit trail
+(:func:`caller_unit_of_work`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from portal.web.accounts.controllers import active_organisation
 from portal.web.accounts.cookies import ORGANISATION_COOKIE, session_token
 from portal.web.runtime import WebRuntime
 
-__all__ = ["Caller", "caller_unit_of_work", "require_caller", "resolve_caller"]
+__all__ = ["Caller", "audit_as", "caller_unit_of_work", "require_caller", "resolve_caller"]
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,13 @@ def caller_unit_of_work(web: WebRuntime, caller: Caller, request: Request) -> It
 
 
 def _audit_token_use(web: WebRuntime, caller: Caller, request: Request) -> None:
-    # Its own transaction, MSP-wide: a caller limited to some customers may not write the MSP's own
-    # rows, and the use is on record even when the request then fails.
+    audit_as(web, caller, "api.token_used", f"token:{caller.token_id}",
+             {"method": request.method, "path": request.url.path})
+
+
+def audit_as(web: WebRuntime, caller: Caller, action: str, target: str, details: dict[str, object]) -> None:
+    """Record an event of the caller's in its own transaction, MSP-wide: a caller limited to some
+    customers may not write the MSP's own rows, and the record stays even when the request then fails."""
     scope = Scope.for_msp(caller.membership.msp_id, actor=caller.email)
     with unit_of_work(web.engine, scope) as uow:
-        record_event(uow, customer_id=caller.membership.customer_id, action="api.token_used",
-                     target=f"token:{caller.token_id}", details={"method": request.method, "path": request.url.path})
+        record_event(uow, customer_id=caller.membership.customer_id, action=action, target=target, details=details)

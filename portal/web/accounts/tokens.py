@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from portal.services.accounts import MAX_TOKEN_DAYS, create_token, list_tokens, revoke_token
 from portal.services.errors import InvalidInput
-from portal.web.callers import Caller, caller_unit_of_work, session_caller
+from portal.web.callers import Caller, audit_as, caller_unit_of_work, session_caller
 from portal.web.runtime import WebRuntime
 
 __all__ = ["TokenForm", "TokensController"]
@@ -50,10 +50,12 @@ class TokensController(Controller):
             return Redirect("/sign-in", status_code=303)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
-                _, token = create_token(uow, name=data.name, read_write=data.access == "read_write", days=data.days,
-                                        customer_id=caller.membership.customer_id)
+                token_id, token = create_token(uow, name=data.name, read_write=data.access == "read_write",
+                                               days=data.days, customer_id=caller.membership.customer_id)
         except InvalidInput as exc:
             return self._render(request, web, caller, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
+        audit_as(web, caller, "api_token.created", f"token:{token_id}",
+                 {"name": data.name.strip(), "read_write": data.access == "read_write", "days": data.days})
         return self._render(request, web, caller, new_token=token)
 
     @post("/{token_id:uuid}/revoke", sync_to_thread=True)
@@ -62,7 +64,9 @@ class TokensController(Controller):
         if caller is None:
             return Redirect("/sign-in", status_code=303)
         with caller_unit_of_work(web, caller, request) as uow:
-            revoke_token(uow, token_id)  # someone else's id revokes nothing
+            revoked = revoke_token(uow, token_id)  # someone else's id revokes nothing
+        if revoked:
+            audit_as(web, caller, "api_token.revoked", f"token:{token_id}", {})
         return Redirect("/account/tokens", status_code=303)
 
     def _render(self, request: Request, web: WebRuntime, caller: Caller, *, new_token: str | None = None,

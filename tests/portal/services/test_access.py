@@ -16,7 +16,8 @@ from portal.services.accounts import Action, CustomerAccess, MembershipView, may
 A = Action
 MSP, OTHER_MSP = uuid.uuid4(), uuid.uuid4()
 CUSTOMER, NEIGHBOUR = uuid.uuid4(), uuid.uuid4()
-CUSTOMER_ACTIONS = [a for a in Action if a not in (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING)]
+MSP_WIDE = (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING, A.VIEW_MSP_AUDIT)
+CUSTOMER_ACTIONS = [a for a in Action if a not in MSP_WIDE]
 
 EXPECTED = {
     (Role.MSP_ADMIN, AccessTier.MONITOR): {A.VIEW, A.VIEW_AUDIT},
@@ -52,7 +53,7 @@ def test_the_effective_right_is_the_lower_of_role_and_tier(role: Role, tier: Acc
 
 @pytest.mark.parametrize("role", list(Role))
 def test_msp_wide_actions_are_for_msp_admins_only_and_never_name_a_customer(role: Role) -> None:
-    for action in (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING):
+    for action in MSP_WIDE:
         assert may(member(role), action) == (role is Role.MSP_ADMIN)
         assert not may(member(role), action, customer(AccessTier.MANAGE))
 

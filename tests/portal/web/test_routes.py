@@ -27,7 +27,7 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/account/password"), ("POST", "/account/password"), ("GET", "/account/two-factor"),
          ("POST", "/account/two-factor/begin"), ("POST", "/account/two-factor/confirm"),
          ("POST", "/account/two-factor/requirement"), ("GET", "/team"), ("POST", "/team/invitations"),
-         ("POST", "/invitations/{token:str}/accept")}
+         ("POST", "/invitations/{token:str}/accept"), ("GET", "/audit")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 
