@@ -35,7 +35,14 @@ from portal.services.accounts._sessions import (
     sign_in,
     sign_out,
 )
-from portal.services.accounts._team import Member, PendingInvitation, members, pending_invitations
+from portal.services.accounts._team import (
+    Member,
+    PendingInvitation,
+    change_member,
+    members,
+    pending_invitations,
+    remove_member,
+)
 from portal.services.accounts._tokens import (
     MAX_TOKEN_DAYS,
     TOKEN_PREFIX,
@@ -69,6 +76,7 @@ __all__ = [
     "accept_invitation",
     "accept_invitation_as_new_user",
     "begin_totp",
+    "change_member",
     "change_password",
     "complete_password_reset",
     "complete_second_factor",
@@ -81,6 +89,7 @@ __all__ = [
     "may",
     "members",
     "pending_invitations",
+    "remove_member",
     "request_password_reset",
     "require_second_factor_for_staff",
     "revoke_token",

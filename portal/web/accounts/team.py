@@ -18,15 +18,17 @@ from portal.services.accounts import (
     MIN_PASSWORD_LENGTH,
     accept_invitation,
     accept_invitation_as_new_user,
+    change_member,
     invitation,
     invite,
     members,
     pending_invitations,
+    remove_member,
     sign_in,
 )
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.web.accounts.cookies import set_session_cookie
-from portal.web.callers import Caller, caller_unit_of_work, session_caller
+from portal.web.callers import Caller, audit_as, caller_unit_of_work, session_caller
 from portal.web.runtime import WebRuntime
 
 __all__ = ["InvitationsController", "TeamController"]
@@ -38,6 +40,11 @@ class InviteForm(msgspec.Struct):
     email: str = ""
     role: str = "msp_analyst"
     customer_id: str = ""
+    tags: str = ""
+
+
+class MemberChange(msgspec.Struct):
+    role: str = ""
     tags: str = ""
 
 
@@ -79,6 +86,39 @@ class TeamController(Controller):
         except RuntimeError as exc:
             return self._render(request, web, caller, error=str(exc), status_code=HTTP_503_SERVICE_UNAVAILABLE)
         return self._render(request, web, caller, notice=f"Invitation sent to {data.email.strip()}.")
+
+    @post("/members/{membership_id:uuid}", sync_to_thread=True)
+    def change(self, request: Request, membership_id: FromPath[uuid.UUID], data: Annotated[MemberChange, _FORM],
+               web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        caller = session_caller(request, web)
+        if caller is None:
+            return Redirect("/sign-in", status_code=303)
+        try:
+            role = Role(data.role)
+            tags = frozenset(t.strip() for t in data.tags.split(",") if t.strip())
+            with caller_unit_of_work(web, caller, request) as uow:
+                change_member(uow, membership_id, role, tags)
+        except ValueError:
+            return self._render(request, web, caller, error="choose a role", status_code=HTTP_400_BAD_REQUEST)
+        except Forbidden as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_403_FORBIDDEN)
+        audit_as(web, caller, "member.role_changed", f"membership:{membership_id}",
+                 {"role": role.value, "tags": sorted(tags)})
+        return Redirect("/team", status_code=303)
+
+    @post("/members/{membership_id:uuid}/remove", sync_to_thread=True)
+    def remove(self, request: Request, membership_id: FromPath[uuid.UUID],
+               web: NamedDependency[WebRuntime]) -> Template | Redirect:
+        caller = session_caller(request, web)
+        if caller is None:
+            return Redirect("/sign-in", status_code=303)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                remove_member(uow, membership_id)
+        except Forbidden as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_403_FORBIDDEN)
+        audit_as(web, caller, "member.removed", f"membership:{membership_id}", {})
+        return Redirect("/team", status_code=303)
 
     def _render(self, request: Request, web: WebRuntime, caller: Caller, *, status_code: int = 200,
                 **context: object) -> Template:

@@ -27,7 +27,8 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/account/password"), ("POST", "/account/password"), ("GET", "/account/two-factor"),
          ("POST", "/account/two-factor/begin"), ("POST", "/account/two-factor/confirm"),
          ("POST", "/account/two-factor/requirement"), ("GET", "/team"), ("POST", "/team/invitations"),
-         ("POST", "/invitations/{token:str}/accept"), ("GET", "/audit")}
+         ("POST", "/invitations/{token:str}/accept"), ("GET", "/audit"),
+         ("POST", "/team/members/{membership_id:uuid}"), ("POST", "/team/members/{membership_id:uuid}/remove")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 
@@ -59,7 +60,8 @@ def test_every_route_is_classified(app: Litestar) -> None:
 
 @pytest.mark.parametrize(("method", "path"), sorted(PAGES))
 def test_pages_refuse_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
-    concrete = path.replace("{token_id:uuid}", "00000000-0000-0000-0000-000000000000").replace("{token:str}", "x")
+    zero = "00000000-0000-0000-0000-000000000000"
+    concrete = path.replace("{token_id:uuid}", zero).replace("{membership_id:uuid}", zero).replace("{token:str}", "x")
     response = client.request(method, concrete, follow_redirects=False)
     if method == "GET":
         assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
