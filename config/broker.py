@@ -37,7 +37,7 @@ from dramatiq.common import current_millis, dq_name
 from dramatiq_pg import PostgresBroker, generate_init_sql
 from dramatiq_pg.utils import tidy4json, transaction
 from psycopg2.extras import Json
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from config.settings import Settings
@@ -200,7 +200,8 @@ def broker_from_settings(settings: Settings, owner: str | None = None, *, middle
     return build_broker(url, database, middleware=middleware, publisher=publisher)
 
 
-def probe_broker(url: str | None, database_url: str | URL, *, timeout_s: float = 2.0) -> None:
+def probe_broker(url: str | None, database_url: str | URL, *, timeout_s: float = 2.0,
+                 engine: Engine | None = None) -> None:
     """Check that the broker answers: connect and disconnect (RabbitMQ), PING (Redis), or find the
     queue table (PostgreSQL). For ``/readyz``.
 
@@ -224,8 +225,18 @@ def probe_broker(url: str | None, database_url: str | URL, *, timeout_s: float =
             client.ping()
         finally:
             client.close()
+    elif url is None and engine is not None:
+        _require_queue_table(engine)  # the queue is in the caller's database: use its pool
     else:
         require_broker_schema(url or database_url)
+
+
+def _require_queue_table(engine: Engine) -> None:
+    with engine.connect() as connection:
+        present = connection.execute(text("SELECT to_regclass(:t)"), {"t": f"{BROKER_SCHEMA}.queue"}).scalar()
+    if present is None:
+        raise RuntimeError(f"the PostgreSQL broker's table {BROKER_SCHEMA}.queue does not exist: run `posture migrate` "
+                           "(workers hold no owner credentials and do not create it)")
 
 
 def require_broker_schema(database_url: str | URL) -> None:
@@ -236,13 +247,9 @@ def require_broker_schema(database_url: str | URL) -> None:
     """
     engine = make_engine(database_url, pool_size=1)
     try:
-        with engine.connect() as connection:
-            present = connection.execute(text("SELECT to_regclass(:t)"), {"t": f"{BROKER_SCHEMA}.queue"}).scalar()
+        _require_queue_table(engine)
     finally:
         engine.dispose()
-    if present is None:
-        raise RuntimeError(f"the PostgreSQL broker's table {BROKER_SCHEMA}.queue does not exist: run `posture migrate` "
-                           "(workers hold no owner credentials and do not create it)")
 
 
 def _libpq_url(url: URL) -> str:

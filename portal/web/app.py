@@ -83,7 +83,7 @@ def create_app_from_environment() -> Litestar:
             connection.execute(text("SELECT 1"))
 
     def broker() -> None:
-        probe_broker(broker_url, web_url(settings, owner))
+        probe_broker(broker_url, web_url(settings, owner), engine=engine)
 
     tls = bool(settings.public_url and settings.public_url.lower().startswith("https://"))
     mailer = None

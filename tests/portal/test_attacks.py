@@ -424,12 +424,12 @@ def test_the_portal_cannot_fake_a_scans_outcome(statement: str, web_engine: Engi
 
 def test_the_retired_application_role_has_no_rights_here(owner_engine: Engine) -> None:
     with owner_engine.connect() as connection:
-        exists = connection.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = 'posture_app'")).scalar()
-        if exists:
-            rights = connection.execute(text(
-                "SELECT has_database_privilege('posture_app', current_database(), 'CONNECT'), "
-                "has_table_privilege('posture_app', 'customers', 'SELECT')")).one()
-            assert tuple(rights) == (False, False)
+        # Revision 0001 made it (cluster-wide), so it is there to be checked.
+        assert connection.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = 'posture_app'")).scalar() == 1
+        rights = connection.execute(text(
+            "SELECT has_database_privilege('posture_app', current_database(), 'CONNECT'), "
+            "has_table_privilege('posture_app', 'customers', 'SELECT')")).one()
+    assert tuple(rights) == (False, False)
 
 
 # --- the suite catches what 0001 allowed --------------------------------------------------------

@@ -9,9 +9,8 @@ from sqlalchemy import Engine
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView, create_token
-from tests.support.people import PASSWORD, add_person
 
-__all__ = ["PASSWORD", "add_person", "token_for"]
+__all__ = ["token_for"]
 
 
 def token_for(web_engine: Engine, user_id: uuid.UUID, email: str, membership: MembershipView, *,

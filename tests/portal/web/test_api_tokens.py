@@ -16,8 +16,9 @@ from portal.services.accounts import MembershipView, list_tokens, revoke_token
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_customer, make_msp
-from tests.portal.web.support import add_person, token_for
+from tests.portal.web.support import token_for
 from tests.support.database import set_scope
+from tests.support.people import add_person
 
 
 @pytest.fixture

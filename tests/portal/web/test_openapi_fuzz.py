@@ -12,7 +12,8 @@ from portal.services.accounts import MembershipView
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_customer, make_msp
-from tests.portal.web.support import add_person, token_for
+from tests.portal.web.support import token_for
+from tests.support.people import add_person
 
 
 def test_no_route_fails_or_breaks_its_schema(web_engine: Engine, owner_engine: Engine, scope_key: bytes) -> None:
