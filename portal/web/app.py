@@ -24,6 +24,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND
 from litestar.template import TemplateConfig
 from sqlalchemy import text
 
@@ -35,7 +36,15 @@ from portal.web.accounts.team import InvitationsController, TeamController
 from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.audit import AuditController
+from portal.web.callers import (
+    SecondFactorSetupRequired,
+    SignInRequired,
+    redirect_to_second_factor,
+    redirect_to_sign_in,
+)
 from portal.web.customers import CustomersApiController
+from portal.web.errors import refusal
+from portal.web.fleet import FleetController
 from portal.web.health import HealthController
 from portal.web.runtime import WebRuntime
 from portal.web.security_headers import security_headers
@@ -54,10 +63,12 @@ def create_app(web: WebRuntime) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
                         TwoFactorController, TeamController, InvitationsController, AuditController,
-                        CustomersApiController,
+                        FleetController, CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
+        exception_handlers={SignInRequired: redirect_to_sign_in, SecondFactorSetupRequired: redirect_to_second_factor,
+                            HTTP_403_FORBIDDEN: refusal, HTTP_404_NOT_FOUND: refusal},
         # The API takes no form posts: its writes (later) take bearer tokens only, which a browser never
         # sends on its own, so CSRF does not apply there.
         csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,

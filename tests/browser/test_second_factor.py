@@ -33,20 +33,22 @@ def test_an_msp_that_requires_it_gets_its_staff_to_set_it_up_and_then_asks_for_c
     page.get_by_label("Require a second factor of every MSP staff member").check()
     page.get_by_role("button", name="Save").click()
     screenshot(page, "two-factor-admin")
-    page.get_by_role("link", name="Home").click()
+    page.get_by_role("link", name="Fleet").click()
     expect(page).to_have_url(re.compile(r"/account/two-factor\?required=1$"))  # the admin too, now
     page.context.clear_cookies()
 
     _sign_in(page, portal, analyst)
     expect(page.get_by_role("status")).to_contain_text("Your MSP requires a second factor")
     page.get_by_role("button", name="Set up a second factor").click()
+    expect(page.locator("figure.qr svg")).to_be_visible()  # the QR image, drawn inline
+    screenshot(page, "two-factor-set-up")
     secret = page.locator("code.token").first.inner_text()
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn it on").click()
     expect(page.locator("ul.codes li")).to_have_count(10)
     screenshot(page, "two-factor-recovery-codes")
     page.get_by_role("link", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Test MSP")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fleet")
     page.context.clear_cookies()
 
     _sign_in(page, portal, analyst)
@@ -58,4 +60,4 @@ def test_an_msp_that_requires_it_gets_its_staff_to_set_it_up_and_then_asks_for_c
     page.get_by_label(re.compile("Code from your authenticator app")).fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
     # The code just used at set-up was never recorded as spent; a fresh one works.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Test MSP")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fleet")

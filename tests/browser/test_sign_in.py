@@ -40,7 +40,7 @@ def test_sign_in_switch_organisation_and_sign_out(page: Page, portal: str, owner
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Test MSP")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fleet")
     expect(page.get_by_text("Cara Analyst")).to_be_visible()
     screenshot(page, "home-msp")
 

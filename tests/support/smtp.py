@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
 
-__all__ = ["Inbox", "body", "inbox"]
+__all__ = ["Inbox", "body", "inbox", "running_inbox"]
 
 
 class Inbox:
@@ -31,16 +32,25 @@ class Inbox:
         return self.messages
 
 
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
+@contextmanager
+def running_inbox() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on a free loopback port while the block runs: its inbox and port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    yield handler, port
-    controller.stop()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with running_inbox() as running:
+        yield running
 
 
 

@@ -131,6 +131,9 @@ def accept_invitation_as_new_user(engine: Engine, token: str, *, display_name: s
     return user_id
 
 
-def accept_invitation(uow: UnitOfWork, token: str) -> bool:
-    """The signed-in user (the scope's) accepts; False unless the link is open and names their email."""
-    return bool(uow.session.execute(text("SELECT posture_accept_invitation(:h)"), {"h": _hash(token)}).scalar_one())
+def accept_invitation(engine: Engine, token: str, session_token: str) -> bool:
+    """The user signed in with ``session_token`` accepts (they may belong to no organisation yet);
+    False unless the link is open and names their email. The acceptance is on record (migration 0010)."""
+    with engine.begin() as connection:
+        return bool(connection.execute(text("SELECT posture_accept_invitation_in_session(:h, :s)"),
+                                       {"h": _hash(token), "s": _hash(session_token)}).scalar_one())

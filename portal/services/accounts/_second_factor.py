@@ -27,7 +27,13 @@ from sqlalchemy import Engine, text
 
 from portal.db.engine import scope_key_of
 from portal.db.uow import UnitOfWork
-from portal.services.accounts._sessions import SignInThrottled, create_session, record_failure, ticket_signature
+from portal.services.accounts._sessions import (
+    SignInThrottled,
+    create_session,
+    record_failed_sign_in,
+    record_failure,
+    ticket_signature,
+)
 from portal.services.errors import InvalidInput
 
 __all__ = ["RECOVERY_CODES", "begin_totp", "complete_second_factor", "confirm_totp", "staff_needs_second_factor",
@@ -114,6 +120,7 @@ def complete_second_factor(engine: Engine, ticket: str, code: str, *, address: s
     if not accepted:
         with engine.begin() as connection:
             record_failure(connection, key, keys)
+            record_failed_sign_in(connection, key, user_id, address=address, step="second factor")
         raise InvalidInput("that code is not right (or was used already)")
     return create_session(engine, user_id, address=address, now=moment)
 

@@ -40,6 +40,7 @@ __all__ = [
     "SignedIn",
     "create_session",
     "current_session",
+    "record_failed_sign_in",
     "record_failure",
     "second_factor_ticket",
     "session_signature",
@@ -121,6 +122,16 @@ def record_failure(connection: Connection, key: bytes, keys: list[str]) -> None:
                        {"k": keys, "s": sign_fields(key, ["throttle-count", *keys])})
 
 
+def record_failed_sign_in(connection: Connection, key: bytes, user_id: uuid.UUID, *, address: str,
+                          step: str) -> None:
+    """Put a known account's failed sign-in (``step``: "password" or "second factor") on record in the
+    audit trail of each of its organisations (migration 0010)."""
+    epoch = int(dt.datetime.now(dt.UTC).timestamp())
+    connection.execute(text("SELECT posture_record_failed_sign_in(:u, :a, :t, :e, :s)"), {
+        "u": user_id, "a": address, "t": step, "e": epoch,
+        "s": sign_fields(key, ["failed-sign-in", str(user_id), address, step, str(epoch)])})
+
+
 def _keys(email: str, address: str) -> list[str]:
     return [f"account:{email.strip().lower()}|address:{address}", f"address:{address}"]
 
@@ -154,6 +165,8 @@ def sign_in(engine: Engine, email: str, password: str, *, address: str,
     if found is None or not matches:
         with engine.begin() as connection:
             record_failure(connection, key, keys)
+            if found is not None:
+                record_failed_sign_in(connection, key, found.user_id, address=address, step="password")
         log.warning("sign-in failed", extra={"address": address, "known_account": found is not None})
         raise InvalidCredentials("the email or the password is not right")
     with engine.begin() as connection:
@@ -206,9 +219,8 @@ def second_factor_ticket(key: bytes, user_id: uuid.UUID, now: dt.datetime | None
 def _audit_sign_in(engine: Engine, token: str, address: str) -> None:
     """Record the sign-in in the audit trail of every organisation the user belongs to.
 
-    A failed sign-in is not recorded there: an unknown email belongs to no MSP, and telling an
-    injected query which MSPs a known email belongs to would leak. Failures are counted for the
-    throttle and logged.
+    A failed one is recorded by :func:`record_failed_sign_in` when the account exists; an unknown
+    email belongs to no organisation and is only logged.
     """
     session = current_session(engine, token)
     if session is None:

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, RowMapping, func, literal, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
-from portal.db.models import ConnectionState, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
+from portal.db.models import AccessTier, ConnectionState, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
 from portal.db.uow import UnitOfWork
 
 __all__ = ["TREND_DAYS", "FleetRow", "TrendPoint", "fleet_summary"]
@@ -50,6 +50,8 @@ class FleetRow:
         last_scan_at, last_scan_status: the most recent scan that finished (any outcome).
         score, grade, coverage, scored_at: from the most recent completed or partial scan.
         open_critical, open_high: failing checks of that severity in the projection.
+        new_failing: checks that started failing at the last scan (failing now, passing or unknown
+            at the scan before; a tenant's first scan has nothing "new since the last scan").
         trend: daily scores of the last ``TREND_DAYS`` days, oldest first.
     """
 
@@ -68,6 +70,10 @@ class FleetRow:
     open_critical: int
     open_high: int
     trend: tuple[TrendPoint, ...]
+    access_tier: AccessTier = AccessTier.OPERATE
+    tags: tuple[str, ...] = ()
+    scan_interval_hours: int = 24
+    new_failing: int = 0
 
 
 def fleet_summary(uow: UnitOfWork, *, today: dt.date | None = None) -> list[FleetRow]:
@@ -89,6 +95,8 @@ def fleet_summary(uow: UnitOfWork, *, today: dt.date | None = None) -> list[Flee
             LatestResult.customer_id,
             func.count().filter(LatestResult.severity == "critical").label("critical"),
             func.count().filter(LatestResult.severity == "high").label("high"),
+            func.count().filter(LatestResult.status_since == LatestResult.last_seen_at,
+                                LatestResult.first_seen_at < LatestResult.last_seen_at).label("new"),
         )
         .where(LatestResult.status == "fail").group_by(LatestResult.customer_id).subquery("failing")
     )
@@ -103,6 +111,8 @@ def fleet_summary(uow: UnitOfWork, *, today: dt.date | None = None) -> list[Flee
     query = (
         select(
             c.c.id, c.c.name, c.c.tenant_id, c.c.connection_state, c.c.connection_reason, c.c.missing_permissions,
+            c.c.access_tier, c.c.tags, c.c.scan_interval_hours,
+            func.coalesce(failing.c.new, literal(0)).label("new"),
             last.c.at.label("last_at"), last.c.status.label("last_status"),
             scored.c.score, scored.c.grade, scored.c.coverage, scored.c.at.label("scored_at"),
             func.coalesce(failing.c.critical, literal(0)).label("critical"),
@@ -136,4 +146,6 @@ def _row(m: RowMapping) -> FleetRow:
         score=m["score"], grade=m["grade"], coverage=m["coverage"], scored_at=m["scored_at"],
         open_critical=int(m["critical"]), open_high=int(m["high"]),
         trend=tuple(TrendPoint(d, s) for d, s in zip(days, scores, strict=True)),
+        access_tier=AccessTier(m["access_tier"]), tags=tuple(m["tags"] or ()),
+        scan_interval_hours=int(m["scan_interval_hours"]), new_failing=int(m["new"]),
     )

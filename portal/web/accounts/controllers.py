@@ -19,9 +19,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUES
 
 from portal.services.accounts import (
     InvalidCredentials,
-    Organisation,
     SecondFactorRequired,
-    SignedIn,
     SignInThrottled,
     complete_second_factor,
     current_session,
@@ -30,27 +28,20 @@ from portal.services.accounts import (
     staff_needs_second_factor,
 )
 from portal.services.errors import InvalidInput
-from portal.web.accounts.cookies import (
+from portal.web.accounts.schemas import OrganisationChoice, SecondFactorForm, SignInForm
+from portal.web.callers import resolve_caller
+from portal.web.cookies import (
     ORGANISATION_COOKIE,
     SECOND_FACTOR_COOKIE,
     clear_session_cookie,
     session_token,
     set_session_cookie,
 )
-from portal.web.accounts.schemas import OrganisationChoice, SecondFactorForm, SignInForm
 from portal.web.runtime import WebRuntime
 
-__all__ = ["AccountsController", "active_organisation"]
+__all__ = ["AccountsController"]
 
 _FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-
-
-def active_organisation(session: SignedIn, chosen: str | None) -> Organisation | None:
-    """The organisation the user chose (cookie), if it is one of theirs; else their first."""
-    for organisation in session.organisations:
-        if organisation.key == chosen:
-            return organisation
-    return session.organisations[0] if session.organisations else None
 
 
 def _client_address(request: Request) -> str:
@@ -62,15 +53,18 @@ class AccountsController(Controller):
 
     @get("/", sync_to_thread=True)
     def home(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        token = session_token(request, web.tls)
-        session = current_session(web.engine, token)
-        if session is None:
-            return Redirect("/sign-in", status_code=303)
-        if staff_needs_second_factor(web.engine, token):
+        caller = resolve_caller(request, web) if not request.headers.get("authorization") else None
+        if caller is None:
+            session = current_session(web.engine, session_token(request, web.tls))
+            if session is None:
+                return Redirect("/sign-in", status_code=303)
+            return Template("accounts/home.html", context={"session": session, "active": None})
+        if staff_needs_second_factor(web.engine, session_token(request, web.tls)):
             return Redirect("/account/two-factor?required=1", status_code=303)
-        return Template("accounts/home.html", context={
-            "user": session, "organisations": session.organisations,
-            "active": active_organisation(session, request.cookies.get(ORGANISATION_COOKIE))})
+        if caller.membership.is_msp_staff:
+            return Redirect("/fleet", status_code=303)
+        active = next(o for o in caller.organisations if o.key == caller.active_key)
+        return Template("accounts/home.html", context={"user": caller, "active": active})
 
     @get("/sign-in", sync_to_thread=False)
     def sign_in_page(self, request: Request) -> Template:

@@ -22,8 +22,8 @@ from portal.services.accounts import (
     sign_in,
 )
 from portal.services.errors import InvalidInput
-from portal.web.accounts.cookies import set_session_cookie
-from portal.web.callers import caller_unit_of_work, resolve_caller
+from portal.web.callers import ENROLLING_CALLER, Caller, caller_unit_of_work
+from portal.web.cookies import set_session_cookie
 from portal.web.runtime import WebRuntime
 
 __all__ = ["PasswordsController"]
@@ -90,25 +90,21 @@ class PasswordsController(Controller):
                          error="This link is used, expired or unknown: ask for a new one.")
         return Redirect("/sign-in?reset=done", status_code=303)
 
-    @get("/account/password", sync_to_thread=True)
-    def change_page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        if resolve_caller(request, web) is None:
-            return Redirect("/sign-in", status_code=303)
-        return _page("change_password")
+    # Open before a required second factor is set up: changing a password is never held back.
+    @get("/account/password", sync_to_thread=False, dependencies=ENROLLING_CALLER)
+    def change_page(self, caller: NamedDependency[Caller]) -> Template:
+        return _page("change_password", user=caller)
 
-    @post("/account/password", sync_to_thread=True)
+    @post("/account/password", sync_to_thread=True, dependencies=ENROLLING_CALLER)
     def change(self, request: Request, data: Annotated[ChangePasswordForm, _FORM],
-               web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = resolve_caller(request, web)
-        if caller is None or caller.token_id is not None:
-            return Redirect("/sign-in", status_code=303)
+               web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template | Redirect:
         if data.password != data.confirm:
-            return _page("change_password", HTTP_400_BAD_REQUEST, error="The two new passwords differ.")
+            return _page("change_password", HTTP_400_BAD_REQUEST, user=caller, error="The two new passwords differ.")
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 change_password(uow, web.engine, email=caller.email, current=data.current, new=data.password)
         except InvalidInput as exc:
-            return _page("change_password", HTTP_400_BAD_REQUEST, error=str(exc))
+            return _page("change_password", HTTP_400_BAD_REQUEST, user=caller, error=str(exc))
         # Every session ended with the change, this one too: sign this browser in again, afresh.
         try:
             token, _ = sign_in(web.engine, caller.email, data.password,

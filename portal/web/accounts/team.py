@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_503_SERVICE_UNAVAILABLE
@@ -19,6 +20,7 @@ from portal.services.accounts import (
     accept_invitation,
     accept_invitation_as_new_user,
     change_member,
+    current_session,
     invitation,
     invite,
     members,
@@ -27,8 +29,8 @@ from portal.services.accounts import (
     sign_in,
 )
 from portal.services.errors import Forbidden, InvalidInput, NotFound
-from portal.web.accounts.cookies import set_session_cookie
-from portal.web.callers import Caller, audit_as, caller_unit_of_work, session_caller
+from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
+from portal.web.cookies import session_token, set_session_cookie
 from portal.web.runtime import WebRuntime
 
 __all__ = ["InvitationsController", "TeamController"]
@@ -54,23 +56,27 @@ class NewAccountForm(msgspec.Struct):
     confirm: str = ""
 
 
+def _may_manage_team(caller: Caller) -> None:
+    if not caller.may_manage_team:
+        raise PermissionDeniedException("only MSP admins, and customer admins for their own users, manage a team")
+
+
 class TeamController(Controller):
     path = "/team"
     include_in_schema = False
+    dependencies = PAGE_CALLER
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+    def page(self, request: Request, web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Template:
+        _may_manage_team(caller)
         return self._render(request, web, caller)
 
     @post("/invitations", sync_to_thread=True)
     def send(self, request: Request, data: Annotated[InviteForm, _FORM],
-             web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+             web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Template | Redirect:
+        _may_manage_team(caller)
         try:
             role = Role(data.role)
             customer = uuid.UUID(data.customer_id) if data.customer_id else caller.membership.customer_id
@@ -89,10 +95,9 @@ class TeamController(Controller):
 
     @post("/members/{membership_id:uuid}", sync_to_thread=True)
     def change(self, request: Request, membership_id: FromPath[uuid.UUID], data: Annotated[MemberChange, _FORM],
-               web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+               web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Template | Redirect:
+        _may_manage_team(caller)
         try:
             role = Role(data.role)
             tags = frozenset(t.strip() for t in data.tags.split(",") if t.strip())
@@ -108,10 +113,9 @@ class TeamController(Controller):
 
     @post("/members/{membership_id:uuid}/remove", sync_to_thread=True)
     def remove(self, request: Request, membership_id: FromPath[uuid.UUID],
-               web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+               web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Template | Redirect:
+        _may_manage_team(caller)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 remove_member(uow, membership_id)
@@ -154,14 +158,14 @@ class InvitationsController(Controller):
         set_session_cookie(redirect, session, web.tls)
         return redirect
 
+    # Any signed-in browser, with or without an organisation yet: joining one is how a person gets one.
     @post("/{token:str}/accept", sync_to_thread=True)
     def accept(self, request: Request, token: FromPath[str], web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
+        session = session_token(request, web.tls)
+        if request.headers.get("authorization") or current_session(web.engine, session) is None:
             return Redirect("/sign-in", status_code=303)
-        with caller_unit_of_work(web, caller, request) as uow:
-            accepted = accept_invitation(uow, token)
-        if not accepted:
+        assert session is not None
+        if not accept_invitation(web.engine, token, session):
             return _invitation_page(web, token, status_code=HTTP_400_BAD_REQUEST,
                                     error="This invitation is not for the account you are signed in with, or it is "
                                           "used or expired.")

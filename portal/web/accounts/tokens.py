@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from portal.services.accounts import MAX_TOKEN_DAYS, create_token, list_tokens, revoke_token
 from portal.services.errors import InvalidInput
-from portal.web.callers import Caller, audit_as, caller_unit_of_work, session_caller
+from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
 __all__ = ["TokenForm", "TokensController"]
@@ -34,20 +34,15 @@ class TokenForm(msgspec.Struct):
 class TokensController(Controller):
     path = "/account/tokens"
     include_in_schema = False
+    dependencies = PAGE_CALLER
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+    def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
         return self._render(request, web, caller)
 
     @post("/", sync_to_thread=True)
     def create(self, request: Request, data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
-               web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+               web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 token_id, token = create_token(uow, name=data.name, read_write=data.access == "read_write",
@@ -59,10 +54,8 @@ class TokensController(Controller):
         return self._render(request, web, caller, new_token=token)
 
     @post("/{token_id:uuid}/revoke", sync_to_thread=True)
-    def revoke(self, request: Request, token_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime]) -> Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+    def revoke(self, request: Request, token_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+               caller: NamedDependency[Caller]) -> Redirect:
         with caller_unit_of_work(web, caller, request) as uow:
             revoked = revoke_token(uow, token_id)  # someone else's id revokes nothing
         if revoked:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+import segno
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -24,7 +25,7 @@ from portal.services.accounts import (
 )
 from portal.services.errors import Forbidden, InvalidInput
 from portal.web.accounts.schemas import CodeForm
-from portal.web.callers import Caller, caller_unit_of_work, session_caller
+from portal.web.callers import ENROLLING_CALLER, Caller, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
 __all__ = ["TwoFactorController"]
@@ -39,31 +40,29 @@ class RequirementForm(msgspec.Struct):
 class TwoFactorController(Controller):
     path = "/account/two-factor"
     include_in_schema = False
+    dependencies = ENROLLING_CALLER  # these pages are where a required second factor gets set up
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+    def page(self, request: Request, web: NamedDependency[WebRuntime],
+                caller: NamedDependency[Caller]) -> Template | Redirect:
         notice = ("Your MSP requires a second factor: set one up to continue."
                   if request.query_params.get("required") else None)
         return self._render(request, web, caller, notice=notice)
 
     @post("/begin", sync_to_thread=True)
-    def begin(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+    def begin(self, request: Request, web: NamedDependency[WebRuntime],
+                caller: NamedDependency[Caller]) -> Template | Redirect:
         with caller_unit_of_work(web, caller, request) as uow:
             secret, uri = begin_totp(uow, web.engine, email=caller.email)
-        return self._render(request, web, caller, secret=secret, uri=uri)
+        # An inline SVG (no image route, nothing for the browser to fetch): segno escapes nothing of
+        # ours into it, it draws the URI's bits.
+        qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="Authenticator set-up code")
+        return self._render(request, web, caller, secret=secret, uri=uri, qr_svg=qr_svg)
 
     @post("/confirm", sync_to_thread=True)
     def confirm(self, request: Request, data: Annotated[CodeForm, _FORM],
-                web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+                web: NamedDependency[WebRuntime],
+                caller: NamedDependency[Caller]) -> Template | Redirect:
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 codes = confirm_totp(uow, web.engine, data.code)
@@ -73,10 +72,8 @@ class TwoFactorController(Controller):
 
     @post("/requirement", sync_to_thread=True)
     def requirement(self, request: Request, data: Annotated[RequirementForm, _FORM],
-                    web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
+                    web: NamedDependency[WebRuntime],
+                caller: NamedDependency[Caller]) -> Template | Redirect:
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 require_second_factor_for_staff(uow, caller.membership, data.required == "on")
@@ -92,5 +89,5 @@ class TwoFactorController(Controller):
             required = second_factor_required_for_staff(uow) if is_admin else None
         return Template("accounts/two_factor.html", status_code=status_code, context={
             "user": caller, "enabled": enabled, "is_admin": is_admin, "required": required, "secret": None,
-            "uri": None, "recovery_codes": None, "error": None, "notice": None, **context})
+            "uri": None, "qr_svg": None, "recovery_codes": None, "error": None, "notice": None, **context})
 

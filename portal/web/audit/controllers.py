@@ -12,25 +12,13 @@ import uuid
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.db.models import AccessTier
-from portal.services.accounts import Action, CustomerAccess, may
 from portal.services.audit import AuditFilter, audit_events
-from portal.web.callers import Caller, caller_unit_of_work, session_caller
+from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
-__all__ = ["AuditController", "may_view_audit"]
-
-
-def may_view_audit(caller: Caller) -> bool:
-    membership = caller.membership
-    if membership.is_msp_staff:
-        return may(membership, Action.VIEW_MSP_AUDIT)
-    assert membership.customer_id is not None
-    # The tier does not bound a customer's own people (portal.services.accounts._access).
-    return may(membership, Action.VIEW_AUDIT,
-               CustomerAccess(membership.customer_id, membership.msp_id, AccessTier.MONITOR))
+__all__ = ["AuditController"]
 
 
 def _date(value: str | None) -> dt.datetime | None:
@@ -45,13 +33,11 @@ def _date(value: str | None) -> dt.datetime | None:
 class AuditController(Controller):
     path = "/audit"
     include_in_schema = False
+    dependencies = PAGE_CALLER
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request, web: NamedDependency[WebRuntime]) -> Template | Redirect:
-        caller = session_caller(request, web)
-        if caller is None:
-            return Redirect("/sign-in", status_code=303)
-        if not may_view_audit(caller):
+    def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
+        if not caller.may_view_audit:
             raise PermissionDeniedException("only MSP admins and customer admins read the audit trail")
         params = request.query_params
         try:

@@ -7,7 +7,7 @@ import uuid
 
 import msgspec
 
-__all__ = ["CustomerOut", "CustomersPage"]
+__all__ = ["CustomerOut", "CustomersPage", "FleetSummaryOut"]
 
 
 class CustomerOut(msgspec.Struct):
@@ -22,6 +22,22 @@ class CustomerOut(msgspec.Struct):
     last_scan_status: str | None
     open_critical: int
     open_high: int
+    new_since_last_scan: int
+    score_change_7d: float | None
+    last_successful_scan_at: dt.datetime | None
+    stale: bool
+    access_tier: str
+    tags: list[str]
+
+
+class FleetSummaryOut(msgspec.Struct):
+    """The KPI cards of the fleet page, over every customer the filters match."""
+
+    customers: int
+    average_score: float | None
+    open_critical: int
+    disconnected: int
+    stale: int
 
 
 class CustomersPage(msgspec.Struct):
@@ -29,3 +45,4 @@ class CustomersPage(msgspec.Struct):
     page: int
     pages: int
     total: int
+    summary: FleetSummaryOut

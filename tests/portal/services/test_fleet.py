@@ -63,6 +63,9 @@ def test_fleet_summary_in_one_statement(app_engine: Engine, owner_engine: Engine
     assert a.last_scan_at == T0 + dt.timedelta(hours=1, seconds=2)
     assert (a.score, a.grade, a.scored_at) == (0.0, "F", last_scored.finished_at)
     assert (a.open_critical, a.open_high) == (1, 1)
+    # New since the last scan: the critical and the high check passed the scan before and fail now; the
+    # medium one was read for the first time, with no earlier reading to be new against.
+    assert a.new_failing == 2
     assert a.trend == (TrendPoint(T0.date() - dt.timedelta(days=1), 100.0), TrendPoint(T0.date(), 0.0))
     assert b == FleetRow(
         customer_id=beta.customer_id, name="Beta", tenant_id=beta.tenant_id,

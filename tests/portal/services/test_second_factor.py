@@ -107,3 +107,21 @@ def test_an_injected_query_cannot_read_the_secret_or_spend_a_code(web_engine: En
     with owner_engine.connect() as connection:
         stored = bytes(connection.execute(text("SELECT totp_secret FROM users WHERE id = :u"), {"u": user_id}).scalar())
     assert secret.encode() not in stored  # encrypted at rest
+
+
+def test_a_wrong_code_is_a_failed_sign_in_on_record(web_engine: Engine, owner_engine: Engine, enrolled) -> None:
+    user_id, email, _, _ = enrolled
+    with pytest.raises(InvalidInput):
+        complete_second_factor(web_engine, _ticket(web_engine, email), "abcdef", address="192.0.2.21")
+    with owner_engine.connect() as connection:
+        row = connection.execute(text("SELECT actor, details FROM audit_events WHERE action = 'account.sign_in_failed' "
+                                      "AND target = :t"), {"t": f"user:{user_id}"}).one()
+    assert row.actor == email and row.details == {"address": "192.0.2.21", "step": "second factor"}
+
+
+def test_an_injected_query_cannot_forge_failed_sign_ins_into_a_trail(web_engine: Engine, enrolled) -> None:
+    user_id, _, _, _ = enrolled
+    epoch = int(dt.datetime.now(dt.UTC).timestamp())
+    with pytest.raises(DBAPIError, match="recorded by the portal only"), web_engine.begin() as connection:
+        connection.execute(text("SELECT posture_record_failed_sign_in(:u, 'x', 'password', :e, 'forged')"),
+                           {"u": user_id, "e": epoch})

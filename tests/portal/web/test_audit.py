@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from portal.db.models import Role
 from portal.services.accounts import MembershipView
@@ -83,3 +83,22 @@ def test_making_and_revoking_a_token_is_on_record(client: TestClient, world) -> 
     client.post(f"/account/tokens/{token_id}/revoke", data={"_csrf_token": csrf})
     trail = client.get("/audit", params={"action": "api_token."}).text
     assert "api_token.created" in trail and "api_token.revoked" in trail and f"token:{token_id}" in trail
+
+
+def test_a_failed_sign_in_of_a_known_account_is_on_record_where_it_belongs(client: TestClient, world,
+                                                                            owner_engine: Engine) -> None:
+    client.cookies.clear()
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    for email in (world["customer_admin"], "nobody-at-all@example.test"):
+        refused = client.post("/sign-in", data={"email": email, "password": "not it", "_csrf_token": token})
+        assert refused.status_code == 400
+
+    _sign_in(client, world["customer_admin"])
+    own = client.get("/audit", params={"action": "account.sign_in_failed"}).text
+    assert world["customer_admin"] in own and "password" in own  # by the email tried, at the password step
+    _sign_in(client, world["neighbour_admin"])
+    assert world["customer_admin"] not in client.get("/audit", params={"action": "account.sign_in_failed"}).text
+    with owner_engine.connect() as connection:  # an unknown email belongs to no trail
+        unknown = connection.execute(text("SELECT count(*) FROM audit_events WHERE actor = :e"),
+                                     {"e": "nobody-at-all@example.test"}).scalar()
+    assert unknown == 0

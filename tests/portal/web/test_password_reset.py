@@ -122,4 +122,4 @@ def test_changing_the_password_signed_in_ends_other_sessions_and_keeps_this_brow
                           follow_redirects=False)
     assert changed.status_code == 303
     assert current_session(web_engine, elsewhere) is None
-    assert client.get("/", follow_redirects=False).status_code == 200  # this browser got a fresh session
+    assert client.get("/account/password", follow_redirects=False).status_code == 200  # a fresh session here

@@ -28,7 +28,8 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/account/two-factor/begin"), ("POST", "/account/two-factor/confirm"),
          ("POST", "/account/two-factor/requirement"), ("GET", "/team"), ("POST", "/team/invitations"),
          ("POST", "/invitations/{token:str}/accept"), ("GET", "/audit"),
-         ("POST", "/team/members/{membership_id:uuid}"), ("POST", "/team/members/{membership_id:uuid}/remove")}
+         ("POST", "/team/members/{membership_id:uuid}"), ("POST", "/team/members/{membership_id:uuid}/remove"),
+         ("GET", "/fleet"), ("GET", "/fleet/export.csv")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 

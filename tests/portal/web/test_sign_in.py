@@ -113,7 +113,7 @@ def test_sign_out_in_one_web_process_ends_the_session_in_another(owner_url: str,
                 TestClient(create_app(WebRuntime(engine=other))) as second:
             token = _sign_in(first, email).cookies["posture_session"]
             second.cookies.set("posture_session", token)
-            assert second.get("/", follow_redirects=False).status_code == 200
+            assert second.get("/account/password", follow_redirects=False).status_code == 200
             second.post("/sign-out", data={"_csrf_token": _csrf(second)}, follow_redirects=False)
             assert first.get("/", follow_redirects=False).headers["location"] == "/sign-in"
     finally:

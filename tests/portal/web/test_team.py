@@ -48,7 +48,7 @@ def _sign_in(client: TestClient, email: str) -> str:
     client.cookies.clear()
     token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
     client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
-    return re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/team").text).group(1)
+    return re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/account/tokens").text).group(1)
 
 
 def _membership(owner_engine: Engine, user_id) -> str:

@@ -1,0 +1,106 @@
+"""``GET /fleet``: the MSP's customers with KPI cards, filters, sorting and paging; ``/fleet/export.csv``.
+
+MSP staff only (customer roles have their own tenant's page); row-level security limits the rows to
+the caller's scope, so an analyst limited to tags sees exactly their customers here and in the
+export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Template
+
+from portal.services.accounts import Action, may
+from portal.services.fleet import CHANGE_DAYS, TREND_DAYS, FleetRow, fleet_summary, fleet_view, is_stale, score_change
+from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
+from portal.web.fleet.query import fleet_query
+from portal.web.runtime import WebRuntime
+
+__all__ = ["FleetController", "csv_cell", "scan_age"]
+
+#: Characters that make a spreadsheet read a cell as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value for a CSV cell that a spreadsheet will show, never evaluate."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def scan_age(now: dt.datetime, at: dt.datetime | None) -> str:
+    """ "12 min ago", "5 h ago", "3 d ago", or "never"."""
+    if at is None:
+        return "never"
+    minutes = max(0, int((now - at).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} d ago"
+
+
+@dataclass(frozen=True)
+class FleetLine:
+    """A row of the page: the customer and what the page derives from it."""
+
+    row: FleetRow
+    change: float | None
+    stale: bool
+    age: str
+
+
+def _staff_only(caller: Caller) -> None:
+    if not caller.membership.is_msp_staff:
+        raise PermissionDeniedException("the fleet is for MSP staff; your tenant's page is your home page")
+
+
+class FleetController(Controller):
+    path = "/fleet"
+    include_in_schema = False
+    dependencies = PAGE_CALLER
+
+    @get("/", sync_to_thread=True)
+    def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
+        _staff_only(caller)
+        now = dt.datetime.now(dt.UTC)
+        query = fleet_query(request.query_params)
+        with caller_unit_of_work(web, caller, request) as uow:
+            rows = fleet_summary(uow, today=now.date())
+        view = fleet_view(rows, query, now)
+        lines = [FleetLine(r, score_change(r, now.date()), is_stale(r, now), scan_age(now, r.scored_at))
+                 for r in view.rows]
+        filters = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        return Template("fleet/page.html", context={
+            "user": caller, "view": view, "lines": lines, "query": query, "filters": filters,
+            "trend_start": now.date() - dt.timedelta(days=TREND_DAYS - 1), "trend_days": TREND_DAYS,
+            "change_days": CHANGE_DAYS,
+            "may_add_customers": may(caller.membership, Action.MANAGE_CUSTOMERS)})
+
+    @get("/export.csv", sync_to_thread=True)
+    def export(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Response:
+        _staff_only(caller)
+        now = dt.datetime.now(dt.UTC)
+        query = fleet_query(request.query_params, page_size=1_000_000)  # every match, in the page's order
+        with caller_unit_of_work(web, caller, request) as uow:
+            rows = fleet_summary(uow, today=now.date())
+        view = fleet_view(rows, query, now)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["customer", "tenant_id", "score", "grade", "coverage", f"change_{CHANGE_DAYS}d",
+                         "open_critical", "open_high", "new_since_last_scan", "connection_state", "access_tier", "tags",
+                         "last_successful_scan", "stale"])
+        for r in view.rows:
+            writer.writerow([csv_cell(v) for v in (
+                r.name, r.tenant_id, r.score, r.grade, r.coverage, score_change(r, now.date()), r.open_critical,
+                r.open_high, r.new_failing, r.connection_state.value, r.access_tier.value, " ".join(r.tags),
+                r.scored_at.isoformat() if r.scored_at else "", "yes" if is_stale(r, now) else "no")])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="fleet-{now.date().isoformat()}.csv"'})

@@ -1,0 +1,86 @@
+"""The fleet as a person filters, sorts and pages it, and the KPI cards over what the filters leave.
+
+Rows are built by hand here: what is expected follows from the definitions in
+``portal.services.fleet.view`` (a week's change, stale after two missed intervals, unknown scores last).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from portal.db.models import AccessTier, ConnectionState
+from portal.services.fleet import FleetQuery, FleetRow, FleetSort, TrendPoint, fleet_view, is_stale, score_change
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+def row(name: str, score: float | None, *, tags: tuple[str, ...] = (), critical: int = 0, high: int = 0,
+        state: ConnectionState = ConnectionState.CONNECTED, tier: AccessTier = AccessTier.OPERATE,
+        scored_hours_ago: float | None = 1, trend: dict[int, float] | None = None) -> FleetRow:
+    """A customer; ``trend`` maps days ago to that day's score."""
+    return FleetRow(
+        customer_id=uuid.uuid4(), name=name, tenant_id=str(uuid.uuid4()), connection_state=state,
+        connection_reason=None, missing_permissions=(), last_scan_at=None, last_scan_status=None, score=score,
+        grade=None, coverage=None,
+        scored_at=None if scored_hours_ago is None else NOW - dt.timedelta(hours=scored_hours_ago),
+        open_critical=critical, open_high=high,
+        trend=tuple(TrendPoint(TODAY - dt.timedelta(days=d), s) for d, s in sorted((trend or {}).items(),
+                                                                                  reverse=True)),
+        access_tier=tier, tags=tags)
+
+
+def test_the_change_is_against_the_latest_score_a_week_or_more_ago() -> None:
+    assert score_change(row("a", 80.0, trend={10: 60.0, 8: 70.0, 6: 75.0, 0: 80.0}), TODAY) == 10.0
+    assert score_change(row("b", 80.0, trend={3: 60.0, 0: 80.0}), TODAY) is None  # no reading a week back
+    assert score_change(row("c", None, trend={9: 60.0}), TODAY) is None
+
+
+def test_a_scan_is_stale_after_two_missed_intervals() -> None:
+    assert not is_stale(row("a", 1.0, scored_hours_ago=47), NOW)
+    assert is_stale(row("b", 1.0, scored_hours_ago=49), NOW)
+    assert is_stale(row("c", None, scored_hours_ago=None), NOW)
+
+
+def test_filters_search_and_the_kpis_describe_what_is_left() -> None:
+    rows = [row("Contoso", 40.0, tags=("gold",), critical=2), row("Fabrikam", 90.0, tags=("gold", "eu")),
+            row("Litware", None, state=ConnectionState.DISCONNECTED, scored_hours_ago=None),
+            row("Northwind", 70.0, tier=AccessTier.MONITOR, critical=1, scored_hours_ago=100)]
+    everything = fleet_view(rows, FleetQuery(), NOW)
+    assert (everything.kpis.customers, everything.kpis.average_score, everything.kpis.open_critical,
+            everything.kpis.disconnected, everything.kpis.stale) == (4, 66.7, 3, 1, 2)
+    assert everything.tags == ["eu", "gold"]
+
+    gold = fleet_view(rows, FleetQuery(tag="gold"), NOW)
+    assert [r.name for r in gold.rows] == ["Contoso", "Fabrikam"]
+    assert (gold.kpis.customers, gold.kpis.average_score, gold.kpis.open_critical) == (2, 65.0, 2)
+    assert [r.name for r in fleet_view(rows, FleetQuery(search="WARE"), NOW).rows] == ["Litware"]
+    assert [r.name for r in fleet_view(rows, FleetQuery(state=ConnectionState.DISCONNECTED), NOW).rows] == ["Litware"]
+    assert [r.name for r in fleet_view(rows, FleetQuery(tier=AccessTier.MONITOR), NOW).rows] == ["Northwind"]
+    assert fleet_view(rows, FleetQuery(search="nobody"), NOW).kpis.average_score is None
+
+
+def test_sorting_puts_what_needs_attention_first_and_unknown_scores_last() -> None:
+    rows = [row("Bravo", 70.0, critical=1, high=5, trend={7: 90.0}),
+            row("Alpha", None, scored_hours_ago=None),
+            row("Charlie", 30.0, critical=1, high=9, scored_hours_ago=30, trend={7: 20.0}),
+            row("Delta", 95.0, scored_hours_ago=5)]
+
+    def names(sort: FleetSort) -> list[str]:
+        return [r.name for r in fleet_view(rows, FleetQuery(sort=sort), NOW).rows]
+
+    assert names(FleetSort.NAME) == ["Alpha", "Bravo", "Charlie", "Delta"]
+    assert names(FleetSort.SCORE) == ["Charlie", "Bravo", "Delta", "Alpha"]
+    assert names(FleetSort.SCORE_DESC) == ["Delta", "Bravo", "Charlie", "Alpha"]
+    assert names(FleetSort.CRITICAL) == ["Charlie", "Bravo", "Alpha", "Delta"]
+    assert names(FleetSort.CHANGE) == ["Bravo", "Charlie", "Alpha", "Delta"]  # -20, +10, then no change known
+    assert names(FleetSort.LAST_SCAN) == ["Alpha", "Charlie", "Delta", "Bravo"]
+
+
+def test_paging_keeps_every_customer_once_and_past_the_end_is_empty() -> None:
+    rows = [row(f"Customer {i:03}", float(i)) for i in range(120)]
+    pages = [fleet_view(rows, FleetQuery(page=p, page_size=50), NOW) for p in (1, 2, 3, 4)]
+    assert [len(p.rows) for p in pages] == [50, 50, 20, 0]
+    assert {p.pages for p in pages} == {3} and {p.total for p in pages} == {120}
+    assert len({r.customer_id for p in pages for r in p.rows}) == 120

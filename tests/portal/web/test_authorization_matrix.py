@@ -1,0 +1,610 @@
+"""The authorization matrix: every route of the app, enumerated from the app itself, tried as every role
+against its own customer, a sibling customer of the same MSP, a sibling at the Monitor tier and a
+customer of another MSP, on real PostgreSQL with row-level security.
+
+What is expected is written here, from DESIGN.md "Roles" (never computed by the rule under test):
+
+- every answer, from every route, names no customer and no person the role may not see;
+- what the role may not do is refused (403, or the sign-in page for a caller with no organisation)
+  and changes nothing; where the target is outside what the role sees, the answer is the same as for
+  an id that does not exist, so a refusal does not reveal that the target exists;
+- what the role may do works, so the matrix cannot pass by refusing everything.
+
+A new route fails ``test_every_route_has_a_row`` until its row is written below.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+
+from portal.db.models import Role
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.accounts import MembershipView, Passwords, invite
+from portal.services.accounts._sessions import create_session
+from portal.services.mail import SmtpSender
+from portal.web.app import create_app
+from portal.web.runtime import WebRuntime
+from tests.portal.web.support import token_for
+from tests.support.database import set_scope
+from tests.support.people import PASSWORD
+from tests.support.smtp import running_inbox
+
+ROLES = ("msp_admin", "msp_analyst", "analyst_east", "customer_admin", "customer_viewer", "no_organisation")
+#: Customers as the roles (all in MSP A, the customer roles in "own") see them.
+CUSTOMERS = ("own", "sibling", "monitor", "other_msp")
+#: Which customers each role sees: analysts all or those with their tags; customer roles their own.
+SEES: dict[str, set[str]] = {
+    "msp_admin": {"own", "sibling", "monitor"},
+    "msp_analyst": {"own", "sibling", "monitor"},
+    "analyst_east": {"own", "monitor"},
+    "customer_admin": {"own"},
+    "customer_viewer": {"own"},
+    "no_organisation": set(),
+}
+#: Who manages a customer's users: MSP admins where the tier is Operate or above; its own admins.
+MANAGES_USERS: dict[str, set[str]] = {"msp_admin": {"own", "sibling"}, "customer_admin": {"own"}}
+#: Who reads the audit trail (MSP admins the MSP's; customer admins their tenant's).
+READS_AUDIT = {"msp_admin", "customer_admin"}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+# -- the world -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tenant:
+    msp_id: uuid.UUID
+    customer_id: uuid.UUID
+    name: str
+    resident_id: uuid.UUID  # this tenant's customer admin
+    resident_email: str
+
+
+@dataclass
+class World:
+    owner: Engine
+    web: Engine
+    password_hash: str
+    msp_a: uuid.UUID
+    msp_names: dict[uuid.UUID, str]
+    tenants: dict[str, Tenant]
+    people: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
+    memberships: dict[str, list[MembershipView]] = field(default_factory=dict)
+
+    def person(self, memberships: list[MembershipView], label: str = "person") -> tuple[uuid.UUID, str]:
+        """A new user with these memberships (the password hash is made once: argon2 is slow on purpose)."""
+        user_id, email = uuid.uuid4(), f"{label}-{uuid.uuid4().hex[:10]}@matrix.test"
+        with self.owner.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, email, display_name, password_hash) "
+                                    "VALUES (:i, :e, :n, :h)"),
+                               {"i": user_id, "e": email, "n": label.title(), "h": self.password_hash})
+        for membership in memberships:
+            self.add_membership(user_id, membership)
+        return user_id, email
+
+    def add_membership(self, user_id: uuid.UUID, membership: MembershipView) -> uuid.UUID:
+        membership_id = uuid.uuid4()
+        with self.owner.begin() as connection:
+            set_scope(connection, membership.msp_id)
+            connection.execute(text(
+                "INSERT INTO memberships (id, user_id, msp_id, customer_id, role, tags) "
+                "VALUES (:i, :u, :m, :c, :r, :t)"),
+                {"i": membership_id, "u": user_id, "m": membership.msp_id, "c": membership.customer_id,
+                 "r": membership.role.value, "t": sorted(membership.tags)})
+        return membership_id
+
+    def scalar(self, sql: str, **params: object) -> object:
+        with self.owner.connect() as connection:
+            return connection.execute(text(sql), params).scalar()
+
+
+def _tenant(world_owner: Engine, msp_id: uuid.UUID, label: str, tags: list[str], tier: str) -> uuid.UUID:
+    customer_id = uuid.uuid4()
+    with world_owner.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text(
+            "INSERT INTO customers (id, customer_id, msp_id, name, tenant_id, connection_state, tags, access_tier) "
+            "VALUES (:id, :id, :msp, :name, :tenant, 'connected', :tags, :tier)"),
+            {"id": customer_id, "msp": msp_id, "name": label, "tenant": str(uuid.uuid4()), "tags": tags,
+             "tier": tier})
+    return customer_id
+
+
+@pytest.fixture(scope="module")
+def world(owner_engine: Engine, web_engine: Engine, scope_key: bytes) -> World:
+    suffix = uuid.uuid4().hex[:8]
+    msp_a, msp_b = uuid.uuid4(), uuid.uuid4()
+    names = {msp_a: f"Matrix MSP A {suffix}", msp_b: f"Matrix MSP B {suffix}"}
+    with owner_engine.begin() as connection:
+        for msp_id, name in names.items():
+            connection.execute(text("INSERT INTO msps (id, name, slug) VALUES (:i, :n, :s)"),
+                               {"i": msp_id, "n": name, "s": f"matrix-{msp_id.hex[:16]}"})
+    world = World(owner_engine, web_engine, Passwords(scope_key).hash(PASSWORD), msp_a, names, {})
+    layout = {"own": (msp_a, ["east"], "operate"), "sibling": (msp_a, ["west"], "operate"),
+              "monitor": (msp_a, ["east"], "monitor"), "other_msp": (msp_b, [], "operate")}
+    for relation, (msp_id, tags, tier) in layout.items():
+        name = f"Tenant {relation} {suffix}"
+        customer_id = _tenant(owner_engine, msp_id, name, tags, tier)
+        resident_id, resident_email = world.person(
+            [MembershipView(msp_id=msp_id, role=Role.CUSTOMER_ADMIN, customer_id=customer_id)], f"resident-{relation}")
+        world.tenants[relation] = Tenant(msp_id, customer_id, name, resident_id, resident_email)
+        # Something of this tenant's in the audit trail, naming its resident: a trail page must not show it
+        # to a role that does not see the tenant.
+        with owner_engine.begin() as connection:
+            set_scope(connection, msp_id, actor=resident_email)
+            connection.execute(text("INSERT INTO audit_events (msp_id, customer_id, action, target, details) "
+                                    "VALUES (:m, :c, 'matrix.seeded', :t, '{}')"),
+                               {"m": msp_id, "c": customer_id, "t": f"user:{resident_id}"})
+    own = world.tenants["own"].customer_id
+    world.memberships = {
+        "msp_admin": [MembershipView(msp_id=msp_a, role=Role.MSP_ADMIN)],
+        "msp_analyst": [MembershipView(msp_id=msp_a, role=Role.MSP_ANALYST)],
+        "analyst_east": [MembershipView(msp_id=msp_a, role=Role.MSP_ANALYST, tags=frozenset({"east"}))],
+        "customer_admin": [MembershipView(msp_id=msp_a, role=Role.CUSTOMER_ADMIN, customer_id=own)],
+        "customer_viewer": [MembershipView(msp_id=msp_a, role=Role.CUSTOMER_VIEWER, customer_id=own)],
+        "no_organisation": [],
+    }
+    for role, memberships in world.memberships.items():
+        world.people[role] = world.person(memberships, role.replace("_", "-"))
+    return world
+
+
+@pytest.fixture(scope="module")
+def app(web_engine: Engine) -> Iterator[Litestar]:
+    with running_inbox() as (_, port):
+        yield create_app(WebRuntime(engine=web_engine, mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test",
+                                                                         tls="none")))
+
+
+# -- one case ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One role's signed-in browser (a fresh session) against one relation."""
+
+    world: World
+    client: TestClient
+    role: str
+    relation: str | None
+    user_id: uuid.UUID
+    email: str
+    _csrf: str | None = None
+
+    @property
+    def tenant(self) -> Tenant:
+        assert self.relation in CUSTOMERS
+        return self.world.tenants[self.relation]
+
+    @property
+    def has_organisation(self) -> bool:
+        return self.role != "no_organisation"
+
+    def sees(self, relation: str) -> bool:
+        return relation in SEES[self.role]
+
+    def sign_in_as(self, user_id: uuid.UUID, email: str) -> None:
+        token, _ = create_session(self.world.web, user_id, address="matrix")
+        self.client.cookies.clear()
+        self.client.cookies.set("posture_session", token)
+        self.user_id, self.email, self._csrf = user_id, email, None
+
+    def as_a_fresh_person(self) -> None:
+        """Act as a new person with this role's memberships (for cases that change the caller's own account)."""
+        self.sign_in_as(*self.world.person(self.world.memberships[self.role], self.role.replace("_", "-")))
+
+    def get(self, path: str, *, reveals: str | None = None, **kwargs: object) -> httpx.Response:
+        response = self.client.get(path, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+        self.assert_no_leak(response, reveals)
+        return response
+
+    def post(self, path: str, data: dict[str, str] | None = None, *, reveals: str | None = None) -> httpx.Response:
+        if self._csrf is None:
+            self._csrf = _CSRF.search(self.client.get("/sign-in").text).group(1)  # type: ignore[union-attr]
+        response = self.client.post(path, data={**(data or {}), "_csrf_token": self._csrf}, follow_redirects=False)
+        self.assert_no_leak(response, reveals)
+        return response
+
+    def assert_no_leak(self, response: httpx.Response, reveals: str | None = None) -> None:
+        """The answer names no tenant (nor its resident) and no MSP the role does not see."""
+        assert response.status_code < 500, response.text
+        body = response.text
+        for relation, tenant in self.world.tenants.items():
+            if not self.sees(relation) and relation != reveals:
+                assert tenant.name not in body, f"{self.role} was shown {relation}'s name"
+                assert tenant.resident_email not in body, f"{self.role} was shown {relation}'s people"
+        seen_msps = {m.msp_id for m in self.world.memberships[self.role]}
+        for msp_id, name in self.world.msp_names.items():
+            if msp_id not in seen_msps and (reveals is None or self.world.tenants[reveals].msp_id != msp_id):
+                assert name not in body, f"{self.role} was shown another MSP"
+
+    def refused(self, response: httpx.Response) -> None:
+        """Refused: 403 for a signed-in caller; the sign-in page for a session with no organisation."""
+        if self.has_organisation:
+            assert response.status_code == 403, (response.status_code, response.text[:300])
+        else:
+            assert (response.status_code, response.headers.get("location")) == (303, "/sign-in")
+
+
+def same_answer(one: httpx.Response, other: httpx.Response) -> None:
+    """Two answers a caller cannot tell apart (ids aside): a refusal reveals nothing of existence."""
+    assert one.status_code == other.status_code
+    assert one.headers.get("location") == other.headers.get("location")
+    assert _UUID.sub("<id>", one.text) == _UUID.sub("<id>", other.text)
+
+
+# -- the rows: one per route ---------------------------------------------------------------------
+
+Check = Callable[[Case], None]
+ROWS: dict[tuple[str, str], tuple[tuple[str | None, ...], Check]] = {}
+_SELF = (None,)
+
+
+def row(method: str, path: str, relations: tuple[str | None, ...] = _SELF) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        ROWS[(method, path)] = (relations, check)
+        return check
+    return register
+
+
+def _page_for_every_role(case: Case, response: httpx.Response, expected: int = 200) -> None:
+    if case.has_organisation:
+        assert response.status_code == expected, (response.status_code, response.text[:300])
+    else:
+        assert (response.status_code, response.headers.get("location")) == (303, "/sign-in")
+
+
+# Public: the same for everyone; checked for leaks and for never failing.
+for _method, _path, _url, _data in [
+    ("GET", "/healthz", "/healthz", None), ("GET", "/readyz", "/readyz", None),
+    ("GET", "/sign-in", "/sign-in", None), ("GET", "/password-reset", "/password-reset", None),
+    ("GET", "/password-reset/{token:str}", "/password-reset/not-a-token", None),
+    ("GET", "/sign-in/second-factor", "/sign-in/second-factor", None),
+    ("GET", "/invitations/{token:str}", "/invitations/not-a-token", None),
+    ("GET", "/static/{file_path:path}", "/static/portal.css", None),
+    ("HEAD", "/static/{file_path:path}", "/static/portal.css", None),
+    ("POST", "/password-reset/{token:str}", "/password-reset/not-a-token", {"password": "x", "confirm": "x"}),
+    ("POST", "/sign-in/second-factor", "/sign-in/second-factor", {"code": "123456"}),
+    ("POST", "/invitations/{token:str}/new", "/invitations/not-a-token/new",
+     {"display_name": "X", "password": "x", "confirm": "x"}),
+]:
+    def _public(case: Case, method: str = _method, url: str = _url, data: dict[str, str] | None = _data) -> None:
+        if method == "POST":
+            response = case.post(url, data)
+            assert response.status_code in (400, 303)
+        else:
+            response = case.client.request(method, url, follow_redirects=False)
+            case.assert_no_leak(response)
+    row(_method, _path)(_public)
+
+
+@row("POST", "/sign-in")
+def _sign_in(case: Case) -> None:
+    response = case.post("/sign-in", {"email": case.email, "password": PASSWORD})
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    case.assert_no_leak(case.get("/"))
+
+
+@row("POST", "/password-reset")
+def _password_reset(case: Case) -> None:
+    response = case.post("/password-reset", {"email": case.email})
+    assert response.status_code == 200  # the same answer for every address, known or not
+
+
+@row("GET", "/")
+def _home(case: Case) -> None:
+    response = case.get("/")
+    if case.role.startswith("customer"):
+        assert response.status_code == 200 and case.world.tenants["own"].name in response.text
+    elif case.has_organisation:
+        assert (response.status_code, response.headers["location"]) == (303, "/fleet")  # staff start at the fleet
+    else:
+        assert response.status_code == 200 and "No organisation yet" in response.text
+
+
+def _fleet_names(case: Case, body: str) -> None:
+    """The fleet names exactly the tenants the role sees."""
+    for relation, tenant in case.world.tenants.items():
+        assert (tenant.name in body) is case.sees(relation), relation
+
+
+@row("GET", "/fleet")
+def _fleet(case: Case) -> None:
+    response = case.get("/fleet")
+    if case.role.startswith("msp") or case.role == "analyst_east":
+        assert response.status_code == 200
+        _fleet_names(case, response.text)
+    else:
+        case.refused(response)
+
+
+@row("GET", "/fleet/export.csv")
+def _fleet_export(case: Case) -> None:
+    response = case.get("/fleet/export.csv")
+    if case.role.startswith("msp") or case.role == "analyst_east":
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        _fleet_names(case, response.text)
+    else:
+        case.refused(response)
+
+
+@row("POST", "/sign-out")
+def _sign_out(case: Case) -> None:
+    response = case.post("/sign-out")
+    assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
+    assert case.get("/").headers.get("location") == "/sign-in"  # the session is over
+
+
+@row("POST", "/organisation", CUSTOMERS)
+def _switch(case: Case) -> None:
+    # Nobody may switch into an organisation they do not belong to, however the key is forged.
+    response = case.post("/organisation", {"organisation": f"{case.tenant.msp_id}:{case.tenant.customer_id}"})
+    assert response.status_code == 303
+    belongs = case.role.startswith("customer") and case.relation == "own"
+    assert ("posture_org" in response.headers.get("set-cookie", "")) is belongs
+
+
+@row("GET", "/account/tokens")
+def _tokens_page(case: Case) -> None:
+    _page_for_every_role(case, case.get("/account/tokens"))
+
+
+@row("POST", "/account/tokens")
+def _make_token(case: Case) -> None:
+    name = f"matrix {uuid.uuid4().hex[:8]}"
+    response = case.post("/account/tokens", {"name": name, "days": "1", "access": "read"})
+    _page_for_every_role(case, response)
+    made = case.world.scalar("SELECT count(*) FROM api_tokens WHERE user_id = :u AND name = :n",
+                             u=case.user_id, n=name)
+    assert made == (1 if case.has_organisation else 0)
+
+
+@row("POST", "/account/tokens/{token_id:uuid}/revoke", ("self", *CUSTOMERS))
+def _revoke_token(case: Case) -> None:
+    if case.relation == "self":
+        if not case.has_organisation:
+            return  # no organisation, no token to revoke
+        owner, email, membership = case.user_id, case.email, case.world.memberships[case.role][0]
+    else:
+        tenant = case.tenant
+        owner, email = tenant.resident_id, tenant.resident_email
+        membership = MembershipView(msp_id=tenant.msp_id, role=Role.CUSTOMER_ADMIN, customer_id=tenant.customer_id)
+    token_id, _ = token_for(case.world.web, owner, email, membership)
+    response = case.post(f"/account/tokens/{token_id}/revoke")
+    revoked = case.world.scalar("SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id = :i", i=token_id)
+    assert revoked is (case.relation == "self")
+    if case.relation != "self":
+        same_answer(response, case.post(f"/account/tokens/{uuid.uuid4()}/revoke"))
+
+
+@row("GET", "/account/password")
+def _password_page(case: Case) -> None:
+    _page_for_every_role(case, case.get("/account/password"))
+
+
+@row("POST", "/account/password")
+def _change_password(case: Case) -> None:
+    response = case.post("/account/password", {"current": PASSWORD, "password": "x" * 20, "confirm": "y" * 20})
+    _page_for_every_role(case, response, expected=400)
+
+
+@row("GET", "/account/two-factor")
+def _two_factor_page(case: Case) -> None:
+    _page_for_every_role(case, case.get("/account/two-factor"))
+
+
+@row("POST", "/account/two-factor/begin")
+def _two_factor_begin(case: Case) -> None:
+    case.as_a_fresh_person()
+    _page_for_every_role(case, case.post("/account/two-factor/begin"))
+
+
+@row("POST", "/account/two-factor/confirm")
+def _two_factor_confirm(case: Case) -> None:
+    _page_for_every_role(case, case.post("/account/two-factor/confirm", {"code": "000000"}), expected=400)
+
+
+@row("POST", "/account/two-factor/requirement")
+def _require_two_factor(case: Case) -> None:
+    required = "SELECT require_totp_for_staff FROM msps WHERE id = :m"
+    try:
+        response = case.post("/account/two-factor/requirement", {"required": "on"})
+        if case.role == "msp_admin":
+            assert response.status_code == 303
+            assert case.world.scalar(required, m=case.world.msp_a) is True
+        else:
+            case.refused(response)
+            assert case.world.scalar(required, m=case.world.msp_a) is False
+    finally:
+        with case.world.owner.begin() as connection:
+            connection.execute(text("UPDATE msps SET require_totp_for_staff = false WHERE id = :m"),
+                               {"m": case.world.msp_a})
+
+
+@row("GET", "/team")
+def _team_page(case: Case) -> None:
+    response = case.get("/team")
+    if case.role in MANAGES_USERS:
+        assert response.status_code == 200
+        assert case.world.tenants["own"].resident_email in response.text
+    else:
+        case.refused(response)
+
+
+def _target_membership(case: Case) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new member to act on: an analyst of MSP A ("msp"), or a viewer of the relation's tenant."""
+    if case.relation == "msp":
+        membership = MembershipView(msp_id=case.world.msp_a, role=Role.MSP_ANALYST)
+    else:
+        tenant = case.tenant
+        membership = MembershipView(msp_id=tenant.msp_id, role=Role.CUSTOMER_VIEWER, customer_id=tenant.customer_id)
+    user_id, _ = case.world.person([membership], "target")
+    membership_id = case.world.scalar("SELECT id FROM memberships WHERE user_id = :u", u=user_id)
+    return user_id, membership_id  # type: ignore[return-value]
+
+
+def _may_manage(case: Case) -> bool:
+    if case.relation == "msp":
+        return case.role == "msp_admin"
+    return case.relation in MANAGES_USERS.get(case.role, set())
+
+
+def _refused_as_if_missing(case: Case, response: httpx.Response, again: Callable[[], httpx.Response]) -> None:
+    case.refused(response)
+    if case.relation not in SEES[case.role]:
+        same_answer(response, again())
+
+
+@row("POST", "/team/invitations", (*CUSTOMERS, "msp"))
+def _invite(case: Case) -> None:
+    email = f"invitee-{uuid.uuid4().hex[:8]}@matrix.test"
+    if case.relation == "msp":
+        form = {"email": email, "role": "msp_analyst"}
+    else:
+        form = {"email": email, "role": "customer_viewer", "customer_id": str(case.tenant.customer_id)}
+    response = case.post("/team/invitations", form)
+    sent = case.world.scalar("SELECT count(*) FROM invitations WHERE email = :e", e=email)
+    if _may_manage(case):
+        assert response.status_code == 200 and sent == 1
+    else:
+        assert sent == 0
+        _refused_as_if_missing(case, response, lambda: case.post("/team/invitations", {
+            **form, "email": f"other-{uuid.uuid4().hex[:8]}@matrix.test", "customer_id": str(uuid.uuid4())}))
+
+
+@row("POST", "/team/members/{membership_id:uuid}", (*CUSTOMERS, "msp"))
+def _change_member(case: Case) -> None:
+    _, membership_id = _target_membership(case)
+    new_role = "msp_admin" if case.relation == "msp" else "customer_admin"
+    response = case.post(f"/team/members/{membership_id}", {"role": new_role})
+    role = case.world.scalar("SELECT role::text FROM memberships WHERE id = :i", i=membership_id)
+    if _may_manage(case):
+        assert response.status_code == 303 and role == new_role
+    else:
+        assert role != new_role
+        _refused_as_if_missing(case, response, lambda: case.post(f"/team/members/{uuid.uuid4()}", {"role": new_role}))
+
+
+@row("POST", "/team/members/{membership_id:uuid}/remove", (*CUSTOMERS, "msp"))
+def _remove_member(case: Case) -> None:
+    _, membership_id = _target_membership(case)
+    response = case.post(f"/team/members/{membership_id}/remove")
+    left = case.world.scalar("SELECT count(*) FROM memberships WHERE id = :i", i=membership_id)
+    if _may_manage(case):
+        assert response.status_code == 303 and left == 0
+    else:
+        assert left == 1
+        _refused_as_if_missing(case, response, lambda: case.post(f"/team/members/{uuid.uuid4()}/remove"))
+
+
+def _invitation(case: Case, email: str, tenant: Tenant) -> str:
+    """An open invitation to ``email`` as a viewer of ``tenant``, made as the portal makes them; its token."""
+    captured: list[str] = []
+
+    class Capture:
+        def send(self, message: EmailMessage) -> None:
+            captured.append(message.get_content())
+
+    # Made by the tenant's own admin: the tier does not bound them, so the Monitor tenant invites too.
+    inviter = MembershipView(msp_id=tenant.msp_id, role=Role.CUSTOMER_ADMIN, customer_id=tenant.customer_id)
+    scope = Scope(msp_id=tenant.msp_id, customer_ids=frozenset({tenant.customer_id}), actor=tenant.resident_email,
+                  user_id=tenant.resident_id)
+    with unit_of_work(case.world.web, scope) as uow:
+        invite(uow, case.world.web, inviter, email=email, role=Role.CUSTOMER_VIEWER, customer_id=tenant.customer_id,
+               mailer=Capture(), link_base="http://portal")  # type: ignore[arg-type]
+    return re.search(r"/invitations/([A-Za-z0-9_-]+)", captured[0]).group(1)  # type: ignore[union-attr]
+
+
+@row("POST", "/invitations/{token:str}/accept", ("self", *CUSTOMERS))
+def _accept(case: Case) -> None:
+    if case.relation == "self":
+        case.as_a_fresh_person()  # joining changes the caller: a person of their own for it
+        token = _invitation(case, case.email, case.world.tenants["sibling"])
+        response = case.post(f"/invitations/{token}/accept", reveals="sibling")
+        joined = case.world.scalar("SELECT count(*) FROM memberships WHERE user_id = :u AND customer_id = :c",
+                                   u=case.user_id, c=case.world.tenants["sibling"].customer_id)
+        # A person with no organisation yet joins too: that is how they get one.
+        assert response.status_code == 303 and joined == 1
+        assert "invitation.accepted" in case.world.scalar(
+            "SELECT string_agg(action, ',') FROM audit_events WHERE target = 'invitation:' || "
+            "(SELECT id FROM invitations WHERE accepted_by = :u)::text", u=case.user_id)
+        return
+    # Someone else's invitation: whoever holds the link may read it (it is the link's secret), never take it.
+    token = _invitation(case, f"someone-{uuid.uuid4().hex[:8]}@matrix.test", case.tenant)
+    response = case.post(f"/invitations/{token}/accept", reveals=case.relation)
+    spent = case.world.scalar("SELECT count(*) FROM invitations WHERE token_hash = sha256(convert_to(:t, 'UTF8')) "
+                              "AND accepted_at IS NOT NULL", t=token)
+    assert spent == 0
+    assert response.status_code == 400
+
+
+@row("GET", "/audit", CUSTOMERS)
+def _audit(case: Case) -> None:
+    # Filtered on the relation's tenant: a filter never widens what row-level security shows.
+    response = case.get("/audit", params={"customer": str(case.tenant.customer_id)})
+    if case.role in READS_AUDIT:
+        assert response.status_code == 200
+        assert (case.tenant.resident_email in response.text) is case.sees(case.relation)
+    else:
+        case.refused(response)
+
+
+@row("GET", "/api/v1/customers", ("session", "token"))
+def _customers_api(case: Case) -> None:
+    headers = {}
+    if case.relation == "token":
+        if not case.has_organisation:
+            return  # no organisation, no token
+        _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0])
+        case.client.cookies.clear()
+        headers = {"Authorization": f"Bearer {token}"}
+    response = case.get("/api/v1/customers", headers=headers)
+    if not case.has_organisation:
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    names = {c["name"] for c in response.json()["customers"]}
+    assert names == {case.world.tenants[r].name for r in SEES[case.role]}
+
+
+# -- the test ------------------------------------------------------------------------------------
+
+
+def _routes(app: Litestar) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "methods", ()):
+            if method == "OPTIONS" or route.path.startswith("/schema"):
+                continue  # CORS preflight, and the OpenAPI document (public by CONTRACT.md)
+            found.add((method, route.path))
+    return found
+
+
+def test_every_route_has_a_row(app: Litestar) -> None:
+    assert _routes(app) == set(ROWS)
+
+
+CASES = [(method, path, role, relation) for (method, path), (relations, _) in sorted(ROWS.items())
+         for role in ROLES for relation in relations]
+
+
+@pytest.mark.parametrize(("method", "path", "role", "relation"), CASES,
+                         ids=[f"{m} {p} as {r}" + (f" on {rel}" if rel else "") for m, p, r, rel in CASES])
+def test_the_matrix(method: str, path: str, role: str, relation: str | None, app: Litestar, world: World) -> None:
+    user_id, email = world.people[role]
+    with TestClient(app) as client:
+        case = Case(world, client, role, relation, user_id, email)
+        case.sign_in_as(user_id, email)
+        ROWS[(method, path)][1](case)
