@@ -28,7 +28,7 @@ from scanner._errors import (
 )
 from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
 from scanner._scan import ScanOptions, scan_tenant, select_checks
-from scanner._scoring import SEVERITY_WEIGHTS, coverage, grade, score
+from scanner._scoring import SEVERITY_WEIGHTS, coverage, grade, score, score_of
 from scanner.checks import Check, CheckMeta, Gate, Severity, Status, TenantConfig, catalogue, get_check
 from scanner.collections import COLLECTIONS, required_permissions
 
@@ -71,5 +71,6 @@ __all__ = [
     "required_permissions",
     "scan_tenant",
     "score",
+    "score_of",
     "select_checks",
 ]

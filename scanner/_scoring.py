@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from scanner._result import CheckResult
 from scanner.checks._model import Severity, Status
 
-__all__ = ["SEVERITY_WEIGHTS", "coverage", "grade", "score"]
+__all__ = ["SEVERITY_WEIGHTS", "coverage", "grade", "score", "score_of"]
 
 #: Score weight per severity.
 SEVERITY_WEIGHTS: dict[Severity, int] = {
@@ -39,11 +39,18 @@ def _weighted(results: Iterable[CheckResult], statuses: set[Status]) -> int:
 
 def score(results: Iterable[CheckResult]) -> float | None:
     """0 to 100 (one decimal), or None when no weighted check could be evaluated."""
-    results = list(results)
-    evaluated = _weighted(results, {Status.PASS, Status.FAIL})
+    return score_of((r.meta.severity, r.status) for r in results)
+
+
+def score_of(verdicts: Iterable[tuple[Severity, Status]]) -> float | None:
+    """The weighted share of passes among evaluated checks: :func:`score` of (severity, status) pairs,
+    as the portal keeps them (per area, for instance)."""
+    verdicts = list(verdicts)
+    evaluated = sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status in (Status.PASS, Status.FAIL))
     if evaluated == 0:
         return None
-    return round(100.0 * _weighted(results, {Status.PASS}) / evaluated, 1)
+    return round(100.0 * sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status is Status.PASS)
+                 / evaluated, 1)
 
 
 def coverage(results: Iterable[CheckResult]) -> float:

@@ -42,7 +42,7 @@ from portal.web.callers import (
     redirect_to_second_factor,
     redirect_to_sign_in,
 )
-from portal.web.customers import CustomersApiController
+from portal.web.customers import CustomerPagesController, CustomersApiController
 from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
@@ -63,7 +63,7 @@ def create_app(web: WebRuntime) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
                         TwoFactorController, TeamController, InvitationsController, AuditController,
-                        FleetController, CustomersApiController,
+                        FleetController, CustomerPagesController, CustomersApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -80,8 +80,9 @@ def create_app(web: WebRuntime) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
-    from config.broker import probe_broker
+    from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
+    from config.messages import BrokerScanQueue
     from config.settings import load_settings
 
     settings = load_settings()
@@ -103,4 +104,5 @@ def create_app_from_environment() -> Litestar:
                             username=settings.smtp_user,
                             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None)
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
-                                 mailer=mailer, public_url=settings.public_url or "http://127.0.0.1:8000"))
+                                 mailer=mailer, public_url=settings.public_url or "http://127.0.0.1:8000",
+                                 scan_queue=BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))))

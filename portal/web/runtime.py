@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from portal.services.mail import MailSender
+from portal.services.scans import ScanQueue
 
 __all__ = ["WebRuntime"]
 
@@ -26,6 +27,7 @@ class WebRuntime:
         tls: the portal is reached over https (Secure cookies, HSTS).
         mailer: sends the portal's mails; None when no relay is configured.
         public_url: the portal's address as users reach it, for links in mails.
+        scan_queue: sends "scan this tenant" messages ("Scan now"); None when no broker is configured.
     """
 
     engine: Engine
@@ -33,3 +35,4 @@ class WebRuntime:
     tls: bool = False
     mailer: MailSender | None = None
     public_url: str = "http://127.0.0.1:8000"
+    scan_queue: ScanQueue | None = None

@@ -51,12 +51,19 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def portal(web_engine: Engine) -> Iterator[str]:
+def queued_scans() -> list[dict[str, object]]:
+    """The "scan this tenant" messages the portal sent (the browser tests run no worker)."""
+    return []
+
+
+@pytest.fixture
+def portal(web_engine: Engine, queued_scans: list[dict[str, object]]) -> Iterator[str]:
     """The portal app served by uvicorn in a thread on a free loopback port; yields its base URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(WebRuntime(engine=web_engine)), host="127.0.0.1", port=port,
+    runtime = WebRuntime(engine=web_engine, scan_queue=lambda **message: queued_scans.append(message))
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -24,20 +24,25 @@ from portal.services.scans._run import (
 from portal.services.scans._schedule import SCHEDULER_ACTOR, run_due_schedules
 from portal.services.scans._start import (
     MAX_RESENDS,
+    SCAN_COOLDOWN,
     STRANDED_AFTER,
+    ScanRefused,
     due_customers,
     enqueue_due_scans,
+    request_scan,
     resend_stranded_scans,
     start_scan,
 )
 
 __all__ = [
     "MAX_RESENDS",
+    "SCAN_COOLDOWN",
     "SCHEDULER_ACTOR",
     "STRANDED_AFTER",
     "TRANSIENT_ERRORS",
     "WORKER_ACTOR",
     "ScanQueue",
+    "ScanRefused",
     "ScanRun",
     "ScannerEnvironment",
     "claim",
@@ -46,6 +51,7 @@ __all__ = [
     "fail_scan",
     "mark_failed",
     "record_scan",
+    "request_scan",
     "resend_stranded_scans",
     "run_due_schedules",
     "run_scan",

@@ -27,11 +27,12 @@ from sqlalchemy import exists, func, insert, select
 from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTrigger
 from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
-from portal.services.errors import NotFound
+from portal.services.errors import Conflict, NotFound
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._run import fail_scan
 
-__all__ = ["MAX_RESENDS", "STRANDED_AFTER", "due_customers", "enqueue_due_scans", "resend_stranded_scans", "start_scan"]
+__all__ = ["MAX_RESENDS", "SCAN_COOLDOWN", "STRANDED_AFTER", "ScanRefused", "due_customers", "enqueue_due_scans",
+           "request_scan", "resend_stranded_scans", "start_scan"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ _ACTIVE = (ScanStatus.QUEUED, ScanStatus.RUNNING)
 #: down when it was sent, or a broker without redelivery lost a dead worker's message): the scan actor's
 #: time limit (10 min) plus retries with backoff stay well inside it.
 STRANDED_AFTER = dt.timedelta(hours=1)
+#: How often a person may ask for a scan of one tenant ("Scan now"): the scan reads dozens of Graph
+#: endpoints, and Microsoft's throttling is per tenant and app.
+SCAN_COOLDOWN = dt.timedelta(minutes=5)
 #: Re-sends of one stranded scan before it is failed: three hours of a worker fleet that cannot finish it.
 MAX_RESENDS = 3
 
@@ -58,6 +62,41 @@ def start_scan(uow: UnitOfWork, customer_id: uuid.UUID, trigger: ScanTrigger, *,
     record_event(uow, customer_id=customer.id, action="scan.requested", target=f"scan:{scan.id}",
                  details={"trigger": scan.trigger.value})
     return scan
+
+
+class ScanRefused(Conflict):
+    """A "Scan now" the customer cannot take yet: one is already under way, or one ran moments ago."""
+
+    def __init__(self, message: str, *, wait_s: int = 0, active_scan: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+        self.active_scan = active_scan
+
+
+def request_scan(uow: UnitOfWork, customer_id: uuid.UUID, *, queue: ScanQueue, now: dt.datetime,
+                 cooldown: dt.timedelta = SCAN_COOLDOWN) -> Scan:
+    """A person's "Scan now": :func:`start_scan`, at most one under way and one per ``cooldown``.
+
+    The customer's row is locked while deciding, so two clicks (or two analysts) make one scan.
+
+    Raises:
+        NotFound: no such customer in the caller's scope.
+        ScanRefused: a scan is queued or running (``active_scan``), or the last one was asked for
+            less than ``cooldown`` ago (``wait_s``).
+    """
+    customer = uow.session.get(Customer, customer_id, with_for_update=True)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    active = uow.session.scalar(select(Scan.id).where(
+        Scan.customer_id == customer_id, Scan.status.in_(_ACTIVE), Scan.queued_at >= now - STRANDED_AFTER))
+    if active is not None:
+        raise ScanRefused("a scan of this tenant is under way", active_scan=active)
+    last = uow.session.scalar(select(func.max(Scan.queued_at)).where(Scan.customer_id == customer_id,
+                                                                     Scan.trigger == ScanTrigger.MANUAL))
+    if last is not None and now - last < cooldown:
+        wait_s = int((cooldown - (now - last)).total_seconds()) + 1
+        raise ScanRefused(f"this tenant was scanned moments ago: try again in {wait_s} seconds", wait_s=wait_s)
+    return start_scan(uow, customer_id, ScanTrigger.MANUAL, queue=queue)
 
 
 def due_customers(uow: UnitOfWork, now: dt.datetime, *, limit: int | None = None) -> list[Customer]:

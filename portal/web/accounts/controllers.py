@@ -58,13 +58,12 @@ class AccountsController(Controller):
             session = current_session(web.engine, session_token(request, web.tls))
             if session is None:
                 return Redirect("/sign-in", status_code=303)
-            return Template("accounts/home.html", context={"session": session, "active": None})
+            return Template("accounts/home.html", context={"session": session})
         if staff_needs_second_factor(web.engine, session_token(request, web.tls)):
             return Redirect("/account/two-factor?required=1", status_code=303)
         if caller.membership.is_msp_staff:
             return Redirect("/fleet", status_code=303)
-        active = next(o for o in caller.organisations if o.key == caller.active_key)
-        return Template("accounts/home.html", context={"user": caller, "active": active})
+        return Redirect(f"/customers/{caller.membership.customer_id}", status_code=303)  # their one tenant
 
     @get("/sign-in", sync_to_thread=False)
     def sign_in_page(self, request: Request) -> Template:

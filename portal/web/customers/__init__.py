@@ -1,5 +1,6 @@
-"""Customers in the JSON API (the fleet and customer pages arrive with issue 8)."""
+"""Customers: their pages (posture, findings, "Scan now") and ``/api/v1/customers``."""
 
 from portal.web.customers.controllers import CustomersApiController
+from portal.web.customers.pages import CustomerPagesController
 
-__all__ = ["CustomersApiController"]
+__all__ = ["CustomerPagesController", "CustomersApiController"]

@@ -19,11 +19,12 @@ from litestar.response import Template
 
 from portal.services.accounts import Action, may
 from portal.services.fleet import CHANGE_DAYS, TREND_DAYS, FleetRow, fleet_summary, fleet_view, is_stale, score_change
+from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
 from portal.web.fleet.query import fleet_query
 from portal.web.runtime import WebRuntime
 
-__all__ = ["FleetController", "csv_cell", "scan_age"]
+__all__ = ["FleetController", "csv_cell"]
 
 #: Characters that make a spreadsheet read a cell as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,18 +34,6 @@ def csv_cell(value: object) -> str:
     """A value for a CSV cell that a spreadsheet will show, never evaluate."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def scan_age(now: dt.datetime, at: dt.datetime | None) -> str:
-    """ "12 min ago", "5 h ago", "3 d ago", or "never"."""
-    if at is None:
-        return "never"
-    minutes = max(0, int((now - at).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} d ago"
 
 
 @dataclass(frozen=True)
@@ -75,7 +64,7 @@ class FleetController(Controller):
         with caller_unit_of_work(web, caller, request) as uow:
             rows = fleet_summary(uow, today=now.date())
         view = fleet_view(rows, query, now)
-        lines = [FleetLine(r, score_change(r, now.date()), is_stale(r, now), scan_age(now, r.scored_at))
+        lines = [FleetLine(r, score_change(r, now.date()), is_stale(r, now), ago(now, r.scored_at))
                  for r in view.rows]
         filters = {k: v for k, v in request.query_params.items() if k != "page" and v}
         return Template("fleet/page.html", context={

@@ -15,6 +15,7 @@ A new route fails ``test_every_route_has_a_row`` until its row is written below.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,8 +34,11 @@ from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView, Passwords, invite
 from portal.services.accounts._sessions import create_session
 from portal.services.mail import SmtpSender
+from portal.services.scans import record_scan
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
+from scanner import Status
+from tests.portal.services.support import CRITICAL, HIGH, Seeded, insert_scan, scan_result
 from tests.portal.web.support import token_for
 from tests.support.database import set_scope
 from tests.support.people import PASSWORD
@@ -82,6 +86,8 @@ class World:
     tenants: dict[str, Tenant]
     people: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
     memberships: dict[str, list[MembershipView]] = field(default_factory=dict)
+    scans: dict[str, uuid.UUID] = field(default_factory=dict)  # a recorded scan of each tenant
+    check_id: str = CRITICAL  # failing in every tenant
 
     def person(self, memberships: list[MembershipView], label: str = "person") -> tuple[uuid.UUID, str]:
         """A new user with these memberships (the password hash is made once: argon2 is slow on purpose)."""
@@ -123,7 +129,7 @@ def _tenant(world_owner: Engine, msp_id: uuid.UUID, label: str, tags: list[str],
 
 
 @pytest.fixture(scope="module")
-def world(owner_engine: Engine, web_engine: Engine, scope_key: bytes) -> World:
+def world(owner_engine: Engine, web_engine: Engine, app_engine: Engine, scope_key: bytes) -> World:
     suffix = uuid.uuid4().hex[:8]
     msp_a, msp_b = uuid.uuid4(), uuid.uuid4()
     names = {msp_a: f"Matrix MSP A {suffix}", msp_b: f"Matrix MSP B {suffix}"}
@@ -140,6 +146,16 @@ def world(owner_engine: Engine, web_engine: Engine, scope_key: bytes) -> World:
         resident_id, resident_email = world.person(
             [MembershipView(msp_id=msp_id, role=Role.CUSTOMER_ADMIN, customer_id=customer_id)], f"resident-{relation}")
         world.tenants[relation] = Tenant(msp_id, customer_id, name, resident_id, resident_email)
+        seeded = Seeded(msp_id, customer_id, "tenant")
+        scan_id = insert_scan(owner_engine, seeded, status="running")
+        with unit_of_work(app_engine, Scope.for_customer(msp_id, customer_id)) as uow:
+            record_scan(uow, scan_id, scan_result({CRITICAL: Status.FAIL, HIGH: Status.PASS},
+                                                  started_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2)))
+        world.scans[relation] = scan_id
+        with owner_engine.begin() as connection:  # asked for two days ago: "Scan now" may run today
+            set_scope(connection, msp_id)
+            connection.execute(text("UPDATE scans SET queued_at = now() - interval '2 days' WHERE id = :i"),
+                               {"i": scan_id})
         # Something of this tenant's in the audit trail, naming its resident: a trail page must not show it
         # to a role that does not see the tenant.
         with owner_engine.begin() as connection:
@@ -161,11 +177,15 @@ def world(owner_engine: Engine, web_engine: Engine, scope_key: bytes) -> World:
     return world
 
 
+def _queued(**message: object) -> None:
+    """The app's scan queue: a message goes nowhere (whether a scan was made is read from the table)."""
+
+
 @pytest.fixture(scope="module")
 def app(web_engine: Engine) -> Iterator[Litestar]:
     with running_inbox() as (_, port):
-        yield create_app(WebRuntime(engine=web_engine, mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test",
-                                                                         tls="none")))
+        yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued,
+                                    mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test", tls="none")))
 
 
 # -- one case ------------------------------------------------------------------------------------
@@ -307,7 +327,8 @@ def _password_reset(case: Case) -> None:
 def _home(case: Case) -> None:
     response = case.get("/")
     if case.role.startswith("customer"):
-        assert response.status_code == 200 and case.world.tenants["own"].name in response.text
+        own = case.world.tenants["own"].customer_id
+        assert (response.status_code, response.headers["location"]) == (303, f"/customers/{own}")
     elif case.has_organisation:
         assert (response.status_code, response.headers["location"]) == (303, "/fleet")  # staff start at the fleet
     else:
@@ -318,6 +339,68 @@ def _fleet_names(case: Case, body: str) -> None:
     """The fleet names exactly the tenants the role sees."""
     for relation, tenant in case.world.tenants.items():
         assert (tenant.name in body) is case.sees(relation), relation
+
+
+def _customer_path(case: Case) -> str:
+    return f"/customers/{case.tenant.customer_id}"
+
+
+def _refused_unless_seen(case: Case, response: httpx.Response, missing: httpx.Response) -> None:
+    """404 where the role does not see the tenant, exactly the answer for one that does not exist."""
+    assert response.status_code == (404 if case.has_organisation else 303)
+    same_answer(response, missing)
+
+
+@row("GET", "/customers/{customer_id:uuid}", CUSTOMERS)
+def _customer_page(case: Case) -> None:
+    response = case.get(_customer_path(case))
+    if case.sees(case.relation):
+        assert response.status_code == 200 and case.tenant.name in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}"))
+
+
+@row("GET", "/customers/{customer_id:uuid}/findings/{check_id:str}", CUSTOMERS)
+def _finding_page(case: Case) -> None:
+    response = case.get(f"{_customer_path(case)}/findings/{case.world.check_id}")
+    if case.sees(case.relation):
+        assert response.status_code == 200 and case.tenant.name in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/findings/{case.world.check_id}"))
+
+
+#: Who may start a scan: MSP staff who see the tenant, where the tier is Operate or above.
+STARTS_SCANS = {"msp_admin": {"own", "sibling"}, "msp_analyst": {"own", "sibling"}, "analyst_east": {"own"}}
+
+
+@row("POST", "/customers/{customer_id:uuid}/scans", CUSTOMERS)
+def _scan_now(case: Case) -> None:
+    count = "SELECT count(*) FROM scans WHERE customer_id = :c AND trigger = 'manual'"
+    before = case.world.scalar(count, c=case.tenant.customer_id)
+    response = case.post(f"{_customer_path(case)}/scans")
+    made = case.world.scalar(count, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    if case.relation in STARTS_SCANS.get(case.role, set()):
+        assert response.status_code == 303 and made == 1
+        with case.world.owner.begin() as connection:  # let the next case start one too
+            set_scope(connection, case.tenant.msp_id)
+            connection.execute(text("UPDATE scans SET status = 'completed', queued_at = now() - interval '1 day' "
+                                    "WHERE customer_id = :c AND trigger = 'manual'"), {"c": case.tenant.customer_id})
+        return
+    assert made == 0
+    if case.sees(case.relation):
+        case.refused(response)  # seen, but the role or the tier does not allow it
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/scans"))
+
+
+@row("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress", CUSTOMERS)
+def _scan_progress(case: Case) -> None:
+    scan_id = case.world.scans[case.relation]
+    response = case.get(f"{_customer_path(case)}/scans/{scan_id}/progress")
+    if case.sees(case.relation):
+        assert response.status_code == 200 and "Scan" in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"{_customer_path(case)}/scans/{uuid.uuid4()}/progress"))
 
 
 @row("GET", "/fleet")

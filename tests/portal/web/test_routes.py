@@ -4,6 +4,7 @@ matrix grows from this table as the pages and API of the next issues arrive)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -29,7 +30,10 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/account/two-factor/requirement"), ("GET", "/team"), ("POST", "/team/invitations"),
          ("POST", "/invitations/{token:str}/accept"), ("GET", "/audit"),
          ("POST", "/team/members/{membership_id:uuid}"), ("POST", "/team/members/{membership_id:uuid}/remove"),
-         ("GET", "/fleet"), ("GET", "/fleet/export.csv")}
+         ("GET", "/fleet"), ("GET", "/fleet/export.csv"), ("GET", "/customers/{customer_id:uuid}"),
+         ("GET", "/customers/{customer_id:uuid}/findings/{check_id:str}"),
+         ("POST", "/customers/{customer_id:uuid}/scans"),
+         ("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
 
@@ -62,7 +66,7 @@ def test_every_route_is_classified(app: Litestar) -> None:
 @pytest.mark.parametrize(("method", "path"), sorted(PAGES))
 def test_pages_refuse_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
     zero = "00000000-0000-0000-0000-000000000000"
-    concrete = path.replace("{token_id:uuid}", zero).replace("{membership_id:uuid}", zero).replace("{token:str}", "x")
+    concrete = re.sub(r"\{\w+:uuid\}", zero, path).replace("{token:str}", "x").replace("{check_id:str}", "x")
     response = client.request(method, concrete, follow_redirects=False)
     if method == "GET":
         assert (response.status_code, response.headers["location"]) == (303, "/sign-in")

@@ -1,0 +1,171 @@
+"""One customer in depth: its posture now (score, areas, findings), its trend and scans, and one finding.
+
+Everything comes from the projection (``latest_results``), the last scored scan, the daily trend and
+the check catalogue's metadata (title, area, remediation, references), read in the caller's scope:
+a customer outside it is ``NotFound``, the same answer as one that does not exist.
+
+Decisions:
+- Findings list every check's latest verdict, failing first (by severity), then errors, then passes
+  and not-applicable ones: a customer admin should see what is fine too, not only what is wrong.
+- A check the catalogue no longer has keeps its stored verdict with its id as the title, rather than
+  disappearing from the history.
+- A finding's history is its verdict at each scan that read it, newest first, capped at
+  ``HISTORY_LIMIT`` scans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.db.models import AccessTier, CheckResultRow, ConnectionState, Customer, LatestResult, Scan, ScanStatus
+from portal.db.uow import UnitOfWork
+from portal.services.errors import NotFound
+from portal.services.scans.queries import recent_scans, score_history
+from scanner import CheckMeta, Severity, Status, catalogue, score_of
+
+__all__ = ["HISTORY_LIMIT", "AreaScore", "CustomerPosture", "Finding", "FindingDetail", "customer_posture",
+           "finding_detail"]
+
+HISTORY_LIMIT = 50
+_SEVERITY_ORDER = {s: i for i, s in enumerate(("critical", "high", "medium", "low", "info"))}
+_STATUS_ORDER = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3}
+
+
+@functools.cache
+def _catalogue() -> dict[str, CheckMeta]:
+    return {check.id: check.meta for check in catalogue()}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    title: str
+    area: str
+    severity: str
+    status: str
+    reason: str | None
+    affected_count: int
+    status_since: dt.datetime
+    new: bool  # started failing at the last scan
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    area: str
+    score: float | None
+    failing: int
+    checks: int
+
+
+@dataclass(frozen=True)
+class CustomerPosture:
+    customer_id: uuid.UUID
+    msp_id: uuid.UUID
+    name: str
+    tenant_id: str
+    default_domain: str | None
+    connection_state: ConnectionState
+    connection_reason: str | None
+    missing_permissions: tuple[str, ...]
+    access_tier: AccessTier
+    tags: tuple[str, ...]
+    score: float | None
+    grade: str | None
+    coverage: float | None
+    scored_at: dt.datetime | None
+    areas: list[AreaScore]
+    findings: list[Finding]
+    trend: list[tuple[dt.date, float | None]]
+    scans: list[Scan]
+
+
+@dataclass(frozen=True)
+class FindingDetail:
+    finding: Finding
+    rationale: str
+    remediation: str
+    references: tuple[str, ...]
+    decision: str | None
+    evidence: dict[str, Any]
+    affected: list[str]
+    history: list[tuple[dt.datetime, str, str | None]]  # (scan started, status, reason), newest first
+
+
+def _customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+def _finding(row: LatestResult) -> Finding:
+    meta = _catalogue().get(row.check_id)
+    title, area = (meta.title, meta.area) if meta else (row.check_id, "Retired checks")
+    new = row.status == "fail" and row.status_since == row.last_seen_at and row.first_seen_at < row.last_seen_at
+    return Finding(row.check_id, title, area, row.severity, row.status, row.reason, row.affected_count,
+                   row.status_since, new)
+
+
+def _sort_key(f: Finding) -> tuple[int, int, str]:
+    return _STATUS_ORDER.get(f.status, 9), _SEVERITY_ORDER.get(f.severity, 9), f.title.casefold()
+
+
+def customer_posture(uow: UnitOfWork, customer_id: uuid.UUID, *, today: dt.date, trend_days: int = 90,
+                     scans: int = 20) -> CustomerPosture:
+    """The customer's page. Raises ``NotFound`` outside the caller's scope."""
+    customer = _customer(uow, customer_id)
+    rows = list(uow.session.scalars(select(LatestResult).where(LatestResult.customer_id == customer_id)))
+    findings = sorted((_finding(r) for r in rows), key=_sort_key)
+    areas: dict[str, list[Finding]] = {}
+    for finding in findings:
+        areas.setdefault(finding.area, []).append(finding)
+    area_scores = [
+        AreaScore(area, score_of((Severity(f.severity), Status(f.status)) for f in items if f.status in _STATUS_ORDER),
+                  sum(f.status == "fail" for f in items), len(items))
+        for area, items in sorted(areas.items())]
+    scored = uow.session.scalars(
+        select(Scan).where(Scan.customer_id == customer_id, Scan.status.in_((ScanStatus.COMPLETED, ScanStatus.PARTIAL)))
+        .order_by(Scan.finished_at.desc()).limit(1)).first()
+    history = score_history(uow, customer_id, since=today - dt.timedelta(days=trend_days - 1))
+    return CustomerPosture(
+        customer_id=customer.id, msp_id=customer.msp_id, name=customer.name, tenant_id=customer.tenant_id,
+        default_domain=customer.default_domain, connection_state=ConnectionState(customer.connection_state),
+        connection_reason=customer.connection_reason, missing_permissions=tuple(customer.missing_permissions or ()),
+        access_tier=AccessTier(customer.access_tier), tags=tuple(customer.tags or ()),
+        score=scored.score if scored else None, grade=scored.grade if scored else None,
+        coverage=scored.coverage if scored else None, scored_at=scored.finished_at if scored else None,
+        areas=area_scores, findings=findings, trend=[(h.day, h.score) for h in history],
+        scans=recent_scans(uow, customer_id, limit=scans))
+
+
+def finding_detail(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str) -> FindingDetail:
+    """One check's latest verdict for the customer, its evidence and its history.
+
+    Raises:
+        NotFound: no such customer in scope, or the customer has no verdict for that check.
+    """
+    _customer(uow, customer_id)
+    row = uow.session.get(LatestResult, (customer_id, check_id))
+    if row is None:
+        raise NotFound(f"no finding {check_id} for customer {customer_id}")
+    finding = _finding(row)
+    latest = uow.session.scalars(select(CheckResultRow).where(CheckResultRow.scan_id == row.scan_id,
+                                                              CheckResultRow.check_id == check_id)).first()
+    history = uow.session.execute(
+        select(Scan.started_at, CheckResultRow.status, CheckResultRow.reason)
+        .join(Scan, Scan.id == CheckResultRow.scan_id)
+        .where(CheckResultRow.customer_id == customer_id, CheckResultRow.check_id == check_id)
+        .order_by(Scan.started_at.desc()).limit(HISTORY_LIMIT)).all()
+    meta = _catalogue().get(check_id)
+    return FindingDetail(
+        finding=finding, rationale=meta.rationale if meta else "", remediation=meta.remediation if meta else "",
+        references=tuple(meta.references) if meta else (), decision=meta.decision if meta else None,
+        evidence=dict(latest.evidence or {}) if latest else {},
+        affected=list(latest.affected or []) if latest else [],
+        history=[(h.started_at, h.status, h.reason) for h in history])

@@ -1,0 +1,137 @@
+"""One customer's pages: its posture, a finding, "Scan now" and the scan's live progress.
+
+MSP staff see the customers their scope holds; customer admins and viewers their own tenant only.
+Row-level security decides what exists: a customer outside the scope is 404, the same page as one
+that does not exist. "Scan now" needs the Operate tier (the one rule, :func:`may`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE
+
+from portal.db.models import ScanStatus
+from portal.services.accounts import Action, CustomerAccess, may
+from portal.services.errors import NotFound
+from portal.services.posture import CustomerPosture, customer_posture, finding_detail
+from portal.services.scans import ScanRefused, request_scan
+from portal.services.scans.queries import get_scan
+from portal.web.ago import ago
+from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
+from portal.web.runtime import WebRuntime
+
+__all__ = ["CustomerPagesController"]
+
+#: Days of trend on the customer page.
+TREND_DAYS = 90
+_ACTIVE = (ScanStatus.QUEUED, ScanStatus.RUNNING)
+
+
+def _not_found() -> NotFoundException:
+    # One answer for "not yours" and "not there": nothing to tell them apart by.
+    return NotFoundException("no such customer, or not one you can see")
+
+
+def _access(posture: CustomerPosture) -> CustomerAccess:
+    return CustomerAccess(posture.customer_id, posture.msp_id, posture.access_tier, frozenset(posture.tags))
+
+
+class CustomerPagesController(Controller):
+    path = "/customers"
+    include_in_schema = False
+    dependencies = PAGE_CALLER
+
+    @get("/{customer_id:uuid}", sync_to_thread=True)
+    def page(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Template:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=TREND_DAYS)
+        except NotFound:
+            raise _not_found() from None
+        params = request.query_params
+        wanted = {k: params.get(k) or None for k in ("status", "severity", "area")}
+        findings = [f for f in posture.findings
+                    if all(v is None or getattr(f, k) == v for k, v in wanted.items())]
+        active = next((s for s in posture.scans if s.status in _ACTIVE), None)
+        try:
+            followed = uuid.UUID(params.get("scan", ""))  # the scan just asked for: its outcome shows once
+        except ValueError:
+            followed = None
+        return Template("customers/page.html", context={
+            "user": caller, "c": posture, "findings": findings, "wanted": wanted, "now": now,
+            "age": ago(now, posture.scored_at), "active_scan": active, "followed_scan": followed,
+            "trend_start": now.date() - dt.timedelta(days=TREND_DAYS - 1), "trend_days": TREND_DAYS,
+            "areas": sorted({f.area for f in posture.findings}),
+            "may_scan": may(caller.membership, Action.START_SCAN, _access(posture)) and web.scan_queue is not None,
+            "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
+            "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings)})
+
+    @get("/{customer_id:uuid}/findings/{check_id:str}", sync_to_thread=True)
+    def finding(self, request: Request, customer_id: FromPath[uuid.UUID], check_id: FromPath[str],
+                web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=1, scans=0)
+                detail = finding_detail(uow, customer_id, check_id)
+        except NotFound:
+            raise NotFoundException("no such finding, or not one you can see") from None
+        return Template("customers/finding.html", context={
+            "user": caller, "c": posture, "d": detail,
+            "evidence": json.dumps(detail.evidence, indent=2, sort_keys=True, ensure_ascii=False)})
+
+    @post("/{customer_id:uuid}/scans", sync_to_thread=True)
+    def scan_now(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+                 caller: NamedDependency[Caller]) -> Template | Redirect:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=1, scans=0)
+        except NotFound:
+            raise _not_found() from None
+        if not may(caller.membership, Action.START_SCAN, _access(posture)):
+            raise PermissionDeniedException("your role, or the MSP's access tier for this customer, does not "
+                                            "allow starting scans")
+        if web.scan_queue is None:
+            return Template("customers/scan_refused.html", status_code=HTTP_503_SERVICE_UNAVAILABLE,
+                            context={"user": caller, "c": posture, "message": "this portal has no queue to send "
+                                     "scans to: set POSTURE_BROKER_URL or run posture serve with the database"})
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                scan = request_scan(uow, customer_id, queue=web.scan_queue, now=now)
+        except ScanRefused as exc:
+            if exc.active_scan is not None:
+                return Redirect(f"/customers/{customer_id}?scan={exc.active_scan}", status_code=303)
+            return Template("customers/scan_refused.html", status_code=HTTP_429_TOO_MANY_REQUESTS,
+                            headers={"Retry-After": str(exc.wait_s)},
+                            context={"user": caller, "c": posture, "message": str(exc)})
+        audit_as(web, caller, "scan.started_by_hand", f"scan:{scan.id}", {"customer": str(customer_id)})
+        return Redirect(f"/customers/{customer_id}?scan={scan.id}", status_code=303)
+
+    @get("/{customer_id:uuid}/scans/{scan_id:uuid}/progress", sync_to_thread=True)
+    def progress(self, request: Request, customer_id: FromPath[uuid.UUID], scan_id: FromPath[uuid.UUID],
+                 web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
+        """The scan's state as an htmx fragment, polled every two seconds until the scan ends."""
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                scan = get_scan(uow, scan_id)
+                if scan.customer_id != customer_id:
+                    raise NotFound(f"scan {scan_id} not found")
+                status, queued, started, finished = scan.status, scan.queued_at, scan.started_at, scan.finished_at
+                requests, score = scan.request_count, scan.score
+        except NotFound:
+            raise NotFoundException("no such scan, or not one you can see") from None
+        return Template("customers/_progress.html", context={
+            "customer_id": customer_id, "scan_id": scan_id, "status": ScanStatus(status), "queued": queued,
+            "started": started, "finished": finished, "requests": requests, "score": score,
+            "active": ScanStatus(status) in _ACTIVE, "now": dt.datetime.now(dt.UTC)})

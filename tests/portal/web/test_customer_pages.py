@@ -1,0 +1,126 @@
+"""A customer's pages over real scans: posture, areas, findings and their filters, a finding with its
+evidence and history, "Scan now" (the tier, the rate limit, one scan at a time) and its progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+
+from portal.db.models import Role
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.accounts import MembershipView
+from portal.services.scans import record_scan
+from portal.web.app import create_app
+from portal.web.runtime import WebRuntime
+from scanner import Status, get_check
+from tests.portal.services.support import CRITICAL, HIGH, MEDIUM, insert_scan, make_customer, make_msp, scan_result
+from tests.support.database import set_scope
+from tests.support.people import PASSWORD, add_person
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def tenant(app_engine: Engine, owner_engine: Engine, scope_key: bytes) -> dict[str, object]:
+    msp = make_msp(owner_engine)
+    seeded = make_customer(owner_engine, msp, name="Contoso")
+    for days_ago, verdicts in ((3, {CRITICAL: Status.PASS, HIGH: Status.PASS, MEDIUM: Status.PASS}),
+                               (1, {CRITICAL: Status.FAIL, HIGH: Status.PASS, MEDIUM: Status.ERROR})):
+        scan_id = insert_scan(owner_engine, seeded, status="running")
+        with unit_of_work(app_engine, Scope.for_customer(msp, seeded.customer_id)) as uow:
+            record_scan(uow, scan_id, scan_result(verdicts, started_at=NOW - dt.timedelta(days=days_ago)))
+    with owner_engine.begin() as connection:  # asked for days ago: "Scan now" is free to run
+        set_scope(connection, msp)
+        connection.execute(text("UPDATE scans SET queued_at = now() - interval '3 days' WHERE customer_id = :c"),
+                           {"c": seeded.customer_id})
+    people = {role: add_person(owner_engine, scope_key, [membership])[1] for role, membership in {
+        "analyst": MembershipView(msp_id=msp, role=Role.MSP_ANALYST),
+        "viewer": MembershipView(msp_id=msp, role=Role.CUSTOMER_VIEWER, customer_id=seeded.customer_id)}.items()}
+    return {"msp": msp, "id": seeded.customer_id, **people}
+
+
+@pytest.fixture
+def sent() -> list[dict[str, object]]:
+    return []
+
+
+@pytest.fixture
+def client(web_engine: Engine, sent: list) -> Iterator[TestClient]:
+    runtime = WebRuntime(engine=web_engine, scan_queue=lambda **message: sent.append(message))
+    with TestClient(create_app(runtime)) as test_client:
+        yield test_client
+
+
+def _sign_in(client: TestClient, email: str) -> str:
+    client.cookies.clear()
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
+    return token
+
+
+def test_the_page_shows_the_posture_failing_first_and_filters(client: TestClient, tenant) -> None:
+    _sign_in(client, tenant["viewer"])
+    page = client.get(f"/customers/{tenant['id']}").text
+    titles = [get_check(c).meta.title for c in (CRITICAL, MEDIUM, HIGH)]  # fail, then error, then pass
+    positions = [page.index(f">{t}</a>") for t in titles]
+    assert positions == sorted(positions)
+    assert "Scan now" not in page  # a viewer reads only
+    critical_area = get_check(CRITICAL).meta.area
+    assert f">{critical_area}</a>" in page  # score by area
+    failing = client.get(f"/customers/{tenant['id']}", params={"status": "fail"}).text
+    assert f">{titles[0]}</a>" in failing and f">{titles[2]}</a>" not in failing
+    by_area = client.get(f"/customers/{tenant['id']}", params={"area": critical_area, "severity": "critical"}).text
+    assert f">{titles[0]}</a>" in by_area and f">{titles[1]}</a>" not in by_area
+
+
+def test_a_finding_has_its_remediation_evidence_and_history(client: TestClient, tenant) -> None:
+    _sign_in(client, tenant["viewer"])
+    page = client.get(f"/customers/{tenant['id']}/findings/{CRITICAL}").text
+    meta = get_check(CRITICAL).meta
+    assert meta.references[0] in page and "How to fix it" in page
+    assert "&#34;read&#34;: 1" in page  # the stored evidence, as escaped text
+    history = page[page.index("<h2>History</h2>"):]
+    assert history.index("status-fail") < history.index("status-pass")  # newest first: fail now, passed before
+    assert client.get(f"/customers/{tenant['id']}/findings/no.such.check").status_code == 404
+
+
+def test_scan_now_makes_one_scan_at_a_time_then_waits(client: TestClient, tenant, sent, owner_engine: Engine) -> None:
+    csrf = _sign_in(client, tenant["analyst"])
+    first = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert first.status_code == 303 and len(sent) == 1
+    scan_id = sent[0]["scan_id"]
+    assert first.headers["location"] == f"/customers/{tenant['id']}?scan={scan_id}"
+    assert "Scan queued" in client.get(f"/customers/{tenant['id']}/scans/{scan_id}/progress").text
+
+    again = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert again.headers["location"] == first.headers["location"] and len(sent) == 1  # the same scan, not a second
+
+    with owner_engine.begin() as connection:
+        set_scope(connection, tenant["msp"])
+        connection.execute(text("UPDATE scans SET status = 'completed', started_at = now(), finished_at = now(), "
+                                "score = 40 WHERE id = :i"), {"i": scan_id})
+    assert "Scan finished" in client.get(f"/customers/{tenant['id']}/scans/{scan_id}/progress").text
+    soon = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert soon.status_code == 429 and 0 < int(soon.headers["retry-after"]) <= 300 and len(sent) == 1
+    trail = client.get("/audit")  # analysts do not read the trail; the MSP admin would see both events
+    assert trail.status_code == 403
+    with owner_engine.connect() as connection:
+        actions = set(connection.execute(text("SELECT action FROM audit_events WHERE target = :t"),
+                                         {"t": f"scan:{scan_id}"}).scalars())
+    assert actions == {"scan.requested", "scan.started_by_hand"}
+
+
+def test_the_monitor_tier_lets_staff_look_but_not_scan(client: TestClient, tenant, sent, owner_engine: Engine) -> None:
+    with owner_engine.begin() as connection:
+        set_scope(connection, tenant["msp"])
+        connection.execute(text("UPDATE customers SET access_tier = 'monitor' WHERE id = :c"), {"c": tenant["id"]})
+    csrf = _sign_in(client, tenant["analyst"])
+    assert "Scan now" not in client.get(f"/customers/{tenant['id']}").text
+    refused = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert refused.status_code == 403 and sent == []
