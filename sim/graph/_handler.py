@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sim.graph._consent_view import app_role_assignments, resource_service_principal
 from sim.graph._odata import Expand, ODataError, Query, parse_query, project
 from sim.graph._paging import encode_query, make_skiptoken, paging_scope, read_skiptoken
 from sim.graph._reply import GRAPH_CONTENT_TYPE, Reply, graph_error, new_request_ids
@@ -176,10 +177,24 @@ def _context(base: str, route: Route, key: str, query: Query) -> str:
     return f"{base}/v1.0/$metadata#{name}{suffix}" + ("/$entity" if route.kind == "entity" else "")
 
 
+def _computed(state: SimState, route: Route, params: dict[str, str], tenant: Tenant) -> Any:
+    """The consent view's answers (None for every other route, or an app the tenant does not have)."""
+    app_id = params.get("appId", "").lower()
+    if route.pattern.endswith("/appRoleAssignments") and app_id == state.app.client_id.lower():
+        return app_role_assignments(tenant.id, state.app.client_id, state.app.display_name,
+                                    set(tenant.granted_permissions))
+    if route.pattern == "/servicePrincipals(appId='{appId}')":
+        return resource_service_principal(tenant.id, app_id,
+                                          set(state.app.required_permissions) | set(tenant.granted_permissions))
+    return None
+
+
 def _serve(state: SimState, route: Route, params: dict[str, str], tenant: Tenant, query: Query,
            base: str) -> dict[str, Any]:
     key = route.data_key(params)
-    data = tenant.graph.get(key)
+    data = _computed(state, route, params, tenant)
+    if data is None:
+        data = tenant.graph.get(key)
     if data is None and (route.kind == "entity" or params):
         missing = next(iter(params.values()), key)
         raise ODataError(f"Resource '{missing}' does not exist or one of its queried reference-property objects "

@@ -102,6 +102,11 @@ ROUTES: tuple[Route, ...] = (
     Route("/reports/authenticationMethods/userRegistrationDetails", ("AuditLog.Read.All",), licence="P1"),
     Route("/applications", ("Application.Read.All", _DIR, "Application.ReadWrite.All")),
     Route("/servicePrincipals", ("Application.Read.All", _DIR, "Application.ReadWrite.All")),
+    # Computed from the tenant's consent state (sim/graph/_consent_view.py), not read from Tenant.graph.
+    Route("/servicePrincipals(appId='{appId}')/appRoleAssignments", ("Application.Read.All", _DIR),
+          context="servicePrincipals/appRoleAssignments"),
+    Route("/servicePrincipals(appId='{appId}')", ("Application.Read.All", _DIR), kind="entity",
+          context="servicePrincipals"),
     # Graph documents this endpoint as "Application: Not supported": no application permission grants
     # it, so an app-only token always gets 403 Authorization_RequestDenied, as from Microsoft.
     Route("/directory/onPremisesSynchronization", ()),

@@ -90,6 +90,12 @@ def _invitation(r: Refs) -> Row:
             "expires_at": _now() + dt.timedelta(days=1)}
 
 
+def _onboarding_request(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id, "state_hash": uuid.uuid4().bytes,
+            "created_by": r.user_id, "created_by_email": "seed@example.test",
+            "expires_at": _now() + dt.timedelta(minutes=30)}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -105,6 +111,7 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "audit_events": _audit_event,
     "api_tokens": _api_token,
     "invitations": _invitation,
+    "onboarding_requests": _onboarding_request,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.

@@ -41,7 +41,7 @@ class Customer(CustomerOwned, Base):
     #: policy shape covers them all.
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    tenant_id: Mapped[str] = mapped_column(String(64), comment="Entra tenant id (GUID)")
+    tenant_id: Mapped[str | None] = mapped_column(String(64), comment="Entra tenant id (GUID); set at consent")
     default_domain: Mapped[str | None] = mapped_column(String(255))
     connection_state: Mapped[ConnectionState] = mapped_column(
         Enum(ConnectionState, name="connection_state", values_callable=lambda e: [m.value for m in e]),
