@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 
 from litestar import Litestar
@@ -30,6 +31,7 @@ from sqlalchemy import text
 
 from portal.db.engine import scope_key_of
 from portal.services.mail import SmtpSender
+from portal.services.onboarding import ConsentApp
 from portal.web.accounts import AccountsController
 from portal.web.accounts.passwords import PasswordsController
 from portal.web.accounts.team import InvitationsController, TeamController
@@ -46,10 +48,13 @@ from portal.web.customers import CustomerPagesController, CustomersApiController
 from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
+from portal.web.onboarding import ConsentCallbackController, OnboardingController
 from portal.web.runtime import WebRuntime
 from portal.web.security_headers import security_headers
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Jinja2 templates for pages, the PDF report and emails (one folder: DESIGN.md "templates/").
@@ -63,7 +68,8 @@ def create_app(web: WebRuntime) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
                         TwoFactorController, TeamController, InvitationsController, AuditController,
-                        FleetController, CustomerPagesController, CustomersApiController,
+                        FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
+                        ConsentCallbackController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -83,7 +89,9 @@ def create_app_from_environment() -> Litestar:
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
     from config.messages import BrokerScanQueue
+    from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
+    from scanner import required_permissions
 
     settings = load_settings()
     owner = None if settings.web_database_url else owner_url(settings)
@@ -103,6 +111,16 @@ def create_app_from_environment() -> Litestar:
         mailer = SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from, tls=settings.smtp_tls,  # type: ignore[arg-type]
                             username=settings.smtp_user,
                             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None)
+    public_url = (settings.public_url or "http://127.0.0.1:8000").rstrip("/")
+    try:
+        scanner_env = scanner_environment(settings)
+        consent = ConsentApp(authority_host=settings.authority_host, client_id=settings.client_id or "",
+                             redirect_uri=f"{public_url}/onboarding/callback", graph_url=settings.graph_url,
+                             required_permissions=tuple(required_permissions()))
+    except ScannerNotConfigured as exc:
+        log.warning("onboarding is off: %s", exc)
+        scanner_env, consent = None, None
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
-                                 mailer=mailer, public_url=settings.public_url or "http://127.0.0.1:8000",
-                                 scan_queue=BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))))
+                                 mailer=mailer, public_url=public_url,
+                                 scan_queue=BrokerScanQueue(broker_from_settings(settings, owner, publisher=True)),
+                                 consent=consent, scanner_env=scanner_env))

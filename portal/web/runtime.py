@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from portal.services.environment import ScannerEnvironment
 from portal.services.mail import MailSender
+from portal.services.onboarding import ConsentApp
 from portal.services.scans import ScanQueue
 
 __all__ = ["WebRuntime"]
@@ -28,6 +30,8 @@ class WebRuntime:
         mailer: sends the portal's mails; None when no relay is configured.
         public_url: the portal's address as users reach it, for links in mails.
         scan_queue: sends "scan this tenant" messages ("Scan now"); None when no broker is configured.
+        consent: the service app as admin consent needs it; None when no app is configured.
+        scanner_env: reads tenants, to confirm a consent at the callback; None when no app is configured.
     """
 
     engine: Engine
@@ -36,3 +40,5 @@ class WebRuntime:
     mailer: MailSender | None = None
     public_url: str = "http://127.0.0.1:8000"
     scan_queue: ScanQueue | None = None
+    consent: ConsentApp | None = None
+    scanner_env: ScannerEnvironment | None = None

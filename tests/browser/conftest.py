@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,15 +57,16 @@ def queued_scans() -> list[dict[str, object]]:
     return []
 
 
-@pytest.fixture
-def portal(web_engine: Engine, queued_scans: list[dict[str, object]]) -> Iterator[str]:
-    """The portal app served by uvicorn in a thread on a free loopback port; yields its base URL."""
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    runtime = WebRuntime(engine=web_engine, scan_queue=lambda **message: queued_scans.append(message))
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(runtime: WebRuntime, port: int) -> Iterator[str]:
+    """The portal app over ``runtime``, served by uvicorn in a thread on ``port``; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -75,14 +77,25 @@ def portal(web_engine: Engine, queued_scans: list[dict[str, object]]) -> Iterato
             break
         except httpx.TransportError:
             time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def portal(web_engine: Engine, queued_scans: list[dict[str, object]]) -> Iterator[str]:
+    """The portal on a free loopback port (its scans are only recorded in ``queued_scans``)."""
+    runtime = WebRuntime(engine=web_engine, scan_queue=lambda **message: queued_scans.append(message))
+    with serving(runtime, free_port()) as base:
+        yield base
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1200, "height": 760})
+    # The simulator's consent page is HTTPS under a test CA that Chromium does not know.
+    context = browser.new_context(viewport={"width": 1200, "height": 760}, ignore_https_errors=True)
     opened = context.new_page()
     yield opened
     context.close()

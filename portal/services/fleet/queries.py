@@ -57,7 +57,7 @@ class FleetRow:
 
     customer_id: uuid.UUID
     name: str
-    tenant_id: str
+    tenant_id: str | None
     connection_state: ConnectionState
     connection_reason: str | None
     missing_permissions: tuple[str, ...]

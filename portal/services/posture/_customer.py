@@ -68,7 +68,7 @@ class CustomerPosture:
     customer_id: uuid.UUID
     msp_id: uuid.UUID
     name: str
-    tenant_id: str
+    tenant_id: str | None
     default_domain: str | None
     connection_state: ConnectionState
     connection_reason: str | None

@@ -87,6 +87,8 @@ def request_scan(uow: UnitOfWork, customer_id: uuid.UUID, *, queue: ScanQueue, n
     customer = uow.session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    if customer.tenant_id is None:
+        raise ScanRefused("this customer's tenant is not connected yet: its administrator must grant consent first")
     active = uow.session.scalar(select(Scan.id).where(
         Scan.customer_id == customer_id, Scan.status.in_(_ACTIVE), Scan.queued_at >= now - STRANDED_AFTER))
     if active is not None:

@@ -16,11 +16,12 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import HTTP_409_CONFLICT, HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE
 
-from portal.db.models import ScanStatus
+from portal.db.models import Customer, ScanStatus
 from portal.services.accounts import Action, CustomerAccess, may
 from portal.services.errors import NotFound
+from portal.services.onboarding import may_make_consent_link
 from portal.services.posture import CustomerPosture, customer_posture, finding_detail
 from portal.services.scans import ScanRefused, request_scan
 from portal.services.scans.queries import get_scan
@@ -28,7 +29,7 @@ from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
-__all__ = ["CustomerPagesController"]
+__all__ = ["CustomerPagesController", "render_customer_page"]
 
 #: Days of trend on the customer page.
 TREND_DAYS = 90
@@ -44,6 +45,37 @@ def _access(posture: CustomerPosture) -> CustomerAccess:
     return CustomerAccess(posture.customer_id, posture.msp_id, posture.access_tier, frozenset(posture.tags))
 
 
+def render_customer_page(request: Request, web: WebRuntime, caller: Caller, customer_id: uuid.UUID,
+                         **extra: object) -> Template:
+    """The customer's page (``extra``: a consent link just made, and where it was mailed)."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with caller_unit_of_work(web, caller, request) as uow:
+            posture = customer_posture(uow, customer_id, today=now.date(), trend_days=TREND_DAYS)
+            customer = uow.session.get(Customer, customer_id)
+            may_link = customer is not None and may_make_consent_link(caller.membership, customer)
+    except NotFound:
+        raise _not_found() from None
+    params = request.query_params
+    wanted = {k: params.get(k) or None for k in ("status", "severity", "area")}
+    findings = [f for f in posture.findings if all(v is None or getattr(f, k) == v for k, v in wanted.items())]
+    active = next((s for s in posture.scans if s.status in _ACTIVE), None)
+    try:
+        followed = uuid.UUID(params.get("scan", ""))  # the scan just asked for: its outcome shows once
+    except ValueError:
+        followed = None
+    return Template("customers/page.html", context={
+        "user": caller, "c": posture, "findings": findings, "wanted": wanted, "now": now,
+        "age": ago(now, posture.scored_at), "active_scan": active, "followed_scan": followed,
+        "trend_start": now.date() - dt.timedelta(days=TREND_DAYS - 1), "trend_days": TREND_DAYS,
+        "areas": sorted({f.area for f in posture.findings}),
+        "may_scan": may(caller.membership, Action.START_SCAN, _access(posture)) and web.scan_queue is not None,
+        "may_link": may_link and web.consent is not None, "consent_link": None, "mailed_to": None,
+        "added": params.get("added") == "1",
+        "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
+        "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings), **extra})
+
+
 class CustomerPagesController(Controller):
     path = "/customers"
     include_in_schema = False
@@ -52,29 +84,7 @@ class CustomerPagesController(Controller):
     @get("/{customer_id:uuid}", sync_to_thread=True)
     def page(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
              caller: NamedDependency[Caller]) -> Template:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=TREND_DAYS)
-        except NotFound:
-            raise _not_found() from None
-        params = request.query_params
-        wanted = {k: params.get(k) or None for k in ("status", "severity", "area")}
-        findings = [f for f in posture.findings
-                    if all(v is None or getattr(f, k) == v for k, v in wanted.items())]
-        active = next((s for s in posture.scans if s.status in _ACTIVE), None)
-        try:
-            followed = uuid.UUID(params.get("scan", ""))  # the scan just asked for: its outcome shows once
-        except ValueError:
-            followed = None
-        return Template("customers/page.html", context={
-            "user": caller, "c": posture, "findings": findings, "wanted": wanted, "now": now,
-            "age": ago(now, posture.scored_at), "active_scan": active, "followed_scan": followed,
-            "trend_start": now.date() - dt.timedelta(days=TREND_DAYS - 1), "trend_days": TREND_DAYS,
-            "areas": sorted({f.area for f in posture.findings}),
-            "may_scan": may(caller.membership, Action.START_SCAN, _access(posture)) and web.scan_queue is not None,
-            "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
-            "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings)})
+        return render_customer_page(request, web, caller, customer_id)
 
     @get("/{customer_id:uuid}/findings/{check_id:str}", sync_to_thread=True)
     def finding(self, request: Request, customer_id: FromPath[uuid.UUID], check_id: FromPath[str],
@@ -112,8 +122,9 @@ class CustomerPagesController(Controller):
         except ScanRefused as exc:
             if exc.active_scan is not None:
                 return Redirect(f"/customers/{customer_id}?scan={exc.active_scan}", status_code=303)
-            return Template("customers/scan_refused.html", status_code=HTTP_429_TOO_MANY_REQUESTS,
-                            headers={"Retry-After": str(exc.wait_s)},
+            return Template("customers/scan_refused.html",
+                            status_code=HTTP_429_TOO_MANY_REQUESTS if exc.wait_s else HTTP_409_CONFLICT,
+                            headers={"Retry-After": str(exc.wait_s)} if exc.wait_s else None,
                             context={"user": caller, "c": posture, "message": str(exc)})
         audit_as(web, caller, "scan.started_by_hand", f"scan:{scan.id}", {"customer": str(customer_id)})
         return Redirect(f"/customers/{customer_id}?scan={scan.id}", status_code=303)

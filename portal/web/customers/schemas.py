@@ -13,7 +13,7 @@ __all__ = ["CustomerOut", "CustomersPage", "FleetSummaryOut"]
 class CustomerOut(msgspec.Struct):
     id: uuid.UUID
     name: str
-    tenant_id: str
+    tenant_id: str | None  # None until the tenant's administrator consents
     connection_state: str
     score: float | None
     grade: str | None

@@ -61,8 +61,7 @@ def msp(owner_engine: Engine, scope_key: bytes) -> tuple[uuid.UUID, Scope, Membe
 def _tenant(world: SimWorld) -> str:
     """A tenant that has not consented yet, with a unique domain."""
     tenant_id = str(uuid.uuid4())
-    tenant = build_tenant("typical", tenant_id=tenant_id)
-    tenant.default_domain = f"t{tenant_id[:8]}.onmicrosoft.com"
+    tenant = build_tenant("typical", tenant_id=tenant_id, display_name=f"Tenant {tenant_id[:8]}")  # its own domains
     tenant.consent, tenant.granted_permissions = "pending", set()
     world.state.add_tenant(tenant)
     return tenant_id
@@ -123,6 +122,16 @@ def test_an_accepted_consent_connects_the_customer_and_queues_its_first_scan(
     assert (row.tenant_id, row.state) == (tenant_id, "connected")
     assert [m["customer_id"] for m in sent] == [customer_id]
     assert _actions(owner_engine, customer_id)[-3:] == ["consent.link_made", "customer.connected", "scan.requested"]
+
+
+def test_a_link_for_a_domain_asks_that_tenant_and_connects_it(world, app, msp, web_engine: Engine,
+                                                               owner_engine: Engine) -> None:
+    tenant_id = _tenant(world)
+    domain = world.state.tenant(tenant_id).default_domain
+    customer_id, link = _customer_with_link(web_engine, msp, app, domain=domain)
+    assert f"/{domain}/v2.0/adminconsent?" in link
+    assert _complete(web_engine, world, app, _decide(world, link, tenant_id)).kind == "connected"
+    assert _customer(owner_engine, customer_id).tenant_id == tenant_id
 
 
 def test_a_replayed_callback_finds_its_link_used(world, app, msp, web_engine: Engine) -> None:

@@ -33,11 +33,13 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView, Passwords, invite
 from portal.services.accounts._sessions import create_session
+from portal.services.environment import ScannerEnvironment
 from portal.services.mail import SmtpSender
+from portal.services.onboarding import ConsentApp
 from portal.services.scans import record_scan
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
-from scanner import Status
+from scanner import AppCredentials, Endpoints, Status, TokenProvider
 from tests.portal.services.support import CRITICAL, HIGH, Seeded, insert_scan, scan_result
 from tests.portal.web.support import token_for
 from tests.support.database import set_scope
@@ -184,7 +186,15 @@ def _queued(**message: object) -> None:
 @pytest.fixture(scope="module")
 def app(web_engine: Engine) -> Iterator[Litestar]:
     with running_inbox() as (_, port):
-        yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued,
+        consent = ConsentApp(authority_host="https://login.matrix.test", client_id=str(uuid.uuid4()),
+                             redirect_uri="http://portal.matrix.test/onboarding/callback",
+                             graph_url="https://graph.matrix.test", required_permissions=())
+        # Never called: no case gets past the callback's state check, so nothing leaves loopback.
+        tokens = TokenProvider(AppCredentials(client_id=consent.client_id, client_secret="unused"),
+                               Endpoints("https://login.matrix.test", consent.graph_url, "https://outlook.matrix.test"))
+        scanner_env = ScannerEnvironment(tokens=tokens, graph_url=consent.graph_url,
+                                         exchange_url="https://outlook.matrix.test")
+        yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued, consent=consent, scanner_env=scanner_env,
                                     mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test", tls="none")))
 
 
@@ -293,6 +303,8 @@ for _method, _path, _url, _data in [
     ("GET", "/password-reset/{token:str}", "/password-reset/not-a-token", None),
     ("GET", "/sign-in/second-factor", "/sign-in/second-factor", None),
     ("GET", "/invitations/{token:str}", "/invitations/not-a-token", None),
+    ("GET", "/onboarding/callback", "/onboarding/callback?state=forged&tenant=00000000-0000-0000-0000-000000000000",
+     None),
     ("GET", "/static/{file_path:path}", "/static/portal.css", None),
     ("HEAD", "/static/{file_path:path}", "/static/portal.css", None),
     ("POST", "/password-reset/{token:str}", "/password-reset/not-a-token", {"password": "x", "confirm": "x"}),
@@ -401,6 +413,44 @@ def _scan_progress(case: Case) -> None:
         assert response.status_code == 200 and "Scan" in response.text
     else:
         _refused_unless_seen(case, response, case.get(f"{_customer_path(case)}/scans/{uuid.uuid4()}/progress"))
+
+
+@row("GET", "/customers/new")
+def _new_customer_page(case: Case) -> None:
+    response = case.get("/customers/new")
+    if case.role == "msp_admin":
+        assert response.status_code == 200
+    else:
+        case.refused(response)
+
+
+@row("POST", "/customers/new")
+def _add_customer(case: Case) -> None:
+    name = f"Added {uuid.uuid4().hex[:8]}"
+    response = case.post("/customers/new", {"name": name})
+    made = case.world.scalar("SELECT count(*) FROM customers WHERE name = :n", n=name)
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and made == 1
+    else:
+        assert made == 0
+        case.refused(response)
+
+
+@row("POST", "/customers/{customer_id:uuid}/consent-link", CUSTOMERS)
+def _consent_link(case: Case) -> None:
+    count = "SELECT count(*) FROM onboarding_requests WHERE customer_id = :c"
+    before = case.world.scalar(count, c=case.tenant.customer_id)
+    response = case.post(f"{_customer_path(case)}/consent-link")
+    made = case.world.scalar(count, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    # MSP admins connect any of the MSP's customers; others only at the Manage tier (no tenant here has it).
+    if case.role == "msp_admin" and case.relation != "other_msp":
+        assert response.status_code == 200 and made == 1 and "adminconsent" in response.text
+        return
+    assert made == 0
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/consent-link"))
 
 
 @row("GET", "/fleet")

@@ -20,7 +20,7 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST",
           ("GET", "/password-reset"), ("POST", "/password-reset"), ("GET", "/password-reset/{token:str}"),
           ("POST", "/password-reset/{token:str}"), ("GET", "/sign-in/second-factor"),
           ("POST", "/sign-in/second-factor"), ("GET", "/invitations/{token:str}"),
-          ("POST", "/invitations/{token:str}/new"),
+          ("POST", "/invitations/{token:str}/new"), ("GET", "/onboarding/callback"),
           ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
 #: Pages: an anonymous GET is sent to the sign-in page; a form post without its CSRF token is refused.
 PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET", "/account/tokens"),
@@ -32,7 +32,8 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/team/members/{membership_id:uuid}"), ("POST", "/team/members/{membership_id:uuid}/remove"),
          ("GET", "/fleet"), ("GET", "/fleet/export.csv"), ("GET", "/customers/{customer_id:uuid}"),
          ("GET", "/customers/{customer_id:uuid}/findings/{check_id:str}"),
-         ("POST", "/customers/{customer_id:uuid}/scans"),
+         ("POST", "/customers/{customer_id:uuid}/scans"), ("GET", "/customers/new"), ("POST", "/customers/new"),
+         ("POST", "/customers/{customer_id:uuid}/consent-link"),
          ("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}
