@@ -36,7 +36,7 @@ from config.settings import Settings
 from portal.db.models import ScanTrigger
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.fleet import FleetRow, fleet_summary
+from portal.services.fleet import FleetRow, fleet_summary, with_trends
 from portal.services.scans import start_scan
 from posture.demo_people import DemoLogin, seed_people
 from scanner import required_permissions
@@ -217,7 +217,8 @@ def _wait_for(engine: Engine, scan_ids: list[uuid.UUID], timeout_s: float, runni
 
 def _print_fleet(engine: Engine) -> None:
     with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
-        rows = fleet_summary(uow, today=dt.datetime.now(dt.UTC).date())
+        today = dt.datetime.now(dt.UTC).date()
+        rows = with_trends(uow, fleet_summary(uow, today=today), today=today)
     render_fleet(rows, Console(width=max(140, Console().width)))
 
 

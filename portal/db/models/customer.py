@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import ARRAY, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ARRAY, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
@@ -51,6 +51,19 @@ class Customer(CustomerOwned, Base):
     missing_permissions: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     #: Hard failures (consent revoked, tenant gone) in a row; two flip the state to disconnected.
     hard_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: Failing checks of the projection, kept by record_scan (migration 0012): the fleet page's figures.
+    open_critical: Mapped[int] = mapped_column(Integer, default=0)
+    open_high: Mapped[int] = mapped_column(Integer, default=0)
+    new_failing: Mapped[int] = mapped_column(Integer, default=0)
+    #: The last finished scan and the last scored one, kept with them (migration 0012).
+    last_scan_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_scan_status: Mapped[str | None] = mapped_column(
+        Enum("queued", "running", "completed", "partial", "disconnected", "failed", name="scan_status",
+             create_type=False))
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(2))
+    coverage: Mapped[float | None] = mapped_column(Float)
+    scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     access_tier: Mapped[AccessTier] = mapped_column(
         Enum(AccessTier, name="access_tier", values_callable=lambda e: [m.value for m in e]),
         default=AccessTier.OPERATE,

@@ -6,8 +6,8 @@ Pure functions over :func:`portal.services.fleet.fleet_summary`'s rows, so the p
 Decisions:
 - The KPI cards count what the filters leave (a tag's customers when filtering by tag): the cards
   describe the list under them.
-- "Change" is the score now minus the score ``CHANGE_DAYS`` ago (the latest trend point on or before
-  that day): a week is the period an MSP reviews, and a day-to-day change is mostly noise.
+- "Change" is the score now minus the score ``CHANGE_DAYS`` ago (the latest daily score on or before
+  that day).
 - A scan is stale when the last scored scan is older than twice the customer's scan interval, or
   there is none: one missed run is a delay, two are a problem.
 - Customers without a score sort last whichever way the score is sorted: "unknown" is neither good
@@ -21,13 +21,11 @@ import enum
 from dataclasses import dataclass
 
 from portal.db.models import AccessTier, ConnectionState
-from portal.services.fleet.queries import FleetRow
+from portal.services.fleet.queries import CHANGE_DAYS, FleetRow
 
 __all__ = ["CHANGE_DAYS", "PAGE_SIZE", "FleetKpis", "FleetPage", "FleetQuery", "FleetSort", "fleet_view",
            "is_stale", "score_change"]
 
-#: Days over which the score change is measured.
-CHANGE_DAYS = 7
 #: Customers per page.
 PAGE_SIZE = 50
 
@@ -73,13 +71,11 @@ class FleetPage:
     tags: list[str]  # every tag in the visible fleet, for the filter
 
 
-def score_change(row: FleetRow, today: dt.date) -> float | None:
+def score_change(row: FleetRow) -> float | None:
     """The score now minus the score ``CHANGE_DAYS`` days ago; None without both."""
-    if row.score is None:
+    if row.score is None or row.score_before is None:
         return None
-    cutoff = today - dt.timedelta(days=CHANGE_DAYS)
-    before = [p.score for p in row.trend if p.day <= cutoff and p.score is not None]
-    return round(row.score - before[-1], 1) if before else None
+    return round(row.score - row.score_before, 1)
 
 
 def is_stale(row: FleetRow, now: dt.datetime) -> bool:
@@ -110,7 +106,7 @@ def _sorted(rows: list[FleetRow], sort: FleetSort, now: dt.datetime) -> list[Fle
     if sort is FleetSort.CRITICAL:
         return sorted(by_name, key=lambda r: (-r.open_critical, -r.open_high))
     if sort is FleetSort.CHANGE:
-        changes = {r.customer_id: score_change(r, now.date()) for r in by_name}
+        changes = {r.customer_id: score_change(r) for r in by_name}
         known = [r for r in by_name if changes[r.customer_id] is not None]
         known.sort(key=lambda r: changes[r.customer_id] or 0.0)
         return known + [r for r in by_name if changes[r.customer_id] is None]

@@ -31,7 +31,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, or_, select
+from sqlalchemy import Table, case, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
@@ -39,6 +39,7 @@ from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
 from portal.services.customers import apply_connection, outcome_of_scan
 from portal.services.errors import NotFound
+from portal.services.scans._summary import note_finished
 from scanner import ScanResult, json_safe
 
 __all__ = ["record_scan"]
@@ -68,9 +69,11 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool
         raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
     _finish(scan, result)
     uow.session.flush()
+    note_finished(uow, scan)
     if result.checks:
         _insert_check_results(uow, scan, result)
         _upsert_latest_results(uow, scan, result)
+        _count_failures(uow, customer)
     if result.status != "disconnected":
         _upsert_score_history(uow, scan, result)
     connection = apply_connection(customer, outcome_of_scan(result))
@@ -81,6 +84,17 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool
         "requests": result.stats.requests, "connection_state": connection.state.value,
     })
     return True
+
+
+def _count_failures(uow: UnitOfWork, customer: Customer) -> None:
+    """The fleet page's figures for this customer, from the projection just written (migration 0012)."""
+    latest = LatestResult
+    counts = uow.session.execute(
+        select(func.count().filter(latest.severity == "critical"), func.count().filter(latest.severity == "high"),
+               func.count().filter(latest.status_since == latest.last_seen_at,
+                                   latest.first_seen_at < latest.last_seen_at))
+        .where(latest.customer_id == customer.id, latest.status == "fail")).one()
+    customer.open_critical, customer.open_high, customer.new_failing = (int(n) for n in counts)
 
 
 def _lock(uow: UnitOfWork, model: type[Scan] | type[Customer], key: uuid.UUID) -> Any:

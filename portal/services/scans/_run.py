@@ -50,6 +50,7 @@ from portal.services.audit import record_event
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
 from portal.services.scans._record import record_scan
+from portal.services.scans._summary import note_finished
 from scanner import ScannerError, ScanResult, ServiceError, Throttled, TransientAuthError, scan_tenant
 
 __all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "claim", "fail_scan", "mark_failed", "run_scan"]
@@ -175,6 +176,8 @@ def fail_scan(uow: UnitOfWork, scan_id: uuid.UUID, reason: str) -> bool:
     scan.status = ScanStatus.FAILED
     scan.failure_reason = reason[:_MAX_REASON]
     scan.finished_at = dt.datetime.now(dt.UTC)
+    uow.session.flush()
+    note_finished(uow, scan)
     record_event(uow, customer_id=scan.customer_id, action="scan.failed", target=f"scan:{scan.id}",
                  details={"reason": reason[:_MAX_REASON], "attempts": scan.attempts})
     return True

@@ -52,7 +52,7 @@ class CustomersApiController(Controller):
                 score=r.score, grade=r.grade, coverage=r.coverage, last_scan_at=r.last_scan_at,
                 last_scan_status=r.last_scan_status.value if r.last_scan_status else None,
                 open_critical=r.open_critical, open_high=r.open_high, new_since_last_scan=r.new_failing,
-                score_change_7d=score_change(r, now.date()), last_successful_scan_at=r.scored_at,
+                score_change_7d=score_change(r), last_successful_scan_at=r.scored_at,
                 stale=is_stale(r, now), access_tier=r.access_tier.value, tags=list(r.tags)) for r in view.rows],
             page=view.page, pages=view.pages, total=view.total,
             summary=FleetSummaryOut(customers=view.kpis.customers, average_score=view.kpis.average_score,

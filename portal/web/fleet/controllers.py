@@ -18,7 +18,16 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Template
 
 from portal.services.accounts import Action, may
-from portal.services.fleet import CHANGE_DAYS, TREND_DAYS, FleetRow, fleet_summary, fleet_view, is_stale, score_change
+from portal.services.fleet import (
+    CHANGE_DAYS,
+    TREND_DAYS,
+    FleetRow,
+    fleet_summary,
+    fleet_view,
+    is_stale,
+    score_change,
+    with_trends,
+)
 from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
 from portal.web.fleet.query import fleet_query
@@ -62,10 +71,10 @@ class FleetController(Controller):
         now = dt.datetime.now(dt.UTC)
         query = fleet_query(request.query_params)
         with caller_unit_of_work(web, caller, request) as uow:
-            rows = fleet_summary(uow, today=now.date())
-        view = fleet_view(rows, query, now)
-        lines = [FleetLine(r, score_change(r, now.date()), is_stale(r, now), ago(now, r.scored_at))
-                 for r in view.rows]
+            view = fleet_view(fleet_summary(uow, today=now.date()), query, now)
+            shown = with_trends(uow, view.rows, today=now.date())  # sparklines for this page's rows only
+        lines = [FleetLine(r, score_change(r), is_stale(r, now), ago(now, r.scored_at))
+                 for r in shown]
         filters = {k: v for k, v in request.query_params.items() if k != "page" and v}
         return Template("fleet/page.html", context={
             "user": caller, "view": view, "lines": lines, "query": query, "filters": filters,
@@ -88,7 +97,7 @@ class FleetController(Controller):
                          "last_successful_scan", "stale"])
         for r in view.rows:
             writer.writerow([csv_cell(v) for v in (
-                r.name, r.tenant_id, r.score, r.grade, r.coverage, score_change(r, now.date()), r.open_critical,
+                r.name, r.tenant_id, r.score, r.grade, r.coverage, score_change(r), r.open_critical,
                 r.open_high, r.new_failing, r.connection_state.value, r.access_tier.value, " ".join(r.tags),
                 r.scored_at.isoformat() if r.scored_at else "", "yes" if is_stale(r, now) else "no")])
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from portal.db.models import ConnectionState, ScanStatus
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.fleet import FleetRow, TrendPoint, fleet_summary
+from portal.services.fleet import FleetRow, TrendPoint, fleet_summary, with_trends
 from portal.services.scans import record_scan
 from scanner import Status
 from tests.portal.services.support import (
@@ -66,9 +66,27 @@ def test_fleet_summary_in_one_statement(app_engine: Engine, owner_engine: Engine
     # New since the last scan: the critical and the high check passed the scan before and fail now; the
     # medium one was read for the first time, with no earlier reading to be new against.
     assert a.new_failing == 2
-    assert a.trend == (TrendPoint(T0.date() - dt.timedelta(days=1), 100.0), TrendPoint(T0.date(), 0.0))
+    assert a.trend == ()  # trends are read for the rows a page shows, in one more statement
+    with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
+        [shown] = with_trends(uow, [a], today=TODAY)
+    assert shown.trend == (TrendPoint(T0.date() - dt.timedelta(days=1), 100.0), TrendPoint(T0.date(), 0.0))
+    assert a.score_before == 100.0  # the latest daily score a week or more before TODAY: 40 days ago
+
     assert b == FleetRow(
         customer_id=beta.customer_id, name="Beta", tenant_id=beta.tenant_id,
         connection_state=ConnectionState.PENDING_CONSENT, connection_reason=None, missing_permissions=(),
         last_scan_at=None, last_scan_status=None, score=None, grade=None, coverage=None, scored_at=None,
         open_critical=0, open_high=0, trend=())
+
+
+def test_a_scan_finishing_late_does_not_move_the_fleet_figures_back(app_engine: Engine, owner_engine: Engine) -> None:
+    msp_id = make_msp(owner_engine)
+    seeded = make_customer(owner_engine, msp_id, name="Late")
+    newer = scan_result({CRITICAL: Status.PASS, HIGH: Status.PASS}, started_at=T0)
+    older = scan_result({CRITICAL: Status.FAIL, HIGH: Status.FAIL}, started_at=T0 - dt.timedelta(hours=6))
+    record(app_engine, owner_engine, seeded, newer)
+    record(app_engine, owner_engine, seeded, older)  # started earlier, recorded later
+    with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
+        [row] = fleet_summary(uow, today=TODAY)
+    assert (row.score, row.scored_at, row.last_scan_at) == (100.0, newer.finished_at, newer.finished_at)
+    assert (row.open_critical, row.open_high) == (0, 0)  # the projection kept the newer verdicts

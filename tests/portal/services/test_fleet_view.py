@@ -10,31 +10,27 @@ import datetime as dt
 import uuid
 
 from portal.db.models import AccessTier, ConnectionState
-from portal.services.fleet import FleetQuery, FleetRow, FleetSort, TrendPoint, fleet_view, is_stale, score_change
+from portal.services.fleet import FleetQuery, FleetRow, FleetSort, fleet_view, is_stale, score_change
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-TODAY = NOW.date()
 
 
 def row(name: str, score: float | None, *, tags: tuple[str, ...] = (), critical: int = 0, high: int = 0,
         state: ConnectionState = ConnectionState.CONNECTED, tier: AccessTier = AccessTier.OPERATE,
-        scored_hours_ago: float | None = 1, trend: dict[int, float] | None = None) -> FleetRow:
-    """A customer; ``trend`` maps days ago to that day's score."""
+        scored_hours_ago: float | None = 1, week_ago: float | None = None) -> FleetRow:
+    """A customer; ``week_ago``: its score a week ago."""
     return FleetRow(
         customer_id=uuid.uuid4(), name=name, tenant_id=str(uuid.uuid4()), connection_state=state,
         connection_reason=None, missing_permissions=(), last_scan_at=None, last_scan_status=None, score=score,
         grade=None, coverage=None,
         scored_at=None if scored_hours_ago is None else NOW - dt.timedelta(hours=scored_hours_ago),
-        open_critical=critical, open_high=high,
-        trend=tuple(TrendPoint(TODAY - dt.timedelta(days=d), s) for d, s in sorted((trend or {}).items(),
-                                                                                  reverse=True)),
-        access_tier=tier, tags=tags)
+        open_critical=critical, open_high=high, access_tier=tier, tags=tags, score_before=week_ago)
 
 
-def test_the_change_is_against_the_latest_score_a_week_or_more_ago() -> None:
-    assert score_change(row("a", 80.0, trend={10: 60.0, 8: 70.0, 6: 75.0, 0: 80.0}), TODAY) == 10.0
-    assert score_change(row("b", 80.0, trend={3: 60.0, 0: 80.0}), TODAY) is None  # no reading a week back
-    assert score_change(row("c", None, trend={9: 60.0}), TODAY) is None
+def test_the_change_is_against_the_score_a_week_ago() -> None:
+    assert score_change(row("a", 80.0, week_ago=70.0)) == 10.0
+    assert score_change(row("b", 80.0)) is None  # no reading a week back
+    assert score_change(row("c", None, week_ago=60.0)) is None
 
 
 def test_a_scan_is_stale_after_two_missed_intervals() -> None:
@@ -62,9 +58,9 @@ def test_filters_search_and_the_kpis_describe_what_is_left() -> None:
 
 
 def test_sorting_puts_what_needs_attention_first_and_unknown_scores_last() -> None:
-    rows = [row("Bravo", 70.0, critical=1, high=5, trend={7: 90.0}),
+    rows = [row("Bravo", 70.0, critical=1, high=5, week_ago=90.0),
             row("Alpha", None, scored_hours_ago=None),
-            row("Charlie", 30.0, critical=1, high=9, scored_hours_ago=30, trend={7: 20.0}),
+            row("Charlie", 30.0, critical=1, high=9, scored_hours_ago=30, week_ago=20.0),
             row("Delta", 95.0, scored_hours_ago=5)]
 
     def names(sort: FleetSort) -> list[str]:
