@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -21,8 +22,12 @@ from portal.db import migrate
 from portal.db.engine import make_engine, role_url
 from portal.db.roles import DatabaseRoles
 
+if TYPE_CHECKING:
+    from portal.db.embedded import EmbeddedCluster
+
 __all__ = [
     "MIN_SCOPE_KEY_LENGTH",
+    "embedded_cluster",
     "migrate_database",
     "owner_url",
     "roles",
@@ -38,13 +43,22 @@ MIN_SCOPE_KEY_LENGTH = 32
 _SCOPE_KEY_FILE = "scope.key"
 
 
-def owner_url(settings: Settings) -> str:
-    """The owner URL: configured, or the embedded cluster's (started if needed)."""
+def embedded_cluster(settings: Settings) -> EmbeddedCluster | None:
+    """The embedded cluster under the data folder, or None when ``POSTURE_DATABASE_URL`` names a server."""
     if settings.database_url:
-        return settings.database_url.get_secret_value()
+        return None
     from portal.db.embedded import EmbeddedCluster
 
-    return EmbeddedCluster(settings.data_dir.resolve() / "postgres").ensure_running()
+    return EmbeddedCluster(settings.data_dir.resolve() / "postgres")
+
+
+def owner_url(settings: Settings) -> str:
+    """The owner URL: configured, or the embedded cluster's (started if needed)."""
+    cluster = embedded_cluster(settings)
+    if cluster is None:
+        assert settings.database_url is not None
+        return settings.database_url.get_secret_value()
+    return cluster.ensure_running()
 
 
 def roles(settings: Settings) -> DatabaseRoles:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from posture import __version__
 
 __all__ = ["main"]
@@ -101,16 +101,47 @@ def migrate(revision: str, down_to: str | None) -> None:
         return
     url = runtime.migrate_database(settings, revision)
     click.echo(f"database at {migrations.current_revision(url)}", err=True)
+    _say_the_embedded_server_runs(settings)
+
+
+def _say_the_embedded_server_runs(settings: Settings) -> None:
+    from config import database as runtime
+
+    if runtime.embedded_cluster(settings) is not None:
+        click.echo("the embedded PostgreSQL server keeps running: `posture db stop` ends it", err=True)
+
+
+@cli.group()
+def db() -> None:
+    """The embedded PostgreSQL server (when POSTURE_DATABASE_URL is unset)."""
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL server under the data folder."""
+    from config import database as runtime
+
+    cluster = runtime.embedded_cluster(load_settings())
+    if cluster is None:
+        click.echo("POSTURE_DATABASE_URL names a server: there is no embedded one to stop", err=True)
+        return
+    if not cluster.is_running():
+        click.echo("the embedded PostgreSQL server is not running", err=True)
+        return
+    cluster.stop()
+    click.echo("the embedded PostgreSQL server is stopped", err=True)
 
 
 @cli.command()
 @click.option("--processes", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True)
-def worker(processes: int, threads: int) -> None:
+@click.option("--schedule/--no-schedule", default=True, show_default=True,
+              help="Also tick the scan schedule every minute (any number of hosts may: due scans are claimed once).")
+def worker(processes: int, threads: int, schedule: bool) -> None:
     """Run Dramatiq workers: scans, schedules (until interrupted)."""
     from worker.runner import run_worker
 
-    sys.exit(run_worker(load_settings(), processes=processes, threads=threads))
+    sys.exit(run_worker(load_settings(), processes=processes, threads=threads, schedule=schedule))
 
 
 @cli.command()

@@ -25,6 +25,7 @@ import time
 import uuid
 import webbrowser
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from rich.console import Console
@@ -67,10 +68,7 @@ class _Running:
 
 def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_timeout_s: float = 300.0,
              port: int = 8000, open_browser: bool = True) -> int:
-    """Run the demo; returns the exit status."""
-    from sim import ServiceApp, SimServer, SimState
-    from sim.profiles import build_fleet
-
+    """Run the demo; returns the exit status. Everything it started is stopped when it ends."""
     console = Console(stderr=True)
     if not _port_is_free(port):
         console.print(f"[red]port {port} is in use[/]: choose another with --port")
@@ -78,6 +76,25 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
     demo_dir = settings.data_dir.resolve() / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     console.print("[bold]Starting the database[/] (POSTURE_DATABASE_URL or the embedded cluster)")
+    cluster = runtime.embedded_cluster(settings)
+    started_here = cluster is not None and not cluster.is_running()  # then the demo stops it too
+    try:
+        return _run(settings, console, demo_dir, tenants=tenants, once=once, scan_timeout_s=scan_timeout_s,
+                    port=port, open_browser=open_browser)
+    finally:
+        if started_here and cluster is not None:
+            cluster.stop()
+            console.print("[bold]Stopped[/] the embedded PostgreSQL server the demo started")
+        elif cluster is not None:
+            console.print("The embedded PostgreSQL server was running before the demo and keeps running: "
+                          "`posture db stop` ends it")
+
+
+def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, once: bool, scan_timeout_s: float,
+         port: int, open_browser: bool) -> int:
+    from sim import ServiceApp, SimServer, SimState
+    from sim.profiles import build_fleet
+
     owner = runtime.migrate_database(settings)
 
     fleet = build_fleet(tenants, seed=0)
@@ -103,8 +120,11 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
             "POSTURE_DATA_DIR": str(settings.data_dir.resolve()),
             "POSTURE_SCOPE_KEY": runtime.scope_key(settings).decode(),
         }
+        # Logs go to files: the terminal shows progress, the portal's address and the logins.
+        worker_log = (demo_dir / "worker.log").open("ab")
         worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", "1", "--threads", "4"],
-                                  env=worker_env)
+                                  env=worker_env, stdout=worker_log, stderr=subprocess.STDOUT)
+        console.print(f"Worker and portal logs: {demo_dir / 'worker.log'}, {demo_dir / 'portal.log'}")
         running = _Running(worker)
         try:
             engine = runtime.web_engine(settings, owner)
@@ -116,7 +136,7 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
                 return 1
             _print_fleet(engine)
             logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME)
-            portal = _start_portal(worker_env, port)
+            portal = _start_portal(worker_env, port, demo_dir / "portal.log")
             running.portal = portal
             url = f"http://127.0.0.1:{port}/"
             if not _wait_for_portal(url, portal):
@@ -137,10 +157,10 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
             running.stop()
 
 
-def _start_portal(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start_portal(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     """``posture serve`` on loopback, configured like the worker (the same database, key and broker)."""
     return subprocess.Popen([sys.executable, "-m", "posture", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], env=env, stdout=subprocess.DEVNULL)
+                             "--workers", "1"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def _port_is_free(port: int) -> bool:

@@ -118,6 +118,7 @@ def test_migrate_brings_an_empty_database_to_head_and_is_idempotent():
         first, second = posture("migrate", env=env), posture("migrate", env=env)
         assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
         assert "database at 0012" in second.stderr
+        assert "embedded" not in second.stderr  # a configured server: nothing of the embedded one to say
         engine = make_engine(url)
         with engine.connect() as connection:
             forced = connection.execute(text(
@@ -154,3 +155,10 @@ def test_sim_command_serves_tenants_that_posture_scan_can_reach(tmp_path):
     assert json.loads(ok.stdout)["score"] == 100.0
     assert gone.returncode == 3
     assert (tmp_path / "sim" / "client.pem").stat().st_mode & 0o077 == 0
+
+
+def test_db_stop_says_what_it_did(tmp_path):
+    configured = posture("db", "stop", env={"POSTURE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"})
+    assert configured.returncode == 0 and "no embedded one to stop" in configured.stderr
+    fresh = posture("db", "stop", env={"POSTURE_DATA_DIR": str(tmp_path)})  # never started here
+    assert fresh.returncode == 0 and "not running" in fresh.stderr

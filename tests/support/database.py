@@ -7,6 +7,8 @@ as a fresh checkout runs. Each session gets its own scratch database there (``po
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ __all__ = ["ROOT", "server_url", "set_scope", "test_database"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@functools.cache
 def server_url() -> str:
     """An owner/superuser URL on the server the tests use."""
     explicit = os.environ.get("POSTURE_TEST_DATABASE_URL") or os.environ.get("POSTURE_DATABASE_URL")
@@ -31,7 +34,10 @@ def server_url() -> str:
         return explicit
     from portal.db.embedded import EmbeddedCluster
 
-    return EmbeddedCluster(ROOT / "data" / "test-postgres").ensure_running()
+    cluster = EmbeddedCluster(ROOT / "data" / "test-postgres")
+    if not cluster.is_running():
+        atexit.register(cluster.stop)  # started for this session: it ends with the session
+    return cluster.ensure_running()
 
 
 @contextmanager
