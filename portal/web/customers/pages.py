@@ -72,6 +72,8 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         "may_scan": may(caller.membership, Action.START_SCAN, _access(posture)) and web.scan_queue is not None,
         "may_link": may_link and web.consent is not None, "consent_link": None, "mailed_to": None,
         "added": params.get("added") == "1",
+        "may_invite": may(caller.membership, Action.MANAGE_CUSTOMER_USERS, _access(posture))
+        and web.mailer is not None and posture.tenant_id is not None,
         "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
         "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings), **extra})
 

@@ -15,6 +15,7 @@ from portal.db.models import Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView
+from portal.services.mail import SmtpSender
 from portal.services.scans import record_scan
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
@@ -124,3 +125,22 @@ def test_the_monitor_tier_lets_staff_look_but_not_scan(client: TestClient, tenan
     assert "Scan now" not in client.get(f"/customers/{tenant['id']}").text
     refused = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
     assert refused.status_code == 403 and sent == []
+
+
+def test_an_msp_admin_invites_the_customers_people_from_its_page(web_engine: Engine, owner_engine: Engine,
+                                                                  scope_key: bytes, tenant, inbox) -> None:
+    _, admin = add_person(owner_engine, scope_key, [MembershipView(msp_id=tenant["msp"], role=Role.MSP_ADMIN)])
+    runtime = WebRuntime(engine=web_engine, mailer=SmtpSender("127.0.0.1", inbox[1], "posture@msp.example",
+                                                               tls="none"))
+    with TestClient(create_app(runtime)) as client:
+        csrf = _sign_in(client, admin)
+        page = client.get(f"/customers/{tenant['id']}").text
+        assert f'name="customer_id" value="{tenant["id"]}"' in page
+        sent = client.post("/team/invitations", data={"email": "it@contoso.example", "role": "customer_admin",
+                                                      "customer_id": str(tenant["id"]), "_csrf_token": csrf})
+        assert sent.status_code == 200 and "Invitation sent to it@contoso.example" in sent.text
+    assert inbox[0].wait(1)[0]["To"] == "it@contoso.example"
+    with owner_engine.connect() as connection:
+        invited = connection.execute(text("SELECT customer_id, role::text FROM invitations WHERE email = :e"),
+                                     {"e": "it@contoso.example"}).one()
+    assert (invited.customer_id, invited.role) == (tenant["id"], "customer_admin")
