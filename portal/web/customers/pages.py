@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -19,6 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE
 
 from portal.db.models import Customer, ScanStatus
+from portal.db.uow import UnitOfWork
 from portal.services.accounts import Action, CustomerAccess, may
 from portal.services.errors import NotFound
 from portal.services.onboarding import may_make_consent_link
@@ -43,6 +45,24 @@ def _not_found() -> NotFoundException:
 
 def _access(posture: CustomerPosture) -> CustomerAccess:
     return CustomerAccess(posture.customer_id, posture.msp_id, posture.access_tier, frozenset(posture.tags))
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What a page about one of the customer's things needs of the customer itself."""
+
+    customer_id: uuid.UUID
+    name: str
+    access: CustomerAccess
+
+
+def _header(uow: UnitOfWork, customer_id: uuid.UUID) -> _Header:
+    """The customer's name and access (one row: not its posture). Raises ``NotFound`` outside the scope."""
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return _Header(customer.id, customer.name, CustomerAccess(customer.id, customer.msp_id, customer.access_tier,
+                                                              frozenset(customer.tags or ())))
 
 
 def render_customer_page(request: Request, web: WebRuntime, caller: Caller, customer_id: uuid.UUID,
@@ -91,15 +111,14 @@ class CustomerPagesController(Controller):
     @get("/{customer_id:uuid}/findings/{check_id:str}", sync_to_thread=True)
     def finding(self, request: Request, customer_id: FromPath[uuid.UUID], check_id: FromPath[str],
                 web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
-        now = dt.datetime.now(dt.UTC)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
-                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=1, scans=0)
+                header = _header(uow, customer_id)
                 detail = finding_detail(uow, customer_id, check_id)
         except NotFound:
             raise NotFoundException("no such finding, or not one you can see") from None
         return Template("customers/finding.html", context={
-            "user": caller, "c": posture, "d": detail,
+            "user": caller, "c": header, "d": detail,
             "evidence": json.dumps(detail.evidence, indent=2, sort_keys=True, ensure_ascii=False)})
 
     @post("/{customer_id:uuid}/scans", sync_to_thread=True)
@@ -108,15 +127,15 @@ class CustomerPagesController(Controller):
         now = dt.datetime.now(dt.UTC)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
-                posture = customer_posture(uow, customer_id, today=now.date(), trend_days=1, scans=0)
+                header = _header(uow, customer_id)
         except NotFound:
             raise _not_found() from None
-        if not may(caller.membership, Action.START_SCAN, _access(posture)):
+        if not may(caller.membership, Action.START_SCAN, header.access):
             raise PermissionDeniedException("your role, or the MSP's access tier for this customer, does not "
                                             "allow starting scans")
         if web.scan_queue is None:
             return Template("customers/scan_refused.html", status_code=HTTP_503_SERVICE_UNAVAILABLE,
-                            context={"user": caller, "c": posture, "message": "this portal has no queue to send "
+                            context={"user": caller, "c": header, "message": "this portal has no queue to send "
                                      "scans to: set POSTURE_BROKER_URL or run posture serve with the database"})
         try:
             with caller_unit_of_work(web, caller, request) as uow:
@@ -127,7 +146,7 @@ class CustomerPagesController(Controller):
             return Template("customers/scan_refused.html",
                             status_code=HTTP_429_TOO_MANY_REQUESTS if exc.wait_s else HTTP_409_CONFLICT,
                             headers={"Retry-After": str(exc.wait_s)} if exc.wait_s else None,
-                            context={"user": caller, "c": posture, "message": str(exc)})
+                            context={"user": caller, "c": header, "message": str(exc)})
         audit_as(web, caller, "scan.started_by_hand", f"scan:{scan.id}", {"customer": str(customer_id)})
         return Redirect(f"/customers/{customer_id}?scan={scan.id}", status_code=303)
 

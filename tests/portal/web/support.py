@@ -1,16 +1,40 @@
-"""API tokens for the web tests, made the way a signed-in user makes them."""
+"""What the web tests share: signing in through the form, the app's routes, API tokens made the way a
+signed-in user makes them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
+from litestar import Litestar
+from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView, create_token
+from tests.support.people import PASSWORD
 
-__all__ = ["token_for"]
+__all__ = ["app_routes", "sign_in", "token_for"]
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Sign in through the form, as a browser does; returns the CSRF token for the posts that follow."""
+    client.cookies.clear()
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)  # type: ignore[union-attr]
+    client.post("/sign-in", data={"email": email, "password": password, "_csrf_token": token})
+    return token
+
+
+def app_routes(app: Litestar) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, but CORS preflights and the OpenAPI document (public by
+    CONTRACT.md)."""
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "methods", ()):
+            if method != "OPTIONS" and not route.path.startswith("/schema"):
+                found.add((method, route.path))
+    return found
 
 
 def token_for(web_engine: Engine, user_id: uuid.UUID, email: str, membership: MembershipView, *,

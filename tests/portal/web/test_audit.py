@@ -14,7 +14,8 @@ from portal.services.accounts import MembershipView
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_customer, make_msp
-from tests.support.people import PASSWORD, add_person
+from tests.portal.web.support import sign_in
+from tests.support.people import add_person
 
 
 @pytest.fixture
@@ -40,33 +41,27 @@ def client(web_engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
-def _sign_in(client: TestClient, email: str) -> None:
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
-
-
 def test_each_reader_sees_the_trail_of_what_they_may_see(client: TestClient, world) -> None:
     for who in ("admin", "customer_admin", "neighbour_admin", "outsider", "analyst"):
-        _sign_in(client, world[who])  # every sign-in is itself on record
+        sign_in(client, world[who])  # every sign-in is itself on record
 
-    _sign_in(client, world["admin"])
+    sign_in(client, world["admin"])
     msp_wide = client.get("/audit").text
     assert world["customer_admin"] in msp_wide and world["neighbour_admin"] in msp_wide
     assert world["outsider"] not in msp_wide  # another MSP
 
-    _sign_in(client, world["customer_admin"])
+    sign_in(client, world["customer_admin"])
     own = client.get("/audit").text
     assert world["customer_admin"] in own
     assert world["neighbour_admin"] not in own and world["admin"] not in own  # the MSP's own rows stay out
 
-    _sign_in(client, world["analyst"])
+    sign_in(client, world["analyst"])
     assert client.get("/audit").status_code == 403
 
 
 def test_the_filters_narrow_the_trail(client: TestClient, world) -> None:
-    _sign_in(client, world["customer_admin"])
-    _sign_in(client, world["admin"])
+    sign_in(client, world["customer_admin"])
+    sign_in(client, world["admin"])
     by_actor = client.get("/audit", params={"actor": world["customer_admin"].upper()}).text
     assert world["customer_admin"] in by_actor and f"<td>{world['admin']}</td>" not in by_actor
     assert "Nothing matches" in client.get("/audit", params={"action": "nothing."}).text
@@ -75,7 +70,7 @@ def test_the_filters_narrow_the_trail(client: TestClient, world) -> None:
 
 
 def test_making_and_revoking_a_token_is_on_record(client: TestClient, world) -> None:
-    _sign_in(client, world["admin"])
+    sign_in(client, world["admin"])
     page = client.get("/account/tokens").text
     csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
     made = client.post("/account/tokens", data={"name": "PSA", "days": "7", "access": "read", "_csrf_token": csrf})
@@ -93,10 +88,10 @@ def test_a_failed_sign_in_of_a_known_account_is_on_record_where_it_belongs(clien
         refused = client.post("/sign-in", data={"email": email, "password": "not it", "_csrf_token": token})
         assert refused.status_code == 400
 
-    _sign_in(client, world["customer_admin"])
+    sign_in(client, world["customer_admin"])
     own = client.get("/audit", params={"action": "account.sign_in_failed"}).text
     assert world["customer_admin"] in own and "password" in own  # by the email tried, at the password step
-    _sign_in(client, world["neighbour_admin"])
+    sign_in(client, world["neighbour_admin"])
     assert world["customer_admin"] not in client.get("/audit", params={"action": "account.sign_in_failed"}).text
     with owner_engine.connect() as connection:  # an unknown email belongs to no trail
         unknown = connection.execute(text("SELECT count(*) FROM audit_events WHERE actor = :e"),

@@ -41,7 +41,7 @@ from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from scanner import AppCredentials, Endpoints, Status, TokenProvider
 from tests.portal.services.support import CRITICAL, HIGH, Seeded, insert_scan, scan_result
-from tests.portal.web.support import token_for
+from tests.portal.web.support import app_routes, token_for
 from tests.support.database import set_scope
 from tests.support.people import PASSWORD
 from tests.support.smtp import running_inbox
@@ -715,18 +715,8 @@ def _customers_api(case: Case) -> None:
 # -- the test ------------------------------------------------------------------------------------
 
 
-def _routes(app: Litestar) -> set[tuple[str, str]]:
-    found = set()
-    for route in app.routes:
-        for method in getattr(route, "methods", ()):
-            if method == "OPTIONS" or route.path.startswith("/schema"):
-                continue  # CORS preflight, and the OpenAPI document (public by CONTRACT.md)
-            found.add((method, route.path))
-    return found
-
-
 def test_every_route_has_a_row(app: Litestar) -> None:
-    assert _routes(app) == set(ROWS)
+    assert app_routes(app) == set(ROWS)
 
 
 CASES = [(method, path, role, relation) for (method, path), (relations, _) in sorted(ROWS.items())

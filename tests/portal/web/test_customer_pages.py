@@ -4,7 +4,6 @@ evidence and history, "Scan now" (the tier, the rate limit, one scan at a time) 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -21,8 +20,9 @@ from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from scanner import Status, get_check
 from tests.portal.services.support import CRITICAL, HIGH, MEDIUM, insert_scan, make_customer, make_msp, scan_result
+from tests.portal.web.support import sign_in
 from tests.support.database import set_scope
-from tests.support.people import PASSWORD, add_person
+from tests.support.people import add_person
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -58,15 +58,8 @@ def client(web_engine: Engine, sent: list) -> Iterator[TestClient]:
         yield test_client
 
 
-def _sign_in(client: TestClient, email: str) -> str:
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
-    return token
-
-
 def test_the_page_shows_the_posture_failing_first_and_filters(client: TestClient, tenant) -> None:
-    _sign_in(client, tenant["viewer"])
+    sign_in(client, tenant["viewer"])
     page = client.get(f"/customers/{tenant['id']}").text
     titles = [get_check(c).meta.title for c in (CRITICAL, MEDIUM, HIGH)]  # fail, then error, then pass
     positions = [page.index(f">{t}</a>") for t in titles]
@@ -81,7 +74,7 @@ def test_the_page_shows_the_posture_failing_first_and_filters(client: TestClient
 
 
 def test_a_finding_has_its_remediation_evidence_and_history(client: TestClient, tenant) -> None:
-    _sign_in(client, tenant["viewer"])
+    sign_in(client, tenant["viewer"])
     page = client.get(f"/customers/{tenant['id']}/findings/{CRITICAL}").text
     meta = get_check(CRITICAL).meta
     assert meta.references[0] in page and "How to fix it" in page
@@ -92,7 +85,7 @@ def test_a_finding_has_its_remediation_evidence_and_history(client: TestClient, 
 
 
 def test_scan_now_makes_one_scan_at_a_time_then_waits(client: TestClient, tenant, sent, owner_engine: Engine) -> None:
-    csrf = _sign_in(client, tenant["analyst"])
+    csrf = sign_in(client, tenant["analyst"])
     first = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
     assert first.status_code == 303 and len(sent) == 1
     scan_id = sent[0]["scan_id"]
@@ -121,7 +114,7 @@ def test_the_monitor_tier_lets_staff_look_but_not_scan(client: TestClient, tenan
     with owner_engine.begin() as connection:
         set_scope(connection, tenant["msp"])
         connection.execute(text("UPDATE customers SET access_tier = 'monitor' WHERE id = :c"), {"c": tenant["id"]})
-    csrf = _sign_in(client, tenant["analyst"])
+    csrf = sign_in(client, tenant["analyst"])
     assert "Scan now" not in client.get(f"/customers/{tenant['id']}").text
     refused = client.post(f"/customers/{tenant['id']}/scans", data={"_csrf_token": csrf}, follow_redirects=False)
     assert refused.status_code == 403 and sent == []
@@ -133,7 +126,7 @@ def test_an_msp_admin_invites_the_customers_people_from_its_page(web_engine: Eng
     runtime = WebRuntime(engine=web_engine, mailer=SmtpSender("127.0.0.1", inbox[1], "posture@msp.example",
                                                                tls="none"))
     with TestClient(create_app(runtime)) as client:
-        csrf = _sign_in(client, admin)
+        csrf = sign_in(client, admin)
         page = client.get(f"/customers/{tenant['id']}").text
         assert f'name="customer_id" value="{tenant["id"]}"' in page
         sent = client.post("/team/invitations", data={"email": "it@contoso.example", "role": "customer_admin",

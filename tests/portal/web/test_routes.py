@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
+from tests.portal.web.support import app_routes
 
 #: Reachable without signing in, on purpose.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST", "/sign-in"),
@@ -39,16 +40,6 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
 API = {("GET", "/api/v1/customers")}
 
 
-def _routes(app: Litestar) -> set[tuple[str, str]]:
-    found = set()
-    for route in app.routes:
-        for method in getattr(route, "methods", ()):
-            if method == "OPTIONS" or route.path.startswith("/schema"):
-                continue  # CORS preflight, and the OpenAPI document (public by CONTRACT.md)
-            found.add((method, route.path))
-    return found
-
-
 @pytest.fixture
 def app(web_engine: Engine) -> Litestar:
     return create_app(WebRuntime(engine=web_engine))
@@ -61,7 +52,7 @@ def client(app: Litestar) -> Iterator[TestClient]:
 
 
 def test_every_route_is_classified(app: Litestar) -> None:
-    assert _routes(app) == PUBLIC | PAGES | API
+    assert app_routes(app) == PUBLIC | PAGES | API
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(PAGES))

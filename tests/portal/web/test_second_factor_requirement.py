@@ -3,7 +3,6 @@ until they set one up; the pages that set it up, and the password page, stay ope
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +14,8 @@ from portal.services.accounts import MembershipView
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_customer, make_msp
-from tests.portal.web.support import token_for
-from tests.support.people import PASSWORD, add_person
+from tests.portal.web.support import sign_in, token_for
+from tests.support.people import add_person
 
 REQUIRED = "/account/two-factor?required=1"
 
@@ -25,12 +24,6 @@ REQUIRED = "/account/two-factor?required=1"
 def client(web_engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(WebRuntime(engine=web_engine))) as test_client:
         yield test_client
-
-
-def _sign_in(client: TestClient, email: str) -> None:
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
 
 
 def test_staff_without_a_second_factor_reach_only_its_set_up(client: TestClient, owner_engine: Engine,
@@ -47,7 +40,7 @@ def test_staff_without_a_second_factor_reach_only_its_set_up(client: TestClient,
     with owner_engine.begin() as connection:
         connection.execute(text("UPDATE msps SET require_totp_for_staff = true WHERE id = :m"), {"m": msp})
 
-    _sign_in(client, admin)
+    sign_in(client, admin)
     for page in ("/", "/team", "/audit", "/account/tokens"):
         response = client.get(page, follow_redirects=False)
         assert (response.status_code, response.headers.get("location")) == (303, REQUIRED), page
@@ -57,7 +50,7 @@ def test_staff_without_a_second_factor_reach_only_its_set_up(client: TestClient,
     client.cookies.clear()
     assert client.get("/api/v1/customers", headers=bearer).status_code == 401
 
-    _sign_in(client, customer_admin)  # the requirement is the MSP's of its staff, not of its customers' people
+    sign_in(client, customer_admin)  # the requirement is the MSP's of its staff, not of its customers' people
     assert client.get("/team", follow_redirects=False).status_code == 200
 
 

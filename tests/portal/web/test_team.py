@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +13,8 @@ from portal.services.accounts import MembershipView
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.portal.services.support import make_customer, make_msp
-from tests.portal.web.support import token_for
-from tests.support.people import PASSWORD, add_person
+from tests.portal.web.support import sign_in, token_for
+from tests.support.people import add_person
 
 
 @pytest.fixture
@@ -44,13 +43,6 @@ def client(web_engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
-def _sign_in(client: TestClient, email: str) -> str:
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"email": email, "password": PASSWORD, "_csrf_token": token})
-    return re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/account/tokens").text).group(1)
-
-
 def _membership(owner_engine: Engine, user_id) -> str:
     with owner_engine.connect() as connection:
         return str(connection.execute(text("SELECT id FROM memberships WHERE user_id = :u"), {"u": user_id}).scalar())
@@ -63,7 +55,7 @@ def _role(owner_engine: Engine, user_id) -> str:
 
 
 def test_an_msp_admin_changes_a_role_and_the_trail_says_so(client: TestClient, world, owner_engine: Engine) -> None:
-    csrf = _sign_in(client, world["admin"][1])
+    csrf = sign_in(client, world["admin"][1])
     target = _membership(owner_engine, world["analyst"][0])
     response = client.post(f"/team/members/{target}", data={"role": "msp_admin", "_csrf_token": csrf},
                            follow_redirects=False)
@@ -81,7 +73,7 @@ def test_an_msp_admin_changes_a_role_and_the_trail_says_so(client: TestClient, w
 ])
 def test_who_may_not_change_whom(who: str, target: str, role: str, client: TestClient, world,
                                  owner_engine: Engine) -> None:
-    csrf = _sign_in(client, world[who][1])
+    csrf = sign_in(client, world[who][1])
     before = _role(owner_engine, world[target][0])
     response = client.post(f"/team/members/{_membership(owner_engine, world[target][0])}",
                            data={"role": role, "_csrf_token": csrf})
@@ -90,7 +82,7 @@ def test_who_may_not_change_whom(who: str, target: str, role: str, client: TestC
 
 
 def test_a_customer_admin_manages_their_own_tenants_users(client: TestClient, world, owner_engine: Engine) -> None:
-    csrf = _sign_in(client, world["customer_admin"][1])
+    csrf = sign_in(client, world["customer_admin"][1])
     target = _membership(owner_engine, world["viewer"][0])
     assert client.post(f"/team/members/{target}", data={"role": "customer_admin", "_csrf_token": csrf},
                        follow_redirects=False).status_code == 303
@@ -99,7 +91,7 @@ def test_a_customer_admin_manages_their_own_tenants_users(client: TestClient, wo
 
 
 def test_the_last_admin_stays(client: TestClient, world, owner_engine: Engine) -> None:
-    csrf = _sign_in(client, world["admin"][1])
+    csrf = sign_in(client, world["admin"][1])
     own = _membership(owner_engine, world["admin"][0])
     for action, data in ((f"/team/members/{own}", {"role": "msp_analyst"}), (f"/team/members/{own}/remove", {})):
         response = client.post(action, data={**data, "_csrf_token": csrf})
@@ -111,7 +103,7 @@ def test_a_removed_member_loses_the_organisation_and_its_tokens(client: TestClie
                                                               web_engine: Engine) -> None:
     user_id, email = world["analyst"]
     _, token = token_for(web_engine, user_id, email, world["analyst_membership"])
-    csrf = _sign_in(client, world["admin"][1])
+    csrf = sign_in(client, world["admin"][1])
     client.post(f"/team/members/{_membership(owner_engine, user_id)}/remove", data={"_csrf_token": csrf})
     assert _role(owner_engine, user_id) is None
     assert client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
