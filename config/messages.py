@@ -21,6 +21,7 @@ __all__ = [
     "SCAN_DEAD_LETTER",
     "SCAN_TENANT",
     "SCHEDULES_QUEUE",
+    "BrokerConnectionCheck",
     "BrokerScanQueue",
     "send",
 ]
@@ -36,10 +37,12 @@ PROBE_CONNECTION = "probe_connection"
 RUN_DUE_SCHEDULES = "run_due_schedules"
 
 
-def send(broker: Broker, actor_name: str, queue_name: str, **kwargs: Any) -> Message[Any]:
-    """Enqueue one message for ``actor_name`` (keyword arguments: ids and scalars only)."""
+def send(broker: Broker, actor_name: str, queue_name: str, *, delay_ms: int | None = None,
+         **kwargs: Any) -> Message[Any]:
+    """Enqueue one message for ``actor_name`` (keyword arguments: ids and scalars only), to be
+    delivered at once or ``delay_ms`` from now."""
     message: Message[Any] = Message(queue_name=queue_name, actor_name=actor_name, args=(), kwargs=kwargs, options={})
-    return broker.enqueue(message)
+    return broker.enqueue(message, delay=delay_ms)
 
 
 class BrokerScanQueue:
@@ -50,4 +53,16 @@ class BrokerScanQueue:
 
     def __call__(self, *, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         send(self.broker, SCAN_TENANT, SCANS_QUEUE, scan_id=str(scan_id), msp_id=str(msp_id),
+             customer_id=str(customer_id))
+
+
+class BrokerConnectionCheck:
+    """Asks for a ``probe_connection`` of one customer, ``delay_s`` from now (a worker's confirmation
+    of a first failed connection)."""
+
+    def __init__(self, broker: Broker, delay_s: int) -> None:
+        self.broker, self.delay_s = broker, delay_s
+
+    def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        send(self.broker, PROBE_CONNECTION, SCANS_QUEUE, delay_ms=self.delay_s * 1000, msp_id=str(msp_id),
              customer_id=str(customer_id))

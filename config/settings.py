@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings"]
@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     everywhere, stored in the database by ``posture migrate``. Unset: generated once in data_dir/scope.key."""
     broker_url: SecretStr | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
+    connection_recheck_s: int = Field(600, ge=5, le=3000)
+    """Seconds after a customer's first failed connection (consent revoked, app disabled) before a
+    worker checks it again; a second failure in a row marks the customer disconnected."""
 
     # Outgoing mail (password resets, invitations, report summaries).
     smtp_host: str | None = None

@@ -1,13 +1,16 @@
 """``posture demo``: the whole product on its embedded defaults, against a simulated fleet.
 
 Starts (or reuses) the database (``POSTURE_DATABASE_URL``, or the embedded cluster under the data
-folder), migrates it, starts the Microsoft 365 simulator with a fleet of customers of mixed profiles
-over HTTPS, seeds a demo MSP with those customers, starts a Dramatiq worker process configured
-exactly as a production worker would be (``POSTURE_*`` variables pointing at the simulator), queues
-an onboarding scan per customer and, once they are done, prints the fleet summary read back from the
-database, makes a login for every role (``posture.demo_people``), starts the portal (``posture
-serve``) and prints its address, the logins and two API tokens in CONTRACT.md's lines. It then
-keeps running (the worker rescans on schedule) until interrupted, or exits at once with ``--once``.
+folder) and migrates it; starts the Microsoft 365 simulator over HTTPS with a fleet of tenants of
+mixed profiles, none of which has consented yet; makes the demo MSP and its admin; starts the portal
+(``posture serve``) configured exactly as in production (``POSTURE_*`` variables pointing at the
+simulator). Then it onboards every tenant the way a real one is onboarded (``posture.demo_onboarding``:
+the admin adds the customer and makes its consent link in the portal, the tenant's Global
+Administrator accepts on the consent page, the portal's callback verifies and queues the first scan),
+starts a Dramatiq worker process, shows the scans finishing and the fleet read back from the
+database, makes a login for every other role (``posture.demo_people``) and prints the portal's
+address, the logins and two API tokens in CONTRACT.md's lines. It keeps running (the worker rescans
+on schedule) until interrupted, or exits at once with ``--once``.
 
 Everything it writes lives under the data folder: the cluster, the simulator's CA and the service
 app's client certificate (mode 0600).
@@ -39,8 +42,10 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.fleet import FleetRow, fleet_summary, with_trends
 from portal.services.scans import start_scan
-from posture.demo_people import DemoLogin, seed_people
+from posture.demo_onboarding import PortalAdmin, accept_consent
+from posture.demo_people import DemoLogin, seed_admin, seed_people
 from scanner import required_permissions
+from sim.state import SimState
 from sim.tenant import Tenant
 
 __all__ = ["DEMO_MSP_NAME", "DEMO_MSP_SLUG", "run_demo"]
@@ -49,16 +54,20 @@ DEMO_MSP_SLUG = "demo-msp"
 DEMO_MSP_NAME = "Northwind MSP"
 _DEMO_MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-demo-msp")
 _FINAL = ("completed", "partial", "disconnected", "failed")
+_RECHECK_S = 30
 
 
 @dataclass
 class _Running:
-    worker: subprocess.Popen[bytes]
     portal: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
+
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return [process for process in (self.portal, self.worker) if process is not None]
 
     def stop(self) -> None:
-        for process in (self.portal, self.worker):
-            if process is not None and process.poll() is None:
+        for process in reversed(self.processes()):
+            if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(timeout=30)
@@ -69,12 +78,15 @@ class _Running:
 def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_timeout_s: float = 300.0,
              port: int = 8000, open_browser: bool = True) -> int:
     """Run the demo; returns the exit status. Everything it started is stopped when it ends."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # progress lines stay whole in a log or a narrow terminal
     if not _port_is_free(port):
         console.print(f"[red]port {port} is in use[/]: choose another with --port")
         return 2
     demo_dir = settings.data_dir.resolve() / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
+    # A `kill`, `docker stop` or a closed terminal stops the demo as Ctrl-C does: everything it started ends.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     console.print("[bold]Starting the database[/] (POSTURE_DATABASE_URL or the embedded cluster)")
     cluster = runtime.embedded_cluster(settings)
     started_here = cluster is not None and not cluster.is_running()  # then the demo stops it too
@@ -90,15 +102,22 @@ def run_demo(settings: Settings, *, tenants: int = 12, once: bool = False, scan_
                           "`posture db stop` ends it")
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, once: bool, scan_timeout_s: float,
          port: int, open_browser: bool) -> int:
     from sim import ServiceApp, SimServer, SimState
     from sim.profiles import build_fleet
 
     owner = runtime.migrate_database(settings)
-
+    url = f"http://127.0.0.1:{port}/"
     fleet = build_fleet(tenants, seed=0)
-    app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
+    for tenant in fleet:  # nobody has consented yet: onboarding does that, through the consent page
+        tenant.consent, tenant.granted_permissions = "pending", set()
+    app, private_pem = ServiceApp.with_certificate(redirect_uris=[f"{url}onboarding/callback"],
+                                                   required_permissions=required_permissions())
     state = SimState(app=app)
     for tenant in fleet:
         state.add_tenant(tenant)
@@ -107,8 +126,8 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
     pem_path.chmod(0o600)
 
     with SimServer(state, ca_dir=demo_dir / "sim-ca") as server:
-        console.print(f"[bold]Simulator[/] for {len(fleet)} customers at {server.base_url}")
-        worker_env = {
+        console.print(f"[bold]Simulator[/] of Microsoft 365 for {len(fleet)} customers at {server.base_url}")
+        env = {
             **os.environ,
             "POSTURE_DATABASE_URL": owner,
             "POSTURE_AUTHORITY_HOST": server.authority_host,
@@ -119,48 +138,91 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
             "POSTURE_CA_BUNDLE": str(server.ca_cert_path),
             "POSTURE_DATA_DIR": str(settings.data_dir.resolve()),
             "POSTURE_SCOPE_KEY": runtime.scope_key(settings).decode(),
+            "POSTURE_PUBLIC_URL": url.rstrip("/"),
+            # A revoked tenant shows as disconnected half a minute after its first failed scan, not ten.
+            "POSTURE_CONNECTION_RECHECK_S": str(_RECHECK_S),
         }
-        # Logs go to files: the terminal shows progress, the portal's address and the logins.
-        worker_log = (demo_dir / "worker.log").open("ab")
-        worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", "1", "--threads", "4"],
-                                  env=worker_env, stdout=worker_log, stderr=subprocess.STDOUT)
-        console.print(f"Worker and portal logs: {demo_dir / 'worker.log'}, {demo_dir / 'portal.log'}")
-        running = _Running(worker)
+        running = _Running()
         try:
             engine = runtime.web_engine(settings, owner)
-            _seed(owner, fleet)
-            scan_ids = _queue_scans(settings, owner, engine)
-            console.print(f"[bold]Worker[/] started (pid {worker.pid}); {len(scan_ids)} onboarding scans queued")
-            if not _wait_for(engine, scan_ids, scan_timeout_s, running):
-                console.print("[red]scans did not finish in time[/]")
+            _seed_msp(owner)
+            admin = seed_admin(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME)
+            # Logs go to files: the terminal shows progress, the portal's address and the logins.
+            console.print(f"Portal and worker logs: {demo_dir / 'portal.log'}, {demo_dir / 'worker.log'}")
+            running.portal = _start(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"], env,
+                                    demo_dir / "portal.log")
+            if not _wait_for_portal(url, running.portal):
+                console.print("[red]the portal did not start[/]: see " + str(demo_dir / "portal.log"))
+                return 1
+            console.print(f"[bold]Portal[/] at {url}")
+            since = _database_now(engine)
+            rescans = _onboard(console, url, admin, fleet, state, server.ca_cert_path, engine)
+            scan_ids = _queued_since(engine, since) + _queue_scans(settings, owner, engine, rescans)
+            running.worker = _start(["worker", "--processes", "1", "--threads", "4"], env, demo_dir / "worker.log")
+            console.print(f"[bold]Worker[/] started (pid {running.worker.pid}); {len(scan_ids)} scans to run")
+            if not _wait_for(console, engine, scan_ids, scan_timeout_s, running):
+                console.print("[red]scans did not finish in time[/]: see " + str(demo_dir / "worker.log"))
                 return 1
             _print_fleet(engine)
-            logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME)
-            portal = _start_portal(worker_env, port, demo_dir / "portal.log")
-            running.portal = portal
-            url = f"http://127.0.0.1:{port}/"
-            if not _wait_for_portal(url, portal):
-                console.print("[red]the portal did not start[/]")
-                return 1
+            logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME, admin)
             _print_logins(url, logins)
             if once:
                 return 0
             if open_browser and (os.environ.get("DISPLAY") or sys.platform == "darwin"):
                 webbrowser.open(url)
             console.print("The worker rescans on schedule and the portal keeps running; Ctrl-C stops the demo.")
-            while worker.poll() is None and portal.poll() is None:
+            while all(process.poll() is None for process in running.processes()):
                 time.sleep(1)
-            return worker.returncode or portal.returncode or 0
+            return 1
         except KeyboardInterrupt:
             return 0
         finally:
             running.stop()
 
 
-def _start_portal(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``posture serve`` on loopback, configured like the worker (the same database, key and broker)."""
-    return subprocess.Popen([sys.executable, "-m", "posture", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+def _onboard(console: Console, url: str, admin: DemoLogin, fleet: list[Tenant], state: SimState,
+             ca_bundle: Path | None,
+             engine: Engine) -> list[uuid.UUID]:
+    """Connect every simulated tenant through admin consent; returns customers connected by an earlier
+    run (the simulator forgets consent when it stops; the portal does not), which only need a scan."""
+    with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
+        known = uow.session.execute(text("SELECT id, name, tenant_id, connection_state::text FROM customers")).all()
+    bound = {row.tenant_id: row for row in known if row.tenant_id}
+    waiting = {row.name: row.id for row in known if not row.tenant_id}  # added by a run that was interrupted
+    rescans, consented = [], []
+    console.print(f"[bold]Onboarding[/] {len(fleet)} customers by admin consent: the MSP admin adds each one and "
+                  "makes its consent link; its Global Administrator accepts on Microsoft's (the simulator's) page")
+    with PortalAdmin(url, admin.email, admin.password) as portal:
+        for number, tenant in enumerate(fleet, start=1):
+            step = f"  [{number:>{len(str(len(fleet)))}}/{len(fleet)}] {tenant.display_name}"
+            earlier = bound.get(tenant.id)
+            if earlier is not None:
+                if tenant.profile != "revoked":
+                    state.grant_consent(tenant.id)  # as consented in that run (the simulator forgets)
+                rescans.append(earlier.id)
+                console.print(f"{step}: onboarded in an earlier run ({earlier.connection_state}); scanning again")
+                continue
+            customer_id = waiting.get(tenant.display_name) or portal.add_customer(
+                tenant.display_name, tenant.default_domain, tags=tenant.profile)
+            outcome = accept_consent(portal.consent_link(customer_id), tenant.id, ca_bundle=ca_bundle)
+            colour = "green" if outcome.connected else "red"
+            detail = "; its first scan is queued" if outcome.heading == "Connected" else f". {outcome.message}"
+            console.print(f"{step}: [{colour}]{outcome.heading}[/]{detail}")
+            consented.append(tenant)
+    for tenant in consented:
+        if tenant.profile == "revoked":
+            state.revoke_consent(tenant.id)
+            console.print(f"  {tenant.display_name} then deletes the app from its tenant (the 'revoked' profile): its "
+                          f"first scan fails, a worker checks again {_RECHECK_S} s later, and the portal shows the "
+                          "connection lost and how to reconnect")
+    return rescans
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A ``posture`` command in its own process, configured as in production (the same database, key,
+    broker and app registration), its output in ``log``."""
+    return subprocess.Popen([sys.executable, "-m", "posture", *command], env=env, stdout=log.open("ab"),
+                            stderr=subprocess.STDOUT)
 
 
 def _port_is_free(port: int) -> bool:
@@ -190,8 +252,8 @@ def _print_logins(url: str, logins: list[DemoLogin]) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _seed(owner: str, fleet: list[Tenant]) -> None:
-    """The demo MSP and one customer per simulated tenant, created once (idempotent)."""
+def _seed_msp(owner: str) -> None:
+    """The demo MSP, made once by the platform (the owner), as a platform operator makes an MSP."""
     from portal.db.engine import make_engine
 
     engine = make_engine(owner, pool_size=1)
@@ -200,36 +262,46 @@ def _seed(owner: str, fleet: list[Tenant]) -> None:
             connection.execute(text(
                 "INSERT INTO msps (id, name, slug) VALUES (:id, :name, :slug) ON CONFLICT (id) DO NOTHING"
             ), {"id": _DEMO_MSP_ID, "name": DEMO_MSP_NAME, "slug": DEMO_MSP_SLUG})
-            for tenant in fleet:
-                customer_id = uuid.uuid5(_DEMO_MSP_ID, tenant.id)
-                connection.execute(text(
-                    "INSERT INTO customers (id, customer_id, msp_id, name, tenant_id, default_domain, tags) "
-                    "VALUES (:id, :id, :msp, :name, :tenant, :domain, :tags) ON CONFLICT (id) DO NOTHING"
-                ), {"id": customer_id, "msp": _DEMO_MSP_ID, "name": tenant.display_name, "tenant": tenant.id,
-                    "domain": tenant.default_domain, "tags": [tenant.profile]})
     finally:
         engine.dispose()
 
 
-def _queue_scans(settings: Settings, owner: str, engine: Engine) -> list[uuid.UUID]:
+def _database_now(engine: Engine) -> dt.datetime:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT now()")).scalar_one()
+
+
+def _queued_since(engine: Engine, since: dt.datetime) -> list[uuid.UUID]:
+    """The scans the portal queued since then: the first scans its consent callback asked for."""
+    with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
+        return list(uow.session.scalars(text("SELECT id FROM scans WHERE queued_at >= :t"), {"t": since}))
+
+
+def _queue_scans(settings: Settings, owner: str, engine: Engine, customer_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     from config.broker import broker_from_settings
     from config.messages import BrokerScanQueue
 
+    if not customer_ids:
+        return []
     queue = BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))
     with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
-        customer_ids = list(uow.session.scalars(text("SELECT id FROM customers ORDER BY name")))
-        return [start_scan(uow, cid, ScanTrigger.ONBOARDING, queue=queue).id for cid in customer_ids]
+        return [start_scan(uow, cid, ScanTrigger.SCHEDULE, queue=queue).id for cid in customer_ids]
 
 
-def _wait_for(engine: Engine, scan_ids: list[uuid.UUID], timeout_s: float, running: _Running) -> bool:
-    deadline = time.monotonic() + timeout_s
+def _wait_for(console: Console, engine: Engine, scan_ids: list[uuid.UUID], timeout_s: float,
+              running: _Running) -> bool:
+    deadline, reported = time.monotonic() + timeout_s, -1
     while time.monotonic() < deadline:
-        if running.worker.poll() is not None:
+        if any(process.poll() is not None for process in running.processes()):
             return False
         with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
             statuses = uow.session.execute(
                 text("SELECT status::text FROM scans WHERE id = ANY(:ids)"), {"ids": scan_ids}).scalars().all()
-        if len(statuses) == len(scan_ids) and all(s in _FINAL for s in statuses):
+        done = sum(status in _FINAL for status in statuses)
+        if done != reported:
+            console.print(f"  scans finished: {done}/{len(scan_ids)}")
+            reported = done
+        if done == len(scan_ids):
             return True
         time.sleep(1)
     return False

@@ -23,7 +23,7 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import Passwords, create_token
 
-__all__ = ["DemoLogin", "seed_people"]
+__all__ = ["DemoLogin", "seed_admin", "seed_people"]
 
 
 @dataclass(frozen=True)
@@ -38,41 +38,52 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def seed_people(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str) -> list[DemoLogin]:
-    """Make (or refresh) the demo's people in ``msp_id``; their first customer by name is the customer's."""
+def seed_admin(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str) -> DemoLogin:
+    """The MSP's first admin, provisioned by the platform, with a new password and API token."""
+    email = f"admin@{_slug(msp_name)}.example"
+    admin_id = _provision_admin(owner_url, msp_id, email)
+    return _refresh(engine, Scope(msp_id=msp_id, actor=email, user_id=admin_id), "msp_admin", email, None)
+
+
+def seed_people(owner_url: str, engine: Engine, msp_id: uuid.UUID, msp_name: str,
+                admin: DemoLogin) -> list[DemoLogin]:
+    """Everyone else, added by ``admin`` (from ``seed_admin``); the customer's people are in the
+    first customer by name. Returns every login, the admin's included, in CONTRACT.md's order."""
     domain = f"{_slug(msp_name)}.example"
     with unit_of_work(engine, Scope.for_msp(msp_id, actor="system:demo")) as uow:
         first = uow.session.execute(text("SELECT id, name FROM customers ORDER BY name LIMIT 1")).one()
+        admin_id = uow.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": admin.email}).scalar_one()
     customer_domain = f"{_slug(first.name)}.example"
     wanted = [
-        ("platform_operator", f"operator@{domain}", None, None),
-        ("msp_admin", f"admin@{domain}", Role.MSP_ADMIN, None),
+        ("platform_operator", f"operator@{domain}", Role.MSP_ANALYST, None),
         ("msp_analyst", f"analyst@{domain}", Role.MSP_ANALYST, None),
         ("customer_admin", f"it@{customer_domain}", Role.CUSTOMER_ADMIN, first.id),
         ("customer_viewer", f"ceo@{customer_domain}", Role.CUSTOMER_VIEWER, first.id),
     ]
-    passwords = Passwords(scope_key_of(engine))
-    # The first admin is provisioned by the platform (the owner here); everyone else is added by that
-    # admin, as in the portal: the database lets only an MSP admin add members.
-    admin_id = _provision_admin(owner_url, msp_id, f"admin@{domain}")
-    admin = Scope(msp_id=msp_id, actor=f"admin@{domain}", user_id=admin_id)
-    logins = []
+    # Everyone is added by the admin, as in the portal: the database lets only an MSP admin add members.
+    as_admin = Scope(msp_id=msp_id, actor=admin.email, user_id=admin_id)
+    logins = {"msp_admin": admin}
     for word, email, role, customer_id in wanted:
-        password = secrets.token_urlsafe(12)
-        user_id = admin_id if role is Role.MSP_ADMIN else _ensure_member(engine, admin, email, role or Role.MSP_ANALYST,
-                                                                           customer_id, word)
+        user_id = _ensure_member(engine, as_admin, email, role, customer_id, word)
         scope = Scope(msp_id=msp_id, actor=email, user_id=user_id,
                       customer_ids=frozenset({customer_id}) if customer_id else None)
-        token = None
-        with unit_of_work(engine, scope) as uow:
-            uow.session.execute(text("SELECT posture_set_password_hash(:u, :h)"),
-                                {"u": user_id, "h": passwords.hash(password)})
-            if word in ("msp_admin", "customer_viewer"):
-                _, token = create_token(uow, name="demo", read_write=word == "msp_admin", days=30,
-                                        customer_id=customer_id)
-        logins.append(DemoLogin(word, email, password, token))
+        logins[word] = _refresh(engine, scope, word, email, customer_id)
     _make_operator(owner_url, f"operator@{domain}")
-    return logins
+    return [logins[word] for word in ("platform_operator", "msp_admin", "msp_analyst", "customer_admin",
+                                      "customer_viewer")]
+
+
+def _refresh(engine: Engine, scope: Scope, word: str, email: str, customer_id: uuid.UUID | None) -> DemoLogin:
+    """A new password, set in the user's own scope, and an API token for the two roles that get one."""
+    password = secrets.token_urlsafe(12)
+    token = None
+    with unit_of_work(engine, scope) as uow:
+        uow.session.execute(text("SELECT posture_set_password_hash(:u, :h)"),
+                            {"u": scope.user_id, "h": Passwords(scope_key_of(engine)).hash(password)})
+        if word in ("msp_admin", "customer_viewer"):
+            _, token = create_token(uow, name="demo", read_write=word == "msp_admin", days=30,
+                                    customer_id=customer_id)
+    return DemoLogin(word, email, password, token)
 
 
 def _provision_admin(owner_url: str, msp_id: uuid.UUID, email: str) -> uuid.UUID:

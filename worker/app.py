@@ -21,7 +21,7 @@ from dramatiq import Broker
 
 from config.broker import broker_from_settings
 from config.database import owner_url, worker_engine
-from config.messages import BrokerScanQueue
+from config.messages import BrokerConnectionCheck, BrokerScanQueue
 from config.microsoft import scanner_environment
 from config.settings import Settings, load_settings
 from portal.services import log_context
@@ -51,6 +51,7 @@ def boot_with(settings: Settings) -> Broker:
         engine=worker_engine(settings, owner),
         scan_queue=BrokerScanQueue(broker),
         scanner_factory=lambda: scanner_environment(settings),
+        connection_check=BrokerConnectionCheck(broker, settings.connection_recheck_s),
     ))
     _log_with_context()
     return broker

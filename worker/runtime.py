@@ -28,11 +28,14 @@ class WorkerRuntime:
         engine: logged in as the application role (row-level security applies).
         scan_queue: sends ``scan_tenant`` messages (used by the schedule).
         scanner_factory: builds the scanner environment (once, on first use).
+        connection_check: asks for a later ``probe_connection`` of a customer whose connection
+            failed once (``config.messages.BrokerConnectionCheck``); None sends nothing.
     """
 
     engine: Engine
     scan_queue: ScanQueue
     scanner_factory: Callable[[], ScannerEnvironment]
+    connection_check: Callable[..., None] | None = None
     _scanner: ScannerEnvironment | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -1,4 +1,5 @@
-"""`posture demo --once`: database, migrations, simulator fleet, a real worker process, fleet summary."""
+"""`posture demo --once`: database, migrations, simulator fleet onboarded through the consent flow, the
+portal and a real worker process, fleet summary, the logins; and a second run over the same database."""
 
 from __future__ import annotations
 
@@ -22,24 +23,53 @@ def test_demo_scans_a_fleet_and_prints_it(tmp_path):
             engine.dispose()
 
 
-def _run_demo_and_check(owner_url, owner_engine, tmp_path):
+def _demo(owner_url, tmp_path, tenants: int) -> tuple[subprocess.CompletedProcess, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_BROKER_URL"}
     env.update(POSTURE_DATABASE_URL=owner_url, POSTURE_DATA_DIR=str(tmp_path))
     port = _free_port()
-    proc = subprocess.run([sys.executable, "-m", "posture", "demo", "--once", "--no-browser", "--tenants", "4",
+    proc = subprocess.run([sys.executable, "-m", "posture", "demo", "--once", "--no-browser", "--tenants", str(tenants),
                            "--port", str(port)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, port
+
+
+def _run_demo_and_check(owner_url, owner_engine, tmp_path):
+    proc, port = _demo(owner_url, tmp_path, 4)
     assert "Fleet" in proc.stdout
     _check_logins(proc.stdout, port, owner_url)
     with owner_engine.connect() as connection:
         statuses = connection.execute(text("SELECT status::text FROM scans")).scalars().all()
-        names = connection.execute(text("SELECT name FROM customers")).scalars().all()
+        customers = connection.execute(text("SELECT name, tags, connection_state::text FROM customers")).all()
         results = connection.execute(text("SELECT count(*) FROM check_results")).scalar()
-    assert len(names) == 4 and all(name in proc.stdout for name in names)
+        actions = dict(connection.execute(text(
+            "SELECT action, count(*) FROM audit_events WHERE actor = 'admin@northwind-msp.example' GROUP BY 1")).all())
+        onboarding = connection.execute(text("SELECT outcome FROM onboarding_requests")).scalars().all()
+    assert len(customers) == 4 and all(row.name in proc.stdout for row in customers)
+    # Each one went through the portal's forms and Microsoft's (the simulator's) consent page, as the
+    # admin: added, a link made, the link used once and closed, connected by the callback.
+    assert actions.get("customer.added") == 4 and actions.get("consent.link_made") == 4
+    assert onboarding == ["bound"] * 4
+    assert proc.stderr.count(": Connected; its first scan is queued") == 4
     # The first four of the demo fleet are typical, secure, neglected and free: all reachable.
+    assert sorted(tuple(row.tags) for row in customers) == [("free",), ("neglected",), ("secure",), ("typical",)]
+    assert {row.connection_state for row in customers} == {"connected"}
     assert statuses == ["completed"] * 4
     assert results > 0
     assert (tmp_path / "demo" / "client.pem").stat().st_mode & 0o077 == 0
+
+    # Again, with four more tenants: the first four are scanned again without a second onboarding; the
+    # new ones are onboarded, and the eighth (revoked: its app deleted after consent) fails to connect.
+    again, _ = _demo(owner_url, tmp_path, 8)
+    assert again.stderr.count("onboarded in an earlier run (connected); scanning again") == 4
+    assert again.stderr.count(": Connected; its first scan is queued") == 4
+    with owner_engine.connect() as connection:
+        customers = connection.execute(text("SELECT count(*) FROM customers")).scalar()
+        by_status = dict(connection.execute(text("SELECT status::text, count(*) FROM scans GROUP BY 1")).all())
+        revoked = connection.execute(text(
+            "SELECT connection_state::text, hard_failures FROM customers WHERE 'revoked' = ANY (tags)")).one()
+    assert customers == 8
+    assert by_status == {"completed": 11, "disconnected": 1}
+    assert tuple(revoked) == ("connected", 1)  # until the worker's confirming probe, 30 s later
 
 
 def _free_port() -> int:

@@ -171,6 +171,28 @@ def test_revoked_consent_disconnects_the_customer_at_the_second_failure(
     assert (customer.connection_state, customer.hard_failures) == (ConnectionState.DISCONNECTED, 2)
 
 
+def test_a_first_failed_connection_is_confirmed_by_a_probe_minutes_later(
+        world: SimWorld, app_engine: Engine, owner_engine: Engine, scan_queue: BrokerScanQueue,
+        start_worker) -> None:
+    tenant_id = add_tenant(world, "secure")
+    seeded = seeded_customer(owner_engine, tenant_id=tenant_id, state=ConnectionState.CONNECTED)
+    worker: WorkerProcess = start_worker(POSTURE_CONNECTION_RECHECK_S="5")
+    world.state.revoke_consent(tenant_id)
+
+    scan = Observed(app_engine, seeded, queue_scan(app_engine, seeded, scan_queue))
+    wait_for(scan.is_final, "the scan to finish", worker)
+    assert scan.status() is ScanStatus.DISCONNECTED
+    # No second scan is asked for: the worker's delayed probe (a delay queue on every broker) confirms.
+    wait_for(lambda: scan.customer().connection_state is ConnectionState.DISCONNECTED, "the confirming probe",
+             worker)
+    assert scan.customer().hard_failures == 2
+    scope = Scope.for_customer(seeded.msp_id, seeded.customer_id)
+    with unit_of_work(app_engine, scope) as uow:
+        actions = list(uow.session.scalars(select(AuditEvent.action)))
+        scans = uow.session.scalar(select(func.count()).select_from(Scan))
+    assert (actions.count("connection.probed"), actions.count("connection.lost"), scans) == (1, 1, 1)
+
+
 def test_a_scan_that_cannot_run_is_dead_lettered_and_marked_failed(world: SimWorld, app_engine: Engine,
                                                                    owner_engine: Engine, scan_queue: BrokerScanQueue,
                                                                    start_worker) -> None:

@@ -31,11 +31,15 @@ _MAX_BACKOFF_MS = 10 * 60 * 1000
        retry_when=retry_transient, min_backoff=MIN_BACKOFF_MS, max_backoff=_MAX_BACKOFF_MS,
        dead_letter=SCAN_DEAD_LETTER)
 def scan_tenant(scan_id: str, msp_id: str, customer_id: str) -> None:
-    """Scan the customer's tenant for this queued scan and record the outcome."""
+    """Scan the customer's tenant for this queued scan and record the outcome; after a first failed
+    connection, ask for a probe a few minutes later to confirm it (``connection_recheck_s``)."""
     runtime = current()
     with retry_on_transient():
-        run_scan(runtime.engine, uuid.UUID(scan_id), uuid.UUID(msp_id), uuid.UUID(customer_id),
-                 scanner_env=runtime.scanner())
+        run = run_scan(runtime.engine, uuid.UUID(scan_id), uuid.UUID(msp_id), uuid.UUID(customer_id),
+                       scanner_env=runtime.scanner())
+    # Sent after the outcome is committed; a redelivery finds the scan final and sends nothing again.
+    if run.connection is not None and run.connection.awaits_confirmation and runtime.connection_check:
+        runtime.connection_check(msp_id=uuid.UUID(msp_id), customer_id=uuid.UUID(customer_id))
 
 
 @actor(actor_name=SCAN_DEAD_LETTER, queue_name=SCANS_QUEUE, retry_when=retry_transient,

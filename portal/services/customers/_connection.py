@@ -18,6 +18,12 @@ Rules, as a pure function (:func:`next_connection`) so each one is tested on its
   still ``pending_consent`` stays there (it was never connected; the reason says what happened).
 - ``TRANSIENT`` (throttled, service errors, identity service unavailable): nothing changes.
 
+A customer with one hard failure and not yet disconnected ``awaits_confirmation``: the worker probes
+it again a few minutes later (``connection_recheck_s``), so a deleted app shows as a lost connection
+within minutes, not at the next day's scan. Crossing into ``disconnected`` and back out of it are
+events of their own in the audit trail (:func:`connection_change`): ``connection.lost`` and
+``connection.restored``.
+
 :func:`outcome_of_scan` turns a ``scanner.ScanResult`` into an outcome; :func:`apply_connection`
 writes the next state onto a customer row (the caller holds the row lock).
 """
@@ -28,6 +34,8 @@ import enum
 from dataclasses import dataclass
 
 from portal.db.models import ConnectionState, Customer
+from portal.db.uow import UnitOfWork
+from portal.services.audit import record_event
 from scanner import ScanResult, Status
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "ConnectionOutcome",
     "OutcomeKind",
     "apply_connection",
+    "connection_change",
     "missing_permissions",
     "next_connection",
     "outcome_of_scan",
@@ -75,6 +84,12 @@ class Connection:
     reason: str | None = None
     missing_permissions: tuple[str, ...] = ()
     hard_failures: int = 0
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """One hard failure on a customer that was reachable: worth checking again soon."""
+        return self.hard_failures > 0 and self.state not in (ConnectionState.DISCONNECTED,
+                                                             ConnectionState.PENDING_CONSENT)
 
     @classmethod
     def of(cls, customer: Customer) -> Connection:
@@ -144,11 +159,27 @@ def outcome_of_scan(result: ScanResult) -> ConnectionOutcome:
     return ConnectionOutcome(OutcomeKind.REACHED_UNSURE)
 
 
-def apply_connection(customer: Customer, outcome: ConnectionOutcome) -> Connection:
-    """Write the next connection state onto ``customer`` (locked by the caller); returns it."""
-    after = next_connection(Connection.of(customer), outcome)
+def apply_connection(uow: UnitOfWork, customer: Customer, outcome: ConnectionOutcome) -> Connection:
+    """Write the next connection state onto ``customer`` (locked by the caller), audit a lost or
+    restored connection in the same transaction, and return the new state."""
+    before = Connection.of(customer)
+    after = next_connection(before, outcome)
     customer.connection_state = after.state
     customer.connection_reason = after.reason
     customer.missing_permissions = list(after.missing_permissions)
     customer.hard_failures = after.hard_failures
+    change = connection_change(before, after)
+    if change is not None:
+        record_event(uow, customer_id=customer.id, action=change, target=f"customer:{customer.id}",
+                     details={"reason": after.reason, "hard_failures": after.hard_failures})
     return after
+
+
+def connection_change(before: Connection, after: Connection) -> str | None:
+    """The audit action for crossing into or out of ``disconnected``, or None."""
+    lost = ConnectionState.DISCONNECTED
+    if after.state is lost and before.state is not lost:
+        return "connection.lost"
+    if before.state is lost and after.state in (ConnectionState.CONNECTED, ConnectionState.DEGRADED):
+        return "connection.restored"
+    return None

@@ -56,7 +56,7 @@ def probe_connection(
         customer = uow.session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
         if customer is None:
             raise NotFound(f"customer {customer_id} not found")
-        after = apply_connection(customer, outcome)
+        after = apply_connection(uow, customer, outcome)
         record_event(uow, customer_id=customer_id, action="connection.probed", target=f"customer:{customer_id}",
                      details={"outcome": outcome.kind.value, "state": after.state.value})
         return after

@@ -40,6 +40,7 @@ from portal.db.scope import Scope, sign_fields
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.accounts import Action, CustomerAccess, MembershipView, may
 from portal.services.audit import record_event
+from portal.services.customers import parse_tags
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.onboarding._messages import consent_error_message
@@ -90,12 +91,16 @@ def _clean_domain(domain: str) -> str | None:
     return domain
 
 
-def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: str = "") -> uuid.UUID:
+def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: str = "",
+                 tags: str = "") -> uuid.UUID:
     """A new customer of the scope's MSP, waiting for consent (MSP admins: ``MANAGE_CUSTOMERS``).
+
+    ``tags`` is the form's comma-separated list (``parse_tags``): they group the fleet and decide
+    which tag-scoped analysts see the customer, which is why only MSP admins set them.
 
     Raises:
         Forbidden: the caller may not add customers.
-        InvalidInput: no name, or a domain that is not one.
+        InvalidInput: no name, a domain that is not one, or tags that are not tags.
     """
     if not may(caller, Action.MANAGE_CUSTOMERS):
         raise Forbidden("only MSP admins add customers")
@@ -103,13 +108,14 @@ def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: 
     if not 1 <= len(name) <= 200:
         raise InvalidInput("give the customer a name of 1 to 200 characters")
     customer_id = uuid.uuid4()
+    labels = list(parse_tags(tags))
     # The columns the portal may write (migration 0011); the rest are the database's defaults.
     uow.session.execute(text(
-        "INSERT INTO customers (id, customer_id, msp_id, name, default_domain, connection_state) "
-        "VALUES (:i, :i, :m, :n, :d, 'pending_consent')"),
-        {"i": customer_id, "m": uow.scope.msp_id, "n": name, "d": _clean_domain(domain)})
+        "INSERT INTO customers (id, customer_id, msp_id, name, default_domain, connection_state, tags) "
+        "VALUES (:i, :i, :m, :n, :d, 'pending_consent', :t)"),
+        {"i": customer_id, "m": uow.scope.msp_id, "n": name, "d": _clean_domain(domain), "t": labels})
     record_event(uow, customer_id=customer_id, action="customer.added", target=f"customer:{customer_id}",
-                 details={"name": name})
+                 details={"name": name, "tags": labels})
     return customer_id
 
 
@@ -236,6 +242,6 @@ def _connect(engine: Engine, request: object, missing: tuple[str, ...], domains:
                      details={"missing": list(missing), "link_made_by": request.created_by_email})  # type: ignore[attr-defined]
         start_scan(uow, customer_id, ScanTrigger.ONBOARDING, queue=queue)
     if missing:
-        return ConsentResult("degraded", "Connected, with permissions missing: the checks that need them will "
-                                         "report an error until they are granted.", name, missing)
-    return ConsentResult("connected", "Connected. The first scan is on its way.", name)
+        return ConsentResult("degraded", "Some permissions are missing: the checks that need them report an "
+                                         "error until they are granted. The first scan is on its way.", name, missing)
+    return ConsentResult("connected", "The first scan is on its way.", name)

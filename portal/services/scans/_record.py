@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
 from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
-from portal.services.customers import apply_connection, outcome_of_scan
+from portal.services.customers import Connection, apply_connection, outcome_of_scan
 from portal.services.errors import NotFound
 from portal.services.scans._summary import note_finished
 from scanner import ScanResult, json_safe
@@ -50,11 +50,12 @@ _SCORES = cast(Table, ScoreHistory.__table__)
 _SCANS = cast(Table, Scan.__table__)
 
 
-def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool:
+def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Connection | None:
     """Record ``result`` as the outcome of scan ``scan_id`` in the caller's transaction.
 
     Returns:
-        True when written; False when the scan was already final (nothing is written).
+        The customer's connection afterwards when written; None when the scan was already final
+        (nothing is written).
 
     Raises:
         NotFound: no such scan in the caller's scope.
@@ -63,7 +64,7 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool
     if scan is None:
         raise NotFound(f"scan {scan_id} not found")
     if ScanStatus(scan.status).is_final:
-        return False
+        return None
     customer = _lock(uow, Customer, scan.customer_id)
     if customer is None:
         raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
@@ -76,14 +77,14 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> bool
         _count_failures(uow, customer)
     if result.status != "disconnected":
         _upsert_score_history(uow, scan, result)
-    connection = apply_connection(customer, outcome_of_scan(result))
+    connection = apply_connection(uow, customer, outcome_of_scan(result))
     if not customer.default_domain and result.tenant.default_domain:
         customer.default_domain = result.tenant.default_domain
     record_event(uow, customer_id=customer.id, action=f"scan.{result.status}", target=f"scan:{scan.id}", details={
         "score": result.score, "grade": result.grade, "coverage": result.coverage, "checks": len(result.checks),
         "requests": result.stats.requests, "connection_state": connection.state.value,
     })
-    return True
+    return connection
 
 
 def _count_failures(uow: UnitOfWork, customer: Customer) -> None:

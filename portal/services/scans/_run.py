@@ -47,6 +47,7 @@ from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
 from portal.services.audit import record_event
+from portal.services.customers import Connection
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
 from portal.services.scans._record import record_scan
@@ -76,11 +77,14 @@ class ScanRun:
         status: its status afterwards.
         recorded: True when this call wrote the outcome; False when the scan was already final
             (a duplicate delivery) and nothing was written.
+        connection: the customer's connection after the recorded scan (None when nothing was
+            recorded, or the scan failed without reaching the tenant).
     """
 
     scan_id: uuid.UUID
     status: ScanStatus
     recorded: bool
+    connection: Connection | None = None
 
 
 def run_scan(
@@ -153,13 +157,13 @@ def _scan_and_record(
         failed = mark_failed(engine, scan_id, msp_id, customer_id, reason)
         return ScanRun(scan_id, ScanStatus.FAILED, recorded=failed)
     with unit_of_work(engine, scope) as uow:
-        recorded = record_scan(uow, scan_id, result)
-    if not recorded:
+        connection = record_scan(uow, scan_id, result)
+    if connection is None:
         log.info("scan finished by another delivery first; results discarded", extra={"scan_id": str(scan_id)})
         return ScanRun(scan_id, _status(engine, scope, scan_id), recorded=False)
     log.info("scan recorded", extra={"scan_id": str(scan_id), "status": result.status, "score": result.score,
                                      "checks": len(result.checks), "requests": result.stats.requests})
-    return ScanRun(scan_id, ScanStatus(result.status), recorded=True)
+    return ScanRun(scan_id, ScanStatus(result.status), recorded=True, connection=connection)
 
 
 def fail_scan(uow: UnitOfWork, scan_id: uuid.UUID, reason: str) -> bool:

@@ -28,6 +28,7 @@ from portal.services.accounts import (
     remove_member,
     sign_in,
 )
+from portal.services.customers import parse_tags
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.cookies import session_token, set_session_cookie
@@ -80,7 +81,7 @@ class TeamController(Controller):
         try:
             role = Role(data.role)
             customer = uuid.UUID(data.customer_id) if data.customer_id else caller.membership.customer_id
-            tags = frozenset(t.strip() for t in data.tags.split(",") if t.strip())
+            tags = frozenset(parse_tags(data.tags))
             with caller_unit_of_work(web, caller, request) as uow:
                 invite(uow, web.engine, caller.membership, email=data.email, role=role,
                        customer_id=None if role in (Role.MSP_ADMIN, Role.MSP_ANALYST) else customer, tags=tags,
@@ -100,11 +101,13 @@ class TeamController(Controller):
         _may_manage_team(caller)
         try:
             role = Role(data.role)
-            tags = frozenset(t.strip() for t in data.tags.split(",") if t.strip())
+            tags = frozenset(parse_tags(data.tags))
             with caller_unit_of_work(web, caller, request) as uow:
                 change_member(uow, membership_id, role, tags)
         except ValueError:
             return self._render(request, web, caller, error="choose a role", status_code=HTTP_400_BAD_REQUEST)
+        except InvalidInput as exc:
+            return self._render(request, web, caller, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
         except Forbidden as exc:
             return self._render(request, web, caller, error=str(exc), status_code=HTTP_403_FORBIDDEN)
         audit_as(web, caller, "member.role_changed", f"membership:{membership_id}",

@@ -40,6 +40,7 @@ _NOT_CONFIGURED = ("This portal has no app registration configured (POSTURE_CLIE
 class NewCustomerForm(msgspec.Struct):
     name: str = ""
     domain: str = ""
+    tags: str = ""
 
 
 class ConsentLinkForm(msgspec.Struct):
@@ -55,19 +56,21 @@ class OnboardingController(Controller):
     def new_page(self, caller: NamedDependency[Caller]) -> Template:
         if not may(caller.membership, Action.MANAGE_CUSTOMERS):
             raise PermissionDeniedException("only MSP admins add customers")
-        return Template("onboarding/new.html", context={"user": caller, "error": None, "name": "", "domain": ""})
+        return Template("onboarding/new.html", context={"user": caller, "error": None, "name": "", "domain": "",
+                                                                "tags": ""})
 
     @post("/new", sync_to_thread=True)
     def add(self, request: Request, data: Annotated[NewCustomerForm, _FORM], web: NamedDependency[WebRuntime],
             caller: NamedDependency[Caller]) -> Template | Redirect:
         try:
             with caller_unit_of_work(web, caller, request) as uow:
-                customer_id = add_customer(uow, caller.membership, name=data.name, domain=data.domain)
+                customer_id = add_customer(uow, caller.membership, name=data.name, domain=data.domain,
+                                           tags=data.tags)
         except Forbidden as exc:
             raise PermissionDeniedException(str(exc)) from None
         except InvalidInput as exc:
             return Template("onboarding/new.html", status_code=HTTP_400_BAD_REQUEST, context={
-                "user": caller, "error": str(exc), "name": data.name, "domain": data.domain})
+                "user": caller, "error": str(exc), "name": data.name, "domain": data.domain, "tags": data.tags})
         return Redirect(f"/customers/{customer_id}?added=1", status_code=303)
 
     @post("/{customer_id:uuid}/consent-link", sync_to_thread=True)

@@ -15,6 +15,7 @@ from portal.services.customers import (
     Connection,
     ConnectionOutcome,
     OutcomeKind,
+    connection_change,
     missing_permissions,
     next_connection,
     outcome_of_scan,
@@ -59,6 +60,31 @@ def test_one_hard_failure_keeps_the_state_and_the_second_disconnects() -> None:
     assert (first.state, first.hard_failures, first.reason) == (ConnectionState.CONNECTED, 1, HARD.reason)
     second = next_connection(first, HARD)
     assert (second.state, second.hard_failures) == (ConnectionState.DISCONNECTED, 2)
+
+
+@pytest.mark.parametrize(("connection", "awaits"), [
+    (Connection(ConnectionState.CONNECTED), False),
+    (Connection(ConnectionState.CONNECTED, "gone", (), hard_failures=1), True),
+    (Connection(ConnectionState.DEGRADED, "gone", ("x",), hard_failures=1), True),
+    (Connection(ConnectionState.DISCONNECTED, "gone", (), hard_failures=2), False),  # already known
+    (Connection(ConnectionState.PENDING_CONSENT, "no app", (), hard_failures=1), False),  # never connected
+])
+def test_a_first_failure_of_a_reachable_customer_awaits_confirmation(connection: Connection, awaits: bool) -> None:
+    assert connection.awaits_confirmation is awaits
+
+
+@pytest.mark.parametrize(("before", "after", "change"), [
+    (ConnectionState.CONNECTED, ConnectionState.DISCONNECTED, "connection.lost"),
+    (ConnectionState.DEGRADED, ConnectionState.DISCONNECTED, "connection.lost"),
+    (ConnectionState.DISCONNECTED, ConnectionState.CONNECTED, "connection.restored"),
+    (ConnectionState.DISCONNECTED, ConnectionState.DEGRADED, "connection.restored"),
+    (ConnectionState.DISCONNECTED, ConnectionState.DISCONNECTED, None),
+    (ConnectionState.CONNECTED, ConnectionState.DEGRADED, None),
+    (ConnectionState.PENDING_CONSENT, ConnectionState.CONNECTED, None),  # onboarding audits its own events
+])
+def test_only_crossing_into_or_out_of_disconnected_is_an_event(before: ConnectionState, after: ConnectionState,
+                                                                change: str | None) -> None:
+    assert connection_change(Connection(before), Connection(after)) == change
 
 
 def test_a_success_between_hard_failures_starts_the_count_again() -> None:

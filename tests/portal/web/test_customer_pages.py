@@ -137,3 +137,28 @@ def test_an_msp_admin_invites_the_customers_people_from_its_page(web_engine: Eng
         invited = connection.execute(text("SELECT customer_id, role::text FROM invitations WHERE email = :e"),
                                      {"e": "it@contoso.example"}).one()
     assert (invited.customer_id, invited.role) == (tenant["id"], "customer_admin")
+
+
+def test_an_msp_admin_adds_a_tagged_customer_that_analysts_of_the_tag_see(web_engine: Engine, owner_engine: Engine,
+                                                                           scope_key: bytes) -> None:
+    msp = make_msp(owner_engine)
+    people = {role: add_person(owner_engine, scope_key, [membership])[1] for role, membership in {
+        "admin": MembershipView(msp_id=msp, role=Role.MSP_ADMIN),
+        "east": MembershipView(msp_id=msp, role=Role.MSP_ANALYST, tags=frozenset({"east"})),
+        "west": MembershipView(msp_id=msp, role=Role.MSP_ANALYST, tags=frozenset({"west"}))}.items()}
+    with TestClient(create_app(WebRuntime(engine=web_engine))) as client:
+        csrf = sign_in(client, people["admin"])
+        refused = client.post("/customers/new", data={"name": "Tailspin", "tags": "east, <b>", "_csrf_token": csrf})
+        assert refused.status_code == 400 and "tags are words" in refused.text
+        assert 'value="east, &lt;b&gt;"' in refused.text  # what was typed comes back, escaped
+        added = client.post("/customers/new", data={"name": "Tailspin", "tags": " East ,gold,east",
+                                                   "_csrf_token": csrf}, follow_redirects=False)
+        assert added.status_code == 303
+        with owner_engine.connect() as connection:
+            set_scope(connection, msp)
+            tags = connection.execute(text("SELECT tags FROM customers WHERE msp_id = :m AND name = 'Tailspin'"),
+                                      {"m": msp}).scalar_one()
+        assert tags == ["east", "gold"]
+        for who, sees in (("east", True), ("west", False)):
+            sign_in(client, people[who])
+            assert ("Tailspin" in client.get("/fleet").text) is sees, who
