@@ -5,7 +5,8 @@ Seeds a scratch database (server: ``POSTURE_DATABASE_URL`` or the embedded clust
 daily scans and scores, and the last scan's check results; then times, through the real Litestar app
 in-process (ASGI, no network), as an MSP admin signed in with a browser session or an API token:
 
-- the fleet page (first page, and sorted by score), a customer page, and ``/api/v1/customers``.
+- the fleet page (first page; sorted by score; sorted by change, which reads every customer's score a
+  week ago; filtered by tag, fifth page), a customer page, and ``/api/v1/customers``.
 
 Reports the median and the 95th percentile of each over ``--runs`` requests, after a warm-up.
 
@@ -15,6 +16,7 @@ Reports the median and the 95th percentile of each over ``--runs`` requests, aft
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import time
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the figures
 
     settings = load_settings()
     with scratch_database(runtime.owner_url(settings), "posture_bench") as owner:
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             results = {
                 "fleet page, first page": _time(client, "/fleet", args.runs),
                 "fleet page, sorted by score": _time(client, "/fleet?sort=score", args.runs),
+                "fleet page, sorted by change": _time(client, "/fleet?sort=change", args.runs),  # every history
+                "fleet page, tag filter, page 5": _time(client, "/fleet?tag=gold&page=5", args.runs),
                 "customer page": _time(client, f"/customers/{customer}", args.runs),
             }
             client.cookies.clear()

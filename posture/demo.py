@@ -40,7 +40,7 @@ from config.settings import Settings
 from portal.db.models import ScanTrigger
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.fleet import FleetRow, fleet_summary, with_trends
+from portal.services.fleet import FleetQuery, FleetRow, fleet_view, with_trends
 from portal.services.scans import start_scan
 from posture.demo_onboarding import PortalAdmin, accept_consent
 from posture.demo_people import DemoLogin, seed_admin, seed_people
@@ -309,8 +309,9 @@ def _wait_for(console: Console, engine: Engine, scan_ids: list[uuid.UUID], timeo
 
 def _print_fleet(engine: Engine) -> None:
     with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
-        today = dt.datetime.now(dt.UTC).date()
-        rows = with_trends(uow, fleet_summary(uow, today=today), today=today)
+        now = dt.datetime.now(dt.UTC)
+        everyone = fleet_view(uow, FleetQuery(page_size=100_000), now).rows
+        rows = with_trends(uow, everyone, today=now.date())
     render_fleet(rows, Console(width=max(140, Console().width)))
 
 

@@ -1,7 +1,7 @@
 """The fleet as a person looks at it: filtered, searched, sorted, paged, with the KPI cards on top.
 
-Pure functions over :func:`portal.services.fleet.fleet_summary`'s rows, so the page, the CSV export and
-``/api/v1/customers`` answer the same question the same way.
+The page, the CSV export and ``/api/v1/customers`` all call :func:`fleet_view`, so they answer the
+same question the same way; the database does the work (``queries``).
 
 Decisions:
 - The KPI cards count what the filters leave (a tag's customers when filtering by tag): the cards
@@ -17,39 +17,21 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
-from portal.db.models import AccessTier, ConnectionState
-from portal.services.fleet.queries import CHANGE_DAYS, FleetRow
+from portal.db.uow import UnitOfWork
+from portal.services.fleet.queries import (
+    CHANGE_DAYS,
+    PAGE_SIZE,
+    FleetQuery,
+    FleetRow,
+    FleetSort,
+    fleet_figures,
+    fleet_rows,
+)
 
 __all__ = ["CHANGE_DAYS", "PAGE_SIZE", "FleetKpis", "FleetPage", "FleetQuery", "FleetSort", "fleet_view",
            "is_stale", "score_change"]
-
-#: Customers per page.
-PAGE_SIZE = 50
-
-
-class FleetSort(enum.StrEnum):
-    NAME = "name"
-    SCORE = "score"  # worst first: the page's purpose is what needs attention
-    SCORE_DESC = "-score"
-    CRITICAL = "critical"  # most open critical (then high) first
-    LAST_SCAN = "last_scan"  # oldest successful scan first
-    CHANGE = "change"  # biggest drop first
-
-
-@dataclass(frozen=True)
-class FleetQuery:
-    """What the person asked for; every field is optional. Unknown values come in as None."""
-
-    search: str = ""
-    tag: str | None = None
-    state: ConnectionState | None = None
-    tier: AccessTier | None = None
-    sort: FleetSort = FleetSort.NAME
-    page: int = 1
-    page_size: int = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -85,50 +67,14 @@ def is_stale(row: FleetRow, now: dt.datetime) -> bool:
     return now - row.scored_at > dt.timedelta(hours=2 * row.scan_interval_hours)
 
 
-def _matches(row: FleetRow, query: FleetQuery) -> bool:
-    if query.search and query.search.casefold() not in row.name.casefold():
-        return False
-    if query.tag and query.tag not in row.tags:
-        return False
-    if query.state and row.connection_state is not query.state:
-        return False
-    return not (query.tier and row.access_tier is not query.tier)
-
-
-def _sorted(rows: list[FleetRow], sort: FleetSort, now: dt.datetime) -> list[FleetRow]:
-    by_name = sorted(rows, key=lambda r: (r.name.casefold(), str(r.customer_id)))
-    if sort is FleetSort.NAME:
-        return by_name
-    if sort in (FleetSort.SCORE, FleetSort.SCORE_DESC):
-        scored = [r for r in by_name if r.score is not None]
-        scored.sort(key=lambda r: r.score or 0.0, reverse=sort is FleetSort.SCORE_DESC)
-        return scored + [r for r in by_name if r.score is None]
-    if sort is FleetSort.CRITICAL:
-        return sorted(by_name, key=lambda r: (-r.open_critical, -r.open_high))
-    if sort is FleetSort.CHANGE:
-        changes = {r.customer_id: score_change(r) for r in by_name}
-        known = [r for r in by_name if changes[r.customer_id] is not None]
-        known.sort(key=lambda r: changes[r.customer_id] or 0.0)
-        return known + [r for r in by_name if changes[r.customer_id] is None]
-    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return sorted(by_name, key=lambda r: r.scored_at or oldest)
-
-
-def fleet_view(rows: list[FleetRow], query: FleetQuery, now: dt.datetime) -> FleetPage:
+def fleet_view(uow: UnitOfWork, query: FleetQuery, now: dt.datetime) -> FleetPage:
     """The page of the fleet that ``query`` asks for, with the KPIs of every customer it matches."""
-    chosen = [r for r in rows if _matches(r, query)]
-    scores = [r.score for r in chosen if r.score is not None]
-    kpis = FleetKpis(
-        customers=len(chosen),
-        average_score=round(sum(scores) / len(scores), 1) if scores else None,
-        open_critical=sum(r.open_critical for r in chosen),
-        disconnected=sum(r.connection_state is ConnectionState.DISCONNECTED for r in chosen),
-        stale=sum(is_stale(r, now) for r in chosen),
-    )
-    pages = max(1, -(-len(chosen) // query.page_size))
+    figures = fleet_figures(uow, query, now=now)
     page = max(1, query.page)  # past the last page: no rows (an API client pages until it sees none)
-    ordered = _sorted(chosen, query.sort, now)
     return FleetPage(
-        rows=ordered[(page - 1) * query.page_size: page * query.page_size], kpis=kpis, total=len(chosen),
-        page=page, pages=pages, tags=sorted({t for r in rows for t in r.tags}),
+        rows=fleet_rows(uow, query, now=now),
+        kpis=FleetKpis(customers=figures.customers, average_score=figures.average_score,
+                       open_critical=figures.open_critical, disconnected=figures.disconnected, stale=figures.stale),
+        total=figures.customers, page=page, pages=max(1, -(-figures.customers // query.page_size)),
+        tags=figures.tags,
     )

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from portal.services.fleet import fleet_summary, fleet_view, is_stale, score_change
+from portal.services.fleet import fleet_view, is_stale, score_change
 from portal.web.callers import API_CALLER, Caller, caller_unit_of_work
 from portal.web.customers.schemas import CustomerOut, CustomersPage, FleetSummaryOut
 from portal.web.fleet.query import fleet_query
@@ -44,8 +44,7 @@ class CustomersApiController(Controller):
                                                "tier": tier, "sort": sort}.items() if v},
                             page_size=PAGE_SIZE)
         with caller_unit_of_work(web, caller, request) as uow:
-            rows = fleet_summary(uow, today=now.date())
-        view = fleet_view(rows, query, now)
+            view = fleet_view(uow, query, now)
         return CustomersPage(
             customers=[CustomerOut(
                 id=r.customer_id, name=r.name, tenant_id=r.tenant_id, connection_state=r.connection_state.value,

@@ -22,7 +22,6 @@ from portal.services.fleet import (
     CHANGE_DAYS,
     TREND_DAYS,
     FleetRow,
-    fleet_summary,
     fleet_view,
     is_stale,
     score_change,
@@ -71,7 +70,7 @@ class FleetController(Controller):
         now = dt.datetime.now(dt.UTC)
         query = fleet_query(request.query_params)
         with caller_unit_of_work(web, caller, request) as uow:
-            view = fleet_view(fleet_summary(uow, today=now.date()), query, now)
+            view = fleet_view(uow, query, now)
             shown = with_trends(uow, view.rows, today=now.date())  # sparklines for this page's rows only
         lines = [FleetLine(r, score_change(r), is_stale(r, now), ago(now, r.scored_at))
                  for r in shown]
@@ -88,8 +87,7 @@ class FleetController(Controller):
         now = dt.datetime.now(dt.UTC)
         query = fleet_query(request.query_params, page_size=1_000_000)  # every match, in the page's order
         with caller_unit_of_work(web, caller, request) as uow:
-            rows = fleet_summary(uow, today=now.date())
-        view = fleet_view(rows, query, now)
+            view = fleet_view(uow, query, now)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["customer", "tenant_id", "score", "grade", "coverage", f"change_{CHANGE_DAYS}d",

@@ -1,4 +1,4 @@
-"""The fleet summary: one row per visible customer with its last scan, score, open failures and trend."""
+"""The fleet's rows: one per visible customer with its last scan, score, open failures and trend."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from portal.db.models import ConnectionState, ScanStatus
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.fleet import FleetRow, TrendPoint, fleet_summary, with_trends
+from portal.services.fleet import FleetQuery, FleetRow, TrendPoint, fleet_view, with_trends
 from portal.services.scans import record_scan
 from scanner import Status
 from tests.portal.services.support import (
@@ -24,6 +24,7 @@ from tests.portal.services.support import (
 )
 
 TODAY = dt.date(2026, 3, 10)
+NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 T0 = dt.datetime(2026, 3, 9, 8, 0, tzinfo=dt.UTC)
 
 
@@ -33,7 +34,7 @@ def record(app_engine: Engine, owner_engine: Engine, seeded: object, result: obj
         record_scan(uow, scan_id, result)  # type: ignore[arg-type]
 
 
-def test_fleet_summary_in_one_statement(app_engine: Engine, owner_engine: Engine) -> None:
+def test_the_fleet_page_is_two_statements_whatever_the_fleet(app_engine: Engine, owner_engine: Engine) -> None:
     msp_id = make_msp(owner_engine)
     alpha = make_customer(owner_engine, msp_id, name="Alpha")
     beta = make_customer(owner_engine, msp_id, name="Beta", state=ConnectionState.PENDING_CONSENT)
@@ -53,10 +54,10 @@ def test_fleet_summary_in_one_statement(app_engine: Engine, owner_engine: Engine
 
     with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
         event.listen(uow.session.connection(), "before_cursor_execute", count)
-        rows = fleet_summary(uow, today=TODAY)
+        rows = fleet_view(uow, FleetQuery(), NOW).rows
         event.remove(uow.session.connection(), "before_cursor_execute", count)
 
-    assert len(statements) == 1
+    assert len(statements) == 2  # the KPI figures, and the page's rows
     assert [r.name for r in rows] == ["Alpha", "Beta"]
     a, b = rows
     assert a.last_scan_status is ScanStatus.DISCONNECTED
@@ -87,6 +88,6 @@ def test_a_scan_finishing_late_does_not_move_the_fleet_figures_back(app_engine: 
     record(app_engine, owner_engine, seeded, newer)
     record(app_engine, owner_engine, seeded, older)  # started earlier, recorded later
     with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
-        [row] = fleet_summary(uow, today=TODAY)
+        [row] = fleet_view(uow, FleetQuery(), NOW).rows
     assert (row.score, row.scored_at, row.last_scan_at) == (100.0, newer.finished_at, newer.finished_at)
     assert (row.open_critical, row.open_high) == (0, 0)  # the projection kept the newer verdicts

@@ -1,7 +1,9 @@
 """The fleet as a person filters, sorts and pages it, and the KPI cards over what the filters leave.
 
-Rows are built by hand here: what is expected follows from the definitions in
+Customers are written by hand here (their figures as the worker keeps them on the row, and a score a
+week back where the case needs one); what is expected follows from the definitions in
 ``portal.services.fleet.view`` (a week's change, stale after two missed intervals, unknown scores last).
+The database filters, sorts and pages, so these run on PostgreSQL under row-level security.
 """
 
 from __future__ import annotations
@@ -9,8 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import pytest
+from sqlalchemy import Engine, text
+
 from portal.db.models import AccessTier, ConnectionState
-from portal.services.fleet import FleetQuery, FleetRow, FleetSort, fleet_view, is_stale, score_change
+from portal.db.scope import Scope
+from portal.db.uow import unit_of_work
+from portal.services.fleet import FleetPage, FleetQuery, FleetRow, FleetSort, fleet_view, is_stale, score_change
+from tests.portal.services.support import make_customer, make_msp
+from tests.support.database import set_scope
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -27,6 +36,42 @@ def row(name: str, score: float | None, *, tags: tuple[str, ...] = (), critical:
         open_critical=critical, open_high=high, access_tier=tier, tags=tags, score_before=week_ago)
 
 
+@pytest.fixture
+def fleet(owner_engine: Engine, app_engine: Engine):  # type: ignore[no-untyped-def]
+    """``fleet(rows)`` writes the rows as one MSP's customers; ``fleet.view(query)`` reads them back."""
+
+    class Fleet:
+        msp = make_msp(owner_engine)
+
+        def __call__(self, rows: list[FleetRow]) -> None:
+            for r in rows:
+                seeded = make_customer(owner_engine, self.msp, name=r.name, state=r.connection_state)
+                with owner_engine.begin() as connection:
+                    set_scope(connection, self.msp)
+                    connection.execute(text(
+                        "UPDATE customers SET score = :score, scored_at = :at, open_critical = :crit, "
+                        "open_high = :high, access_tier = :tier, tags = :tags WHERE id = :c"),
+                        {"score": r.score, "at": r.scored_at, "crit": r.open_critical, "high": r.open_high,
+                         "tier": r.access_tier.value, "tags": list(r.tags), "c": seeded.customer_id})
+                    if r.score_before is not None:
+                        scan = uuid.uuid4()
+                        connection.execute(text(
+                            "INSERT INTO scans (id, msp_id, customer_id, trigger, status) "
+                            "VALUES (:s, :m, :c, 'schedule', 'completed')"),
+                            {"s": scan, "m": self.msp, "c": seeded.customer_id})
+                        connection.execute(text(
+                            "INSERT INTO score_history (customer_id, day, msp_id, scan_id, score, grade, coverage) "
+                            "VALUES (:c, :d, :m, :s, :score, 'C', 1.0)"),
+                            {"c": seeded.customer_id, "d": NOW.date() - dt.timedelta(days=7), "m": self.msp,
+                             "s": scan, "score": r.score_before})
+
+        def view(self, query: FleetQuery) -> FleetPage:
+            with unit_of_work(app_engine, Scope.for_msp(self.msp)) as uow:
+                return fleet_view(uow, query, NOW)
+
+    return Fleet()
+
+
 def test_the_change_is_against_the_score_a_week_ago() -> None:
     assert score_change(row("a", 80.0, week_ago=70.0)) == 10.0
     assert score_change(row("b", 80.0)) is None  # no reading a week back
@@ -39,32 +84,35 @@ def test_a_scan_is_stale_after_two_missed_intervals() -> None:
     assert is_stale(row("c", None, scored_hours_ago=None), NOW)
 
 
-def test_filters_search_and_the_kpis_describe_what_is_left() -> None:
-    rows = [row("Contoso", 40.0, tags=("gold",), critical=2), row("Fabrikam", 90.0, tags=("gold", "eu")),
-            row("Litware", None, state=ConnectionState.DISCONNECTED, scored_hours_ago=None),
-            row("Northwind", 70.0, tier=AccessTier.MONITOR, critical=1, scored_hours_ago=100)]
-    everything = fleet_view(rows, FleetQuery(), NOW)
+def test_filters_search_and_the_kpis_describe_what_is_left(fleet) -> None:  # type: ignore[no-untyped-def]
+    fleet([row("Contoso", 40.0, tags=("gold",), critical=2), row("Fabrikam", 90.0, tags=("gold", "eu")),
+           row("Litware", None, state=ConnectionState.DISCONNECTED, scored_hours_ago=None),
+           row("Northwind", 70.0, tier=AccessTier.MONITOR, critical=1, scored_hours_ago=100),
+           row("50% off_", 10.0, tags=("eu",))])
+    everything = fleet.view(FleetQuery())
     assert (everything.kpis.customers, everything.kpis.average_score, everything.kpis.open_critical,
-            everything.kpis.disconnected, everything.kpis.stale) == (4, 66.7, 3, 1, 2)
+            everything.kpis.disconnected, everything.kpis.stale) == (5, 52.5, 3, 1, 2)
     assert everything.tags == ["eu", "gold"]
 
-    gold = fleet_view(rows, FleetQuery(tag="gold"), NOW)
+    gold = fleet.view(FleetQuery(tag="gold"))
     assert [r.name for r in gold.rows] == ["Contoso", "Fabrikam"]
     assert (gold.kpis.customers, gold.kpis.average_score, gold.kpis.open_critical) == (2, 65.0, 2)
-    assert [r.name for r in fleet_view(rows, FleetQuery(search="WARE"), NOW).rows] == ["Litware"]
-    assert [r.name for r in fleet_view(rows, FleetQuery(state=ConnectionState.DISCONNECTED), NOW).rows] == ["Litware"]
-    assert [r.name for r in fleet_view(rows, FleetQuery(tier=AccessTier.MONITOR), NOW).rows] == ["Northwind"]
-    assert fleet_view(rows, FleetQuery(search="nobody"), NOW).kpis.average_score is None
+    assert [r.name for r in fleet.view(FleetQuery(search="WARE")).rows] == ["Litware"]
+    assert [r.name for r in fleet.view(FleetQuery(search="%")).rows] == ["50% off_"]  # not a pattern
+    assert [r.name for r in fleet.view(FleetQuery(search="_")).rows] == ["50% off_"]
+    assert [r.name for r in fleet.view(FleetQuery(state=ConnectionState.DISCONNECTED)).rows] == ["Litware"]
+    assert [r.name for r in fleet.view(FleetQuery(tier=AccessTier.MONITOR)).rows] == ["Northwind"]
+    assert fleet.view(FleetQuery(search="nobody")).kpis.average_score is None
 
 
-def test_sorting_puts_what_needs_attention_first_and_unknown_scores_last() -> None:
-    rows = [row("Bravo", 70.0, critical=1, high=5, week_ago=90.0),
-            row("Alpha", None, scored_hours_ago=None),
-            row("Charlie", 30.0, critical=1, high=9, scored_hours_ago=30, week_ago=20.0),
-            row("Delta", 95.0, scored_hours_ago=5)]
+def test_sorting_puts_what_needs_attention_first_and_unknown_scores_last(fleet) -> None:  # type: ignore[no-untyped-def]
+    fleet([row("Bravo", 70.0, critical=1, high=5, week_ago=90.0),
+           row("Alpha", None, scored_hours_ago=None),
+           row("Charlie", 30.0, critical=1, high=9, scored_hours_ago=30, week_ago=20.0),
+           row("Delta", 95.0, scored_hours_ago=5)])
 
     def names(sort: FleetSort) -> list[str]:
-        return [r.name for r in fleet_view(rows, FleetQuery(sort=sort), NOW).rows]
+        return [r.name for r in fleet.view(FleetQuery(sort=sort)).rows]
 
     assert names(FleetSort.NAME) == ["Alpha", "Bravo", "Charlie", "Delta"]
     assert names(FleetSort.SCORE) == ["Charlie", "Bravo", "Delta", "Alpha"]
@@ -74,9 +122,11 @@ def test_sorting_puts_what_needs_attention_first_and_unknown_scores_last() -> No
     assert names(FleetSort.LAST_SCAN) == ["Alpha", "Charlie", "Delta", "Bravo"]
 
 
-def test_paging_keeps_every_customer_once_and_past_the_end_is_empty() -> None:
-    rows = [row(f"Customer {i:03}", float(i)) for i in range(120)]
-    pages = [fleet_view(rows, FleetQuery(page=p, page_size=50), NOW) for p in (1, 2, 3, 4)]
+@pytest.mark.parametrize("sort", list(FleetSort))
+def test_paging_keeps_every_customer_once_and_past_the_end_is_empty(fleet, sort: FleetSort) -> None:  # type: ignore[no-untyped-def]
+    # Twelve customers share each score and name stem: ties must not repeat or skip anyone across pages.
+    fleet([row(f"Customer {i % 12:03}", float(i % 10), week_ago=float(i % 3), critical=i % 2) for i in range(120)])
+    pages = [fleet.view(FleetQuery(sort=sort, page=p, page_size=50)) for p in (1, 2, 3, 4)]
     assert [len(p.rows) for p in pages] == [50, 50, 20, 0]
     assert {p.pages for p in pages} == {3} and {p.total for p in pages} == {120}
     assert len({r.customer_id for p in pages for r in p.rows}) == 120
