@@ -73,6 +73,7 @@ def test_an_msp_admin_onboards_a_tenant_through_the_consent_page(page: Page, onb
     page.get_by_role("link", name="Add customer").click()
     page.get_by_label("Name").fill("Adatum")
     page.get_by_label("Domain or tenant id").fill(tenant.default_domain)
+    page.get_by_label("Tags").fill("East, premium")
     page.get_by_role("button", name="Add the customer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Adatum")
     expect(page.get_by_role("status").first).to_contain_text("Waiting for consent")
@@ -95,8 +96,18 @@ def test_an_msp_admin_onboards_a_tenant_through_the_consent_page(page: Page, onb
     page.goto(f"{portal}/fleet")
     row = page.locator("table.fleet tbody tr", has_text="Adatum")
     expect(row.locator(".pill.state-connected")).to_be_visible()
+    expect(row).to_contain_text("east")
     expect(row.locator(".score")).not_to_have_class("score score-none")  # the first scan landed
     screenshot(page, "onboarding-fleet")
     row.get_by_role("link", name="Adatum").click()
     expect(page.locator("table tbody tr").first).to_be_visible()
     assert "Make a consent link" not in page.content()  # connected: no link to make
+    # The typical tenant fails some checks: the first failing one, from the scan the consent started.
+    page.get_by_label("Status").select_option("fail")
+    page.get_by_role("button", name="Apply").click()
+    finding = page.locator("table tbody tr td a").first
+    title = finding.inner_text()
+    finding.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", name="How to fix it")).to_be_visible()
+    screenshot(page, "onboarding-first-finding")

@@ -4,17 +4,19 @@ evidence and history, "Scan now" (the tier, the rate limit, one scan at a time) 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from portal.db.models import Role
+from portal.db.models import ConnectionState, Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView
 from portal.services.mail import SmtpSender
+from portal.services.onboarding import ConsentApp
 from portal.services.scans import record_scan
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
@@ -162,3 +164,35 @@ def test_an_msp_admin_adds_a_tagged_customer_that_analysts_of_the_tag_see(web_en
         for who, sees in (("east", True), ("west", False)):
             sign_in(client, people[who])
             assert ("Tailspin" in client.get("/fleet").text) is sees, who
+
+
+def test_a_lost_connection_says_why_and_who_can_reconnect_it(web_engine: Engine, owner_engine: Engine,
+                                                             scope_key: bytes) -> None:
+    msp = make_msp(owner_engine)
+    lost = make_customer(owner_engine, msp, name="Litware", state=ConnectionState.DISCONNECTED)
+    with owner_engine.begin() as connection:
+        set_scope(connection, msp)
+        connection.execute(text("UPDATE customers SET connection_reason = :r WHERE id = :c"), {
+            "c": lost.customer_id,
+            "r": "consent_missing: AADSTS700016: Application with identifier 'x' was not found in the directory"})
+    people = {role: add_person(owner_engine, scope_key, [membership])[1] for role, membership in {
+        "admin": MembershipView(msp_id=msp, role=Role.MSP_ADMIN),
+        "analyst": MembershipView(msp_id=msp, role=Role.MSP_ANALYST),
+        "viewer": MembershipView(msp_id=msp, role=Role.CUSTOMER_VIEWER, customer_id=lost.customer_id)}.items()}
+    consent = ConsentApp(authority_host="https://login.example.test", client_id=str(uuid.uuid4()),
+                         redirect_uri="http://portal.test/onboarding/callback", graph_url="https://graph.example.test",
+                         required_permissions=("Directory.Read.All",))
+    page = f"/customers/{lost.customer_id}"
+    with TestClient(create_app(WebRuntime(engine=web_engine, consent=consent))) as client:
+        csrf = sign_in(client, people["admin"])
+        shown = client.get(page).text
+        assert "Connection lost:" in shown and "AADSTS700016: Application with identifier" in shown
+        assert "(consent_missing)" in shown  # the code, after the words
+        assert "Make a fresh consent link below" in shown and "Reconnect this tenant" in shown
+        link = client.post(f"{page}/consent-link", data={"_csrf_token": csrf}).text
+        assert "https://login.example.test/" in link and "/v2.0/adminconsent?" in link
+        sign_in(client, people["analyst"])
+        assert "An MSP admin can make a fresh consent link" in client.get(page).text
+        sign_in(client, people["viewer"])
+        shown = client.get(page).text
+        assert "Ask your service provider for a fresh consent link" in shown and "Reconnect" not in shown
