@@ -100,7 +100,8 @@ class ExchangeCollection:
 Collection = GraphCollection | GraphFanOut | ExchangeCollection
 
 _USER_FIELDS = (
-    "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,createdDateTime,assignedLicenses"
+    "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,onPremisesImmutableId,"
+    "createdDateTime,assignedLicenses"
 )
 _SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity"
 
@@ -184,6 +185,7 @@ _ALL: tuple[Collection, ...] = (
     ExchangeCollection("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
     ExchangeCollection("exo_remote_domains", "Get-RemoteDomain"),
     ExchangeCollection("exo_dkim_configs", "Get-DkimSigningConfig"),
+    ExchangeCollection("exo_accepted_domains", "Get-AcceptedDomain"),
     ExchangeCollection("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
     ExchangeCollection("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
 )

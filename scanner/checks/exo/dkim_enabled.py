@@ -1,4 +1,9 @@
-"""Outgoing mail is DKIM-signed for every domain Exchange Online knows."""
+"""Outgoing mail is DKIM-signed for every domain Exchange Online accepts mail for.
+
+ScubaGear's MS.EXO.3.1v1 (``DomainsWithDkim``) walks the accepted domains and passes a domain only when
+its DKIM signing configuration is enabled (and its DKIM key is published in DNS, which this check does
+not read yet): an accepted domain with no signing configuration at all fails. So do we.
+"""
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
 
@@ -7,7 +12,7 @@ META = CheckMeta(
     title="DKIM signing is on for every mail domain",
     area="Exchange Online",
     severity=Severity.MEDIUM,
-    collections=("exo_dkim_configs",),
+    collections=("exo_dkim_configs", "exo_accepted_domains"),
     gates=(Gate.EXCHANGE,),
     references=("MS.EXO.3.1v1", "CIS M365 v7.0 2.1.9"),
     rationale=(
@@ -21,15 +26,23 @@ META = CheckMeta(
         "DKIM). A domain with no signing configuration needs New-DkimSigningConfig -DomainName <domain> "
         "-Enabled $true."
     ),
+    decision=(
+        "Every accepted domain must have an enabled signing configuration; a configuration for a domain that is "
+        "no longer accepted is not judged. The DNS half of ScubaGear's rule (a v=DKIM1 key under a selector) "
+        "is not read yet, so a domain signing with an unpublished key passes here and fails there."
+    ),
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    configs = data["exo_dkim_configs"]
-    if not configs:
-        return Verdict.failed({"configs_read": 0}, reason="no_dkim_config")
-    unsigned = [c["Domain"] for c in configs if c["Enabled"] is not True]
-    evidence = {"configs_read": len(configs), "signing": len(configs) - len(unsigned)}
-    if not unsigned:
-        return Verdict.passed(evidence)
-    return Verdict.failed(evidence, affected=unsigned)
+    accepted = sorted({d["DomainName"].lower() for d in data["exo_accepted_domains"]})
+    signing = {c["Domain"].lower() for c in data["exo_dkim_configs"] if c["Enabled"] is True}
+    configured = {c["Domain"].lower() for c in data["exo_dkim_configs"]}
+    unsigned = [d for d in accepted if d not in signing]
+    evidence = {"accepted_domains": len(accepted), "signing": len(accepted) - len(unsigned),
+                "without_config": [d for d in unsigned if d not in configured]}
+    if not accepted:
+        return Verdict.failed(evidence, reason="no_accepted_domain")
+    if unsigned:
+        return Verdict.failed(evidence, affected=unsigned)
+    return Verdict.passed(evidence)

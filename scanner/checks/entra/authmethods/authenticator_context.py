@@ -1,4 +1,9 @@
-"""Microsoft Authenticator shows the app name and the sign-in location in its notifications.
+"""Microsoft Authenticator shows the app name and the sign-in location in its notifications, and its
+software OATH codes are off.
+
+ScubaGear's MS.AAD.3.3v2 also requires ``isSoftwareOathEnabled`` to be false: a one-time code typed
+from the app carries none of the context a push shows, so it defeats the point. A missing value is
+an error (KeyError), never a pass.
 
 Decision: when ``featureSettings`` is missing (the older shape, as in the documented example of
 ``GET /policies/authenticationMethodsPolicy``) the check fails with ``feature_settings_absent``
@@ -22,9 +27,15 @@ META = CheckMeta(
     remediation=(
         "Entra admin center > Entra ID > Authentication methods > Policies > Microsoft Authenticator > Configure: "
         "set 'Show application name in push and passwordless notifications' and 'Show geographic location in push "
-        "and passwordless notifications' to Enabled, targeting All users."
+        "and passwordless notifications' to Enabled, targeting All users; set 'Allow use of Microsoft Authenticator "
+        "OTP' to No."
     ),
-    decision="A missing featureSettings object fails (feature_settings_absent): the settings cannot be confirmed.",
+    decision=(
+        "A missing featureSettings object fails (feature_settings_absent): the settings cannot be confirmed. "
+        "Software OATH codes in Authenticator fail (software_oath_enabled), as in ScubaGear. Stricter than "
+        "ScubaGear, which calls this not applicable once a phishing-resistant MFA policy exists: the settings "
+        "still apply to every push that policy does not cover."
+    ),
 )
 
 _FEATURES = ("displayAppInformationRequiredState", "displayLocationInformationRequiredState")
@@ -37,11 +48,17 @@ def evaluate(data: Collected) -> Verdict:
     if "featureSettings" not in authenticator:
         return Verdict.failed({"state": authenticator["state"]}, reason="feature_settings_absent")
     settings = authenticator["featureSettings"]
-    evidence = {
+    evidence: dict[str, object] = {
         name: {"state": settings[name]["state"], "includeTarget": settings[name]["includeTarget"]["id"]}
         for name in _FEATURES
     }
-    weak = [n for n, v in evidence.items() if v["state"] != "enabled" or v["includeTarget"] != "all_users"]
+    weak = [n for n in _FEATURES
+            if settings[n]["state"] != "enabled" or settings[n]["includeTarget"]["id"] != "all_users"]
+    oath = authenticator["isSoftwareOathEnabled"]
+    evidence["isSoftwareOathEnabled"] = oath
+    if oath is not False:
+        weak.append("isSoftwareOathEnabled")
     if weak:
-        return Verdict.failed(evidence, affected=weak)
+        return Verdict.failed(evidence, affected=weak,
+                              reason="software_oath_enabled" if weak == ["isSoftwareOathEnabled"] else None)
     return Verdict.passed(evidence)

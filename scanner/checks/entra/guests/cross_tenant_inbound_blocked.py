@@ -1,8 +1,10 @@
 """B2B collaboration from other tenants is blocked by default; partners are allowed one by one.
 
-ScubaGear marks MS.AAD.8.3v1 "not implemented"; the rule here is Maester's (``Test-MtCisaCrossTenantInboundDefault``):
-the default inbound setting blocks both users and applications. Partner organisations configured under
-"Organizational settings" are not read: they are the intended exceptions.
+The rule is Maester's (``Test-MtCisaCrossTenantInboundDefault``): the default inbound setting blocks both
+users and applications. No SCuBA policy is cited: Maester files it under MS.AAD.8.3v1, but that policy is
+the guest-invitation domain allow-list, a different control (and "not implemented" in ScubaGear).
+Partner organisations configured under "Organizational settings" are not read: they are the intended
+exceptions.
 """
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
@@ -13,7 +15,7 @@ META = CheckMeta(
     area="Guest access",
     severity=Severity.LOW,
     collections=("cross_tenant_default",),
-    references=("MS.AAD.8.3v1",),
+    references=(),
     rationale=(
         "With the service default, a user from any Entra tenant in the world can be invited and reach your apps. "
         "Blocking by default and allowing named partner tenants keeps guests to organisations you chose."

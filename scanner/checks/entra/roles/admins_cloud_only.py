@@ -1,4 +1,9 @@
-"""Accounts holding highly privileged roles exist only in the cloud (not synchronised from on-premises)."""
+"""Accounts holding highly privileged roles exist only in the cloud (not synchronised from on-premises).
+
+ScubaGear's MS.AAD.7.3v1 (``FederatedAdmins``) fails a privileged user whose ``onPremisesImmutableId``
+is set: the account is anchored to an on-premises object, even after synchronisation was turned off
+(``onPremisesSyncEnabled`` then reads null). We fail either sign, so we are never more lenient.
+"""
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
 from scanner.checks.entra.roles._roles import directory_entries, privileged_users
@@ -19,13 +24,19 @@ META = CheckMeta(
         "center > Entra ID > Users > New user, assign the role to it under Roles & admins, and remove the role from "
         "the synchronised account."
     ),
+    decision=(
+        "An account is on-premises when onPremisesSyncEnabled is true or onPremisesImmutableId is set (ScubaGear "
+        "reads the immutable id only). PIM-eligible holders are not counted yet: ScubaGear counts them on "
+        "Entra ID P2 tenants."
+    ),
 )
 
 
 def evaluate(data: Collected) -> Verdict:
     holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
     users = directory_entries(data["users"], holders)
-    synced = [u["userPrincipalName"] for u in users.values() if u["onPremisesSyncEnabled"] is True]
+    synced = [u["userPrincipalName"] for u in users.values()
+              if u["onPremisesSyncEnabled"] is True or u["onPremisesImmutableId"] is not None]
     evidence = {"privileged_users": len(holders), "synchronised": len(synced)}
     if synced:
         return Verdict.failed(evidence, affected=synced)

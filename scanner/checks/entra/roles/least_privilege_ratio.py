@@ -20,9 +20,10 @@ META = CheckMeta(
         "Administrator."
     ),
     decision=(
-        "Passes when the Global Administrator count is at most the number of users holding another highly "
-        "privileged role without Global Administrator (ScubaGear's ratio), or at most the tenant's minimum "
-        "Global Administrator count (default 2): a tenant at the minimum has nothing to reduce."
+        "Passes when the Global Administrator count is within the tenant's bounds (default 2 to 4; ScubaGear's "
+        "MS.AAD.7.1v1 accepts 2 to 8) and at most the number of users holding another highly privileged role "
+        "without Global Administrator (ScubaGear's LeastPrivilegeScore). So two Global Administrators and nobody "
+        "else fail: ScubaGear asks for a narrower admin beside each one."
     ),
 )
 
@@ -31,8 +32,10 @@ def evaluate(data: Collected) -> Verdict:
     holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
     admins = sorted(h.name for h in global_admins(holders))
     others = len(holders) - len(admins)
-    floor = data.config.global_admin_min
-    evidence = {"global_admins": len(admins), "other_privileged_users": others, "minimum": floor}
-    if len(admins) <= others or len(admins) <= floor:
-        return Verdict.passed(evidence)
-    return Verdict.failed(evidence, affected=admins)
+    low, high = data.config.global_admin_min, data.config.global_admin_max
+    evidence = {"global_admins": len(admins), "other_privileged_users": others, "min": low, "max": high}
+    if not low <= len(admins) <= high:
+        return Verdict.failed(evidence, affected=admins, reason="global_admin_count_out_of_bounds")
+    if len(admins) > others:
+        return Verdict.failed(evidence, affected=admins, reason="global_admins_outnumber_others")
+    return Verdict.passed(evidence)

@@ -10,7 +10,7 @@ META = CheckMeta(
     severity=Severity.MEDIUM,
     collections=("exo_organization_config",),
     gates=(Gate.EXCHANGE,),
-    references=("CIS M365 v7.0 6.1.1",),
+    references=("MS.EXO.13.1v1", "CIS M365 v7.0 6.1.1"),
     rationale=(
         "Mailbox audit records show who opened, sent from or deleted items in a mailbox, including delegates and "
         "admins. Turning auditing off for the organisation switches it off for every mailbox at once, whatever "

@@ -10,7 +10,7 @@ META = CheckMeta(
     severity=Severity.HIGH,
     collections=("exo_admin_audit_log_config",),
     gates=(Gate.EXCHANGE,),
-    references=("MS.EXO.17.1v1", "CIS M365 v7.0 3.1.1"),
+    references=("MS.SECURITYSUITE.5.1v1", "CIS M365 v7.0 3.1.1"),
     rationale=(
         "Without the unified audit log there is no record of who read, forwarded or deleted mail, changed a "
         "sharing setting or granted an app consent, so an incident cannot be investigated or its scope proven."

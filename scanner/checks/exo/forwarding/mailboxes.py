@@ -2,7 +2,8 @@
 
 ``ForwardingSmtpAddress`` is the forwarding an admin or the user (through Outlook on the web) sets on the
 mailbox; Exchange writes it as ``smtp:user@domain``. A target counts as internal only when its domain is one of
-the tenant's domains exactly (case-insensitive); subdomains are separate entries in ``/domains``.
+the tenant's *verified* domains exactly (case-insensitive); subdomains are separate entries in ``/domains``. A
+domain added but never verified proves nothing about who receives its mail: anyone can add any name.
 ``ForwardingAddress`` (forwarding to a recipient object) is not read here.
 """
 
@@ -15,7 +16,7 @@ META = CheckMeta(
     severity=Severity.MEDIUM,
     collections=("exo_mailboxes", "domains"),
     gates=(Gate.EXCHANGE,),
-    references=("MS.EXO.1.1v2",),
+    references=(),
     rationale=(
         "Mailbox forwarding to a personal or unknown address copies every message out of the organisation. It is "
         "a common sign of a compromised account, and a common way for leavers to keep receiving company mail."
@@ -26,6 +27,11 @@ META = CheckMeta(
         "the user > Mail > Email forwarding and turn it off. If the account may be compromised, reset its password "
         "and revoke its sessions first."
     ),
+    decision=(
+        "Not ScubaGear's MS.EXO.1.1v2, which reads remote domains only (exo.forwarding.remote_domains carries it): "
+        "this check looks at each mailbox's own forwarding, which remote-domain settings do not always stop. "
+        "Only verified domains are internal."
+    ),
 )
 
 
@@ -35,7 +41,7 @@ def _target_address(forwarding: str) -> str:
 
 
 def evaluate(data: Collected) -> Verdict:
-    own_domains = {d["id"].lower() for d in data["domains"]}
+    own_domains = {d["id"].lower() for d in data["domains"] if d["isVerified"] is True}
     mailboxes = data["exo_mailboxes"]
     external: dict[str, str] = {}
     for mailbox in mailboxes:

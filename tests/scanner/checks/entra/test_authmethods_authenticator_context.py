@@ -1,3 +1,5 @@
+import pytest
+
 from scanner.checks import Status
 from scanner.checks.entra.authmethods import authenticator_context as check
 from tests.scanner.checks.conftest import graph_body, run
@@ -42,3 +44,19 @@ def test_fails_when_app_name_is_shown_to_one_group_only():
     verdict = run(check, auth_methods_policy=policy)
     assert verdict.status is Status.FAIL
     assert verdict.affected == ["displayAppInformationRequiredState"]
+
+
+def test_fails_when_authenticator_offers_software_oath_codes_as_scubagear_3_3v2_rules():
+    # ScubaGear MS.AAD.3.3v2 (AADConfig.rego, MSAuthProperlyConfigured): IsSoftwareOathEnabled must be false.
+    policy = graph_body(HARDENED)
+    _authenticator(policy)["isSoftwareOathEnabled"] = True
+    verdict = run(check, auth_methods_policy=policy)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "software_oath_enabled")
+    assert verdict.affected == ["isSoftwareOathEnabled"]
+
+
+def test_a_missing_software_oath_flag_is_an_error_not_a_pass():
+    policy = graph_body(HARDENED)
+    del _authenticator(policy)["isSoftwareOathEnabled"]
+    with pytest.raises(KeyError):
+        run(check, auth_methods_policy=policy)

@@ -55,3 +55,20 @@ def test_missing_sync_field_is_an_error_not_a_pass():
     del _user(data, MEGAN)["onPremisesSyncEnabled"]
     with pytest.raises(KeyError):
         run(check, **data)
+
+
+def test_fails_for_an_admin_anchored_on_premises_after_sync_was_turned_off():
+    # ScubaGear MS.AAD.7.3v1 (AADConfig.rego, FederatedAdmins): a privileged user with an
+    # OnPremisesImmutableId fails, whatever onPremisesSyncEnabled says.
+    data = _data()
+    _user(data, MEGAN)["onPremisesImmutableId"] = "dGhpcyBpcyBhbiBpbW11dGFibGUgaWQ="
+    verdict = run(check, **data)
+    assert verdict.status is Status.FAIL
+    assert verdict.affected == ["MeganB@contoso.com"]
+
+
+def test_missing_immutable_id_is_an_error_not_a_pass():
+    data = _data()
+    del _user(data, MEGAN)["onPremisesImmutableId"]
+    with pytest.raises(KeyError):
+        run(check, **data)

@@ -8,7 +8,7 @@ def _run(mailboxes=None, domains=None):
     return run(
         check,
         exo_mailboxes=mailboxes if mailboxes is not None else exchange_value("Get-Mailbox"),
-        domains=domains if domains is not None else graph_value("domains"),
+        domains=domains if domains is not None else graph_value("domains-passwordpolicy"),
     )
 
 
@@ -27,14 +27,24 @@ def test_passes_when_forwarding_stays_inside_the_tenant():
 
 
 def test_a_domain_the_tenant_owns_is_internal():
-    domains = graph_value("domains")
+    domains = graph_value("domains-passwordpolicy")
     domains.append({**domains[0], "id": "gmail.com", "isDefault": False})
     assert _run(domains=domains).status is Status.PASS
 
 
 def test_reads_a_target_without_the_smtp_prefix():
     mailboxes = exchange_value("Get-Mailbox")
-    by_identity(mailboxes, "AlexW")["ForwardingSmtpAddress"] = "alex@fabrikam.com"
+    by_identity(mailboxes, "AlexW")["ForwardingSmtpAddress"] = "alex@tailspintoys.com"
     verdict = _run(mailboxes=mailboxes)
     assert verdict.affected == ["AlexW@contoso.com"]
-    assert verdict.evidence["external_forwarding"] == {"AlexW@contoso.com": "alex@fabrikam.com"}
+    assert verdict.evidence["external_forwarding"] == {"AlexW@contoso.com": "alex@tailspintoys.com"}
+
+
+def test_a_domain_added_but_never_verified_is_external():
+    # new.contoso.com is in /domains with isVerified false: anyone may add a name; it proves nothing.
+    mailboxes = exchange_value("Get-Mailbox")
+    by_identity(mailboxes, "AlexW")["ForwardingSmtpAddress"] = "smtp:alex@new.contoso.com"
+    verdict = _run(mailboxes=mailboxes)
+    assert verdict.status is Status.FAIL
+    assert verdict.evidence["external_forwarding"] == {"AlexW@contoso.com": "alex@new.contoso.com"}
+    assert "new.contoso.com" not in verdict.evidence["tenant_domains"]
