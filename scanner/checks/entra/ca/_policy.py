@@ -17,9 +17,16 @@ rules below are decided once (docs/catalogue-plan.md, "CA-base"; checks.md §1.0
 - A policy narrowed to risky sign-ins, risky users or one authentication flow does not apply to every
   sign-in, so it cannot stand in for "MFA for all users" and the like: checks pass
   :func:`extra_conditions` the conditions they themselves ask for, and no others are allowed.
-- ``conditions.authenticationFlows`` is read with ``.get``: Graph omits the key when the condition is
-  not set (observed on GET responses; the doc example predates it), so absence means "no condition".
-  Every other field is read with ``[]`` and a missing one is ``malformed_data``.
+- An authentication strength counts as MFA only when every combination it allows is multifactor
+  (:data:`MULTIFACTOR_SINGLE_METHODS`, or two methods together): a custom strength allowing
+  ``password`` alone or ``sms`` sign-in is a password policy under another name.
+- Excluding guests or external users (``excludeGuestsOrExternalUsers``) is an exclusion like any
+  other: a CA-base policy with it has ``guests_or_external_users`` among its unapproved exclusions.
+  ScubaGear's newer rules fail it unless configured as an exemption; we never accept it.
+- ``conditions.authenticationFlows`` and ``users.excludeGuestsOrExternalUsers`` are read with ``.get``:
+  Graph omits them when the condition is not set (observed on GET responses; the doc example predates
+  them), so absence means "no condition". Every other field is read with ``[]`` and a missing one is
+  ``malformed_data``.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from scanner.collections import PRIVILEGED_ROLE_IDS
 
 __all__ = [
     "ENFORCED",
+    "GUEST_EXCLUSION",
+    "MULTIFACTOR_SINGLE_METHODS",
     "NO_MATCH",
     "PHISHING_RESISTANT_COMBINATIONS",
     "REPORT_ONLY",
@@ -45,11 +54,13 @@ __all__ = [
     "extra_conditions",
     "find",
     "find_ca_base",
+    "find_excluding_break_glass_only",
     "infer_break_glass_ids",
     "is_active",
     "is_ca_base",
     "is_legacy_auth_block",
     "is_mfa_for_everyone",
+    "is_multifactor",
     "policy_ref",
     "requires_mfa",
     "requires_phishing_resistant_mfa",
@@ -71,6 +82,14 @@ NO_MATCH = "no_matching_policy"
 #: Authentication-strength combinations that resist phishing (Microsoft's built-in
 #: "Phishing-resistant MFA" strength allows exactly these).
 PHISHING_RESISTANT_COMBINATIONS = frozenset({"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"})
+
+#: Authentication methods that are multifactor on their own (Microsoft's built-in "Multifactor
+#: authentication" strength lists these alone; everything else it lists pairs two methods).
+MULTIFACTOR_SINGLE_METHODS = PHISHING_RESISTANT_COMBINATIONS | {
+    "deviceBasedPush", "temporaryAccessPassOneTime", "temporaryAccessPassMultiUse", "federatedMultiFactor"}
+
+#: How an exclusion of guests or external users shows among a policy's unapproved exclusions.
+GUEST_EXCLUSION = "guests_or_external_users"
 
 @dataclass(frozen=True)
 class BreakGlass:
@@ -118,9 +137,13 @@ def break_glass(policies: list[dict[str, Any]], config: TenantConfig) -> BreakGl
 
 
 def unapproved_exclusions(policy: dict[str, Any], break_glass_ids: frozenset[str]) -> list[str]:
-    """Excluded users and groups that are not break-glass, plus every excluded role (none is allowed)."""
+    """Excluded users and groups that are not break-glass, every excluded role (none is allowed), and
+    ``guests_or_external_users`` when guests are excluded."""
     users = _users(policy)
-    return sorted((excluded_principals(policy) - break_glass_ids) | set(users["excludeRoles"]))
+    unapproved = (excluded_principals(policy) - break_glass_ids) | set(users["excludeRoles"])
+    if users.get("excludeGuestsOrExternalUsers") is not None:  # omitted or null: nobody excluded
+        unapproved.add(GUEST_EXCLUSION)
+    return sorted(unapproved)
 
 
 def targets_all_users(policy: dict[str, Any]) -> bool:
@@ -171,10 +194,23 @@ def blocks(policy: dict[str, Any]) -> bool:
     return "block" in built_in_controls(policy)
 
 
+def is_multifactor(combination: str) -> bool:
+    """One allowed combination of a strength: ``"password,sms"`` (two methods) or a method that is
+    multifactor alone; ``"password"``, ``"sms"``, ``"email"`` and unknown values are not."""
+    methods = {m.strip() for m in combination.split(",") if m.strip()}
+    return len(methods) >= 2 or (bool(methods) and methods <= MULTIFACTOR_SINGLE_METHODS)
+
+
 def requires_mfa(policy: dict[str, Any]) -> bool:
-    """``mfa`` among the grant controls, or any authentication strength (every strength is multifactor
-    or stronger in practice; ScubaGear and Maester accept it)."""
-    return "mfa" in built_in_controls(policy) or _strength(policy) is not None
+    """``mfa`` among the grant controls, or an authentication strength whose every allowed combination
+    is multifactor (a custom strength may allow a password alone)."""
+    if "mfa" in built_in_controls(policy):
+        return True
+    strength = _strength(policy)
+    if strength is None:
+        return False
+    combinations = strength["allowedCombinations"]
+    return bool(combinations) and all(is_multifactor(c) for c in combinations)
 
 
 def requires_phishing_resistant_mfa(policy: dict[str, Any]) -> bool:
@@ -219,18 +255,23 @@ def find(policies: list[dict[str, Any]], rule: Rule) -> Verdict:
     return _judge(policies, rule, None)
 
 
-def find_ca_base(policies: list[dict[str, Any]], rule: Rule, config: TenantConfig) -> Verdict:
-    """:func:`find` restricted to CA-base policies (all users, all apps, break-glass exclusions only).
+def find_excluding_break_glass_only(policies: list[dict[str, Any]], rule: Rule, config: TenantConfig) -> Verdict:
+    """:func:`find`, where a policy counts only if it excludes nobody but break-glass users or groups.
 
-    A policy that meets ``rule`` but excludes other users, groups or roles fails the check with reason
-    ``unapproved_exclusions``; the affected ids are those exclusions.
+    A policy that meets ``rule`` but excludes other users, groups, roles or guests fails the check with
+    reason ``unapproved_exclusions``; the affected ids are those exclusions. ScubaGear's rules judge
+    exclusions this way for every Conditional Access policy they look for.
     """
-    bg = break_glass(policies, config)
+    return _judge(policies, rule, break_glass(policies, config))
+
+
+def find_ca_base(policies: list[dict[str, Any]], rule: Rule, config: TenantConfig) -> Verdict:
+    """:func:`find_excluding_break_glass_only` restricted to CA-base policies (all users, all apps)."""
 
     def shaped(policy: dict[str, Any]) -> bool:
         return targets_all_users(policy) and targets_all_apps(policy) and rule(policy)
 
-    return _judge(policies, shaped, bg)
+    return find_excluding_break_glass_only(policies, shaped, config)
 
 
 def _judge(policies: list[dict[str, Any]], rule: Rule, bg: BreakGlass | None) -> Verdict:

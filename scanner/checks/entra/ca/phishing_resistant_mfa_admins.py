@@ -26,7 +26,8 @@ META = CheckMeta(
     decision=(
         "The strength is judged by its allowed combinations (all of windowsHelloForBusiness, fido2, "
         "x509CertificateMultiFactor), not by its display name as Prowler does, so a strict custom strength counts. "
-        "Targeting as entra.ca.mfa_admins; report-only never counts."
+        "Targeting as entra.ca.mfa_admins; report-only never counts. Excluded users, groups, roles or guests "
+        "other than break-glass accounts disqualify a policy (reason unapproved_exclusions), as in ScubaGear."
     ),
 )
 
@@ -41,4 +42,4 @@ def _rule(policy: dict[str, Any]) -> bool:
 
 
 def evaluate(data: Collected) -> Verdict:
-    return _policy.find(data["ca_policies"], _rule)
+    return _policy.find_excluding_break_glass_only(data["ca_policies"], _rule, data.config)

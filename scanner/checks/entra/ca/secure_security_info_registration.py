@@ -27,7 +27,9 @@ META = CheckMeta(
     ),
     decision=(
         "ScubaGear accepts only the device controls; Maester MT.1011 also accepts a trusted-location condition. "
-        "We accept both, and the location form needs Block or MFA as its grant. Report-only never counts."
+        "We accept both, and the location form needs Block or MFA as its grant. Report-only never counts. "
+        "Excluded users, groups, roles or guests other than break-glass accounts disqualify a policy (reason "
+        "unapproved_exclusions), as in ScubaGear."
     ),
 )
 
@@ -54,4 +56,4 @@ def _rule(policy: dict[str, Any]) -> bool:
 
 
 def evaluate(data: Collected) -> Verdict:
-    return _policy.find(data["ca_policies"], _rule)
+    return _policy.find_excluding_break_glass_only(data["ca_policies"], _rule, data.config)

@@ -46,3 +46,49 @@ def test_fails_when_an_app_is_excluded():
     policies = graph_value("ca-policies")
     mfa_all(policies)["conditions"]["applications"]["excludeApplications"] = ["00000002-0000-0ff1-ce00-000000000000"]
     assert run(check, ca_policies=policies).reason == "no_matching_policy"
+
+
+def _with_strength(policies, combinations):
+    mfa_all(policies)["grantControls"] = {
+        "operator": "OR", "builtInControls": [], "customAuthenticationFactors": [], "termsOfUse": [],
+        "authenticationStrength": {"id": "7d3b1c2e-0000-4000-8000-000000000001", "displayName": "Custom",
+                                   "policyType": "custom", "requirementsSatisfied": "mfa",
+                                   "allowedCombinations": combinations}}
+    return policies
+
+
+def test_a_strength_that_allows_a_password_alone_is_not_mfa():
+    # MS.AAD.3.2: the policy must require MFA. A custom strength allowing "password" (or "sms"
+    # sign-in) alone lets a single factor through: no policy requires MFA, whatever its name says.
+    for single in (["password"], ["sms"], ["password,microsoftAuthenticatorPush", "email"]):
+        verdict = run(check, ca_policies=_with_strength(graph_value("ca-policies"), single))
+        assert (verdict.status, verdict.reason) == (Status.FAIL, "no_matching_policy"), single
+
+
+def test_a_strength_of_only_multifactor_combinations_is_mfa():
+    combinations = ["password,microsoftAuthenticatorPush", "password,sms", "fido2", "deviceBasedPush",
+                    "temporaryAccessPassOneTime"]
+    assert run(check, ca_policies=_with_strength(graph_value("ca-policies"), combinations)).status is Status.PASS
+
+
+def test_an_empty_or_unknown_strength_is_not_mfa():
+    assert run(check, ca_policies=_with_strength(graph_value("ca-policies"), [])).status is Status.FAIL
+    assert run(check, ca_policies=_with_strength(graph_value("ca-policies"), ["futureMethod"])).status is Status.FAIL
+
+
+def test_excluding_guests_is_an_unapproved_exclusion():
+    # MS.AAD.3.2 covers every user; a policy that leaves guests or external users out does not.
+    policies = graph_value("ca-policies")
+    mfa_all(policies)["conditions"]["users"]["excludeGuestsOrExternalUsers"] = {
+        "guestOrExternalUserTypes": "b2bCollaborationGuest,b2bCollaborationMember",
+        "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
+                            "membershipKind": "all"}}
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "unapproved_exclusions")
+    assert "guests_or_external_users" in verdict.affected
+
+
+def test_a_missing_guest_exclusion_field_means_nobody_is_excluded():
+    policies = graph_value("ca-policies")
+    del mfa_all(policies)["conditions"]["users"]["excludeGuestsOrExternalUsers"]
+    assert run(check, ca_policies=policies).status is Status.PASS

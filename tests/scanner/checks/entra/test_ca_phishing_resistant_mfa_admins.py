@@ -40,3 +40,26 @@ def test_fails_when_policy_is_report_only():
     admin_policy(policies)["state"] = "enabledForReportingButNotEnforced"
     verdict = run(check, ca_policies=policies)
     assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "report_only", [ADMINS])
+
+
+def test_an_excluded_admin_who_is_not_break_glass_disqualifies_the_policy_as_scubagear_3_6_rules():
+    # ScubaGear MS.AAD.3.6v1 (AADConfig.rego, with Utils/AAD.rego UserExclusionsFullyExempt): an excluded
+    # user not listed as exempt fails the policy. We used to pass whatever the policy excluded.
+    policies = graph_value("ca-policies")
+    someone = "0b7e3c5a-1d2f-4e6a-9b8c-7d5e3f1a2b4c"
+    admin_policy(policies)["conditions"]["users"]["excludeUsers"].append(someone)
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "unapproved_exclusions")
+    assert someone in verdict.affected
+
+
+def test_an_excluded_role_or_guests_disqualify_the_policy():
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["conditions"]["users"]["excludeRoles"].append(GLOBAL_ADMIN)
+    assert run(check, ca_policies=policies).status is Status.FAIL
+    policies = graph_value("ca-policies")
+    admin_policy(policies)["conditions"]["users"]["excludeGuestsOrExternalUsers"] = {
+        "guestOrExternalUserTypes": "internalGuest", "externalTenants": None}
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason, verdict.affected) == (
+        Status.FAIL, "unapproved_exclusions", ["guests_or_external_users"])

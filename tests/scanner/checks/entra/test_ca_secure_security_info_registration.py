@@ -44,3 +44,14 @@ def test_fails_when_policy_is_report_only():
     registration_policy(policies)["state"] = "enabledForReportingButNotEnforced"
     verdict = run(check, ca_policies=policies)
     assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "report_only", [REGISTRATION])
+
+
+def test_an_excluded_group_that_is_not_break_glass_disqualifies_the_policy_as_scubagear_3_8_rules():
+    # ScubaGear MS.AAD.3.8v1 (AADConfig.rego, GroupExclusionsFullyExempt): an excluded group not listed
+    # as exempt fails the policy; we used to ignore exclusions here.
+    policies = graph_value("ca-policies")
+    group = "5c2e8a1f-3b7d-4f9e-a6c4-2d8b0e6f4a1c"
+    registration_policy(policies)["conditions"]["users"]["excludeGroups"].append(group)
+    verdict = run(check, ca_policies=policies)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "unapproved_exclusions")
+    assert group in verdict.affected
