@@ -186,6 +186,8 @@ _ALL: tuple[Collection, ...] = (
     ExchangeCollection("exo_remote_domains", "Get-RemoteDomain"),
     ExchangeCollection("exo_dkim_configs", "Get-DkimSigningConfig"),
     ExchangeCollection("exo_accepted_domains", "Get-AcceptedDomain"),
+    ExchangeCollection("exo_sharing_policies", "Get-SharingPolicy"),
+    ExchangeCollection("exo_transport_rules", "Get-TransportRule"),
     ExchangeCollection("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
     ExchangeCollection("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
 )

@@ -118,6 +118,9 @@ CHECK_GATES: Mapping[str, tuple[str, ...]] = {
     "exo.modern_auth": (EXCHANGE,),
     "exo.dkim_enabled": (EXCHANGE,),
     "exo.shared_mailboxes_sign_in_blocked": (EXCHANGE,),
+    "exo.sharing.contacts_not_shared_with_all": (EXCHANGE,),
+    "exo.sharing.calendar_not_shared_with_all": (EXCHANGE,),
+    "exo.external_sender_warning": (EXCHANGE,),
     # SharePoint.
     "spo.sharing.level": (SHAREPOINT,),
     "spo.sharing.domain_restricted": (SHAREPOINT,),

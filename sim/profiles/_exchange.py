@@ -61,7 +61,24 @@ def build_exchange(ctx: Context, x: Exchange, users: list[BuiltUser]) -> dict[st
         ],
         "Get-CASMailbox": cas,
         "Get-Mailbox": mailboxes,
+        "Get-SharingPolicy": [{
+            "Identity": "Default Sharing Policy", "Name": "Default Sharing Policy", "Domains": list(x.sharing_domains),
+            "Enabled": True, "Default": True, "IsValid": True,
+        }],
+        "Get-TransportRule": _transport_rules(x),
     }
+
+
+def _transport_rules(x: Exchange) -> list[dict[str, Any]]:
+    # Every tenant has some rule (a disclaimer on outgoing mail); the warning rule is the profile's choice.
+    rules = [{"Identity": "Outgoing disclaimer", "Name": "Outgoing disclaimer", "State": "Enabled", "Mode": "Enforce",
+              "Priority": 0, "FromScope": None, "SentToScope": "NotInOrganization", "PrependSubject": None,
+              "ApplyHtmlDisclaimerText": "<p>This message is confidential.</p>", "IsValid": True}]
+    if x.external_sender_warning:
+        rules.append({"Identity": "Tag external mail", "Name": "Tag external mail", "State": "Enabled",
+                      "Mode": "Enforce", "Priority": 1, "FromScope": "NotInOrganization", "SentToScope": None,
+                      "PrependSubject": "[EXTERNAL] ", "ApplyHtmlDisclaimerText": None, "IsValid": True})
+    return rules
 
 
 def _mailbox_kind(u: BuiltUser) -> str | None:

@@ -281,6 +281,10 @@ class Exchange:
     outbound_policies: tuple[tuple[str, str], ...] = (("Default", "Automatic"),)
     remote_default_autoforward: bool = True
     dkim_custom_domain: bool = False
+    #: The default sharing policy's Domains; Microsoft's default shares free/busy with every domain.
+    sharing_domains: tuple[str, ...] = ("Anonymous:CalendarSharingFreeBusyReviewer", "*:CalendarSharingFreeBusySimple")
+    #: A transport rule tagging mail from outside ("[EXTERNAL] "); tenants start without one.
+    external_sender_warning: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ SPEC = Spec(
     directory=Directory(security_defaults=True),
     # Defaults: the Default remote domain auto-forwards (exo.forwarding.remote_domains); DKIM never
     # enabled for the custom domain (exo.dkim_enabled). SMTP AUTH off, as for tenants created lately.
+    # The default sharing policy shares free/busy with every domain, and nothing tags external mail.
     exchange=Exchange(),
     secure_score=0.45,  # securescore.overall
     fails=frozenset({
@@ -86,6 +87,8 @@ SPEC = Spec(
         "entra.session.idle_timeout",
         "exo.forwarding.remote_domains",
         "exo.dkim_enabled",
+        "exo.sharing.calendar_not_shared_with_all",
+        "exo.external_sender_warning",
         # SharePoint defaults: Anyone links, no domain limits, reshare on, legacy auth on.
         "spo.sharing.level",
         "spo.sharing.domain_restricted",

@@ -117,6 +117,9 @@ SPEC = Spec(
         outbound_policies=(("Default", "On"),),  # exo.forwarding.outbound_policy
         remote_default_autoforward=True,  # exo.forwarding.remote_domains
         dkim_custom_domain=False,  # exo.dkim_enabled
+        # exo.sharing.*: calendar details and contacts shared with every domain; no [EXTERNAL] tag rule.
+        sharing_domains=("Anonymous:CalendarSharingFreeBusyReviewer",
+                         "*:CalendarSharingFreeBusyDetail,ContactsSharing"),
     ),
     secure_score=0.18,
     reasons={"entra.ca.break_glass_excluded": "no_common_exclusion", "entra.passwords.smart_lockout": "defaults"},
@@ -180,6 +183,9 @@ SPEC = Spec(
         "exo.modern_auth",
         "exo.dkim_enabled",
         "exo.shared_mailboxes_sign_in_blocked",
+        "exo.sharing.contacts_not_shared_with_all",
+        "exo.sharing.calendar_not_shared_with_all",
+        "exo.external_sender_warning",
         "spo.sharing.level",
         "spo.sharing.domain_restricted",
         "spo.sharing.no_guest_reshare",

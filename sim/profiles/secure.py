@@ -115,7 +115,10 @@ SPEC = Spec(
                   policies=(("Windows", True), ("iOS", True), ("Android", True), ("macOS", True)),
                   platforms=("Windows", "Windows", "iOS", "Android", "macOS"), noncompliant_per_20=1),
     exchange=Exchange(smtp_auth_disabled=True, outbound_policies=(("Default", "Off"),),
-                      remote_default_autoforward=False, dkim_custom_domain=True),
+                      remote_default_autoforward=False, dkim_custom_domain=True,
+                      # exo.sharing.*: free/busy with one named partner only; exo.external_sender_warning: tagged.
+                      sharing_domains=("fabrikam-partner.example:CalendarSharingFreeBusySimple",),
+                      external_sender_warning=True),
     pim_hardened=True,
     secure_score=0.82,
     fails=frozenset(),

@@ -134,6 +134,9 @@ SPEC = Spec(
         outbound_policies=(("Default", "Automatic"), ("Finance forwarding exception", "On")),
         remote_default_autoforward=False,
         dkim_custom_domain=False,  # exo.dkim_enabled: never switched on for the custom domain
+        # exo.sharing.calendar_not_shared_with_all: the default policy shares free/busy with every domain;
+        # contacts are not shared; an [EXTERNAL] tag rule is in place (exo.external_sender_warning passes).
+        external_sender_warning=True,
     ),
     secure_score=0.48,  # securescore.overall: below 60%
     fails=frozenset({
@@ -168,6 +171,7 @@ SPEC = Spec(
         "exo.forwarding.outbound_policy",
         "exo.dkim_enabled",
         "exo.shared_mailboxes_sign_in_blocked",
+        "exo.sharing.calendar_not_shared_with_all",
         "spo.sharing.domain_restricted",
         "spo.sharing.no_guest_reshare",
         "intune.noncompliant_by_default",
