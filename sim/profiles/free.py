@@ -70,6 +70,8 @@ SPEC = Spec(
         "entra.authmethods.fido2_hardened",
         "entra.authmethods.registration_campaign",
         "entra.roles.admin_licence_footprint",
+        # Two Global Administrators and no narrower admin: ScubaGear's MS.AAD.7.2v1 asks for at least as many.
+        "entra.roles.least_privilege_ratio",
         "entra.authz.no_user_app_registration",
         "entra.authz.user_consent_restricted",
         "entra.authz.no_tenant_creation",
