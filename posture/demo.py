@@ -191,7 +191,8 @@ def _onboard(console: Console, url: str, admin: DemoLogin, fleet: list[Tenant], 
     waiting = {row.name: row.id for row in known if not row.tenant_id}  # added by a run that was interrupted
     rescans, consented = [], []
     console.print(f"[bold]Onboarding[/] {len(fleet)} customers by admin consent: the MSP admin adds each one and "
-                  "makes its consent link; its Global Administrator accepts on Microsoft's (the simulator's) page")
+                  "records its break-glass accounts and makes its consent link; its Global Administrator accepts on "
+                  "Microsoft's (the simulator's) page")
     with PortalAdmin(url, admin.email, admin.password) as portal:
         for number, tenant in enumerate(fleet, start=1):
             step = f"  [{number:>{len(str(len(fleet)))}}/{len(fleet)}] {tenant.display_name}"
@@ -199,11 +200,15 @@ def _onboard(console: Console, url: str, admin: DemoLogin, fleet: list[Tenant], 
             if earlier is not None:
                 if tenant.profile != "revoked":
                     state.grant_consent(tenant.id)  # as consented in that run (the simulator forgets)
+                if tenant.break_glass_ids:
+                    portal.record_break_glass(earlier.id, tenant.break_glass_ids)  # nothing changes if recorded
                 rescans.append(earlier.id)
                 console.print(f"{step}: onboarded in an earlier run ({earlier.connection_state}); scanning again")
                 continue
             customer_id = waiting.get(tenant.display_name) or portal.add_customer(
                 tenant.display_name, tenant.default_domain, tags=tenant.profile)
+            if tenant.break_glass_ids:  # as the MSP knows them: its customer's emergency-access accounts
+                portal.record_break_glass(customer_id, tenant.break_glass_ids)
             outcome = accept_consent(portal.consent_link(customer_id), tenant.id, ca_bundle=ca_bundle)
             colour = "green" if outcome.connected else "red"
             detail = "; its first scan is queued" if outcome.heading == "Connected" else f". {outcome.message}"

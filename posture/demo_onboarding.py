@@ -2,8 +2,9 @@
 
 Two people act over HTTP, as their browsers would:
 
-- the MSP's admin, in the portal, signs in, adds the customer (name, domain, tags) and makes its
-  consent link;
+- the MSP's admin, in the portal, signs in, adds the customer (name, domain, tags), records the
+  tenant's break-glass accounts (the exclusions its Conditional Access policies may have) and makes
+  its consent link;
 - the customer's Global Administrator opens that link on Microsoft's consent page (the simulator's),
   accepts, and is sent back to the portal's ``/onboarding/callback``, which checks the state, confirms
   the tenant and its permissions with Microsoft, and queues the first scan.
@@ -120,6 +121,13 @@ class PortalAdmin:
         if answer.status_code != 303 or not location.startswith("/customers/"):
             raise OnboardingFailed(f"adding {name}: HTTP {answer.status_code} {_Page.of(answer).said}")
         return uuid.UUID(location.removeprefix("/customers/").split("?")[0])
+
+    def record_break_glass(self, customer_id: uuid.UUID, object_ids: tuple[str, ...]) -> None:
+        """The customer page's break-glass form: the accounts its Conditional Access may exclude."""
+        answer = self._http.post(f"/customers/{customer_id}/break-glass",
+                                 data={"ids": " ".join(object_ids), "_csrf_token": self._csrf})
+        if answer.status_code != 303:
+            raise OnboardingFailed(f"recording break-glass accounts: HTTP {answer.status_code} {_Page.of(answer).said}")
 
     def consent_link(self, customer_id: uuid.UUID) -> str:
         """Make a consent link button; the link is on the page it returns."""

@@ -8,6 +8,7 @@ tenant with the app credentials from the settings.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from collections.abc import Iterator
@@ -85,6 +86,9 @@ async def scan_simulated(
             Endpoints(server.authority_host, server.graph_url, server.exchange_url),
             ca_bundle=str(server.ca_cert_path),
         )
+        # The simulated tenant comes as its MSP keeps it: its break-glass accounts recorded, unless given.
+        if not request.break_glass:
+            request = dataclasses.replace(request, break_glass=frozenset(tenant.break_glass_ids))
         return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url, str(server.ca_cert_path))
 
 

@@ -49,9 +49,12 @@ def serve(settings: Settings, *, tenants: int = 12, profiles: tuple[str, ...] = 
         click.echo(f"# Simulator at {server.base_url} (control API: {server.base_url}/_sim/tenants)")
         for name, value in exports.items():
             click.echo(f"export {name}={shlex.quote(value)}")
-        click.echo("# Tenants (scan one with: posture scan --tenant-id <id>)")
+        click.echo("# Tenants (scan one with: posture scan --tenant-id <id>, and its break-glass accounts as an MSP "
+                   "records them: --break-glass <object id> for each)")
         for tenant in fleet:
             click.echo(f"#   {tenant.id}  {tenant.profile:<10} {tenant.display_name} ({tenant.default_domain})")
+            if tenant.break_glass_ids:
+                click.echo("#     break-glass: " + " ".join(f"--break-glass {i}" for i in tenant.break_glass_ids))
         try:
             while True:
                 time.sleep(3600)

@@ -50,3 +50,6 @@ class Tenant:
     #: (the licence or feature gate, ``license:entra_p1``, ``not_hybrid``...) and for the passes and
     #: failures whose reason the catalogue plan names (``defaults``, ``no_common_exclusion``).
     expected_reasons: dict[str, str] = field(default_factory=dict)
+    #: The emergency-access accounts the tenant's MSP has recorded (what the portal keeps per customer
+    #: and the scanner reads as ``TenantConfig.break_glass_ids``). ``expected`` assumes them recorded.
+    break_glass_ids: tuple[str, ...] = ()

@@ -72,6 +72,7 @@ def build(spec: Spec, *, seed: int, users: int, tenant_id: str, display_name: st
         graph=graph,
         exchange=build_exchange(ctx, spec.exchange, people),
         expected=expected if spec.expected_status == "completed" else {},
+        break_glass_ids=tuple(u.id for u in people if u.person is not None and u.person.break_glass),
         expected_status=spec.expected_status,
         expected_reasons=reasons if spec.expected_status == "completed" else {},
     )

@@ -44,8 +44,11 @@ class World:
 
     async def scan(self, profile: str, *, checks=None, config: TenantConfig | None = None,
                    options: ScanOptions = FAST, tokens: TokenProvider | None = None) -> ScanResult:
+        # The profile's expectations assume its break-glass accounts recorded, as an MSP records them.
+        tenant = self.tenants[profile]
+        config = config or TenantConfig(break_glass_ids=frozenset(tenant.break_glass_ids))
         return await scan_tenant(
-            self.tenants[profile].id, tokens=tokens or self.tokens(), graph_url=self.server.graph_url,
+            tenant.id, tokens=tokens or self.tokens(), graph_url=self.server.graph_url,
             exchange_url=self.server.exchange_url, checks=checks, config=config, options=options,
             ca_bundle=str(self.server.ca_cert_path),
         )

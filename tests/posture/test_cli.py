@@ -117,7 +117,7 @@ def test_migrate_brings_an_empty_database_to_head_and_is_idempotent():
         env = {"POSTURE_DATABASE_URL": url}
         first, second = posture("migrate", env=env), posture("migrate", env=env)
         assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-        assert "database at 0012" in second.stderr
+        assert "database at 0013" in second.stderr
         assert "embedded" not in second.stderr  # a configured server: nothing of the embedded one to say
         engine = make_engine(url)
         with engine.connect() as connection:
@@ -143,16 +143,22 @@ def test_sim_command_serves_tenants_that_posture_scan_can_reach(tmp_path):
         while time.monotonic() < deadline and not any(line.startswith("#   ") and "revoked" in line for line in lines):
             lines.append(proc.stdout.readline())
         exports = dict(line[len("export "):].strip().split("=", 1) for line in lines if line.startswith("export "))
-        secure_id = next(line.split()[1] for line in lines if line.startswith("#   ") and " secure " in line)
+        at = next(n for n, line in enumerate(lines) if line.startswith("#   ") and " secure " in line)
+        secure_id = lines[at].split()[1]
+        break_glass = lines[at + 1].removeprefix("#     break-glass: ").split()
         revoked_id = next(line.split()[1] for line in lines if line.startswith("#   ") and " revoked " in line)
         env = {k: v.strip("'") for k, v in exports.items()}
-        ok = posture("scan", "--tenant-id", secure_id, "--format", "json", env=env)
+        ok = posture("scan", "--tenant-id", secure_id, *break_glass, "--format", "json", env=env)
+        unconfirmed = posture("scan", "--tenant-id", secure_id, "--format", "json", env=env)
         gone = posture("scan", "--tenant-id", revoked_id, "--format", "json", env=env)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["score"] == 100.0
+    # Without them, Conditional Access accepts no exclusion: the policies fail, naming the accounts to confirm.
+    reasons = {c["id"]: c["reason"] for c in json.loads(unconfirmed.stdout)["checks"] if c["status"] == "fail"}
+    assert reasons["entra.ca.mfa_all_users"] == "break_glass_unconfirmed"
     assert gone.returncode == 3
     assert (tmp_path / "sim" / "client.pem").stat().st_mode & 0o077 == 0
 

@@ -44,11 +44,17 @@ def _run_demo_and_check(owner_url, owner_engine, tmp_path):
         actions = dict(connection.execute(text(
             "SELECT action, count(*) FROM audit_events WHERE actor = 'admin@northwind-msp.example' GROUP BY 1")).all())
         onboarding = connection.execute(text("SELECT outcome FROM onboarding_requests")).scalars().all()
+        unconfirmed = connection.execute(text(
+            "SELECT count(*) FROM latest_results WHERE reason = 'break_glass_unconfirmed'")).scalar()
+        recorded = connection.execute(text(
+            "SELECT name FROM customers WHERE cardinality(break_glass_ids) = 2 ORDER BY name")).scalars().all()
     assert len(customers) == 4 and all(row.name in proc.stdout for row in customers)
     # Each one went through the portal's forms and Microsoft's (the simulator's) consent page, as the
     # admin: added, a link made, the link used once and closed, connected by the callback.
     assert actions.get("customer.added") == 4 and actions.get("consent.link_made") == 4
     assert onboarding == ["bound"] * 4
+    # The admin recorded each tenant's two emergency accounts, so no Conditional Access check waits on them.
+    assert len(recorded) >= 2 and unconfirmed == 0
     assert proc.stderr.count(": Connected; its first scan is queued") == 4
     # The first four of the demo fleet are typical, secure, neglected and free: all reachable.
     assert sorted(tuple(row.tags) for row in customers) == [("free",), ("neglected",), ("secure",), ("typical",)]

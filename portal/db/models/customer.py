@@ -71,6 +71,8 @@ class Customer(CustomerOwned, Base):
     service_tier: Mapped[str] = mapped_column(String(40), default="standard")
     seat_limit: Mapped[int | None] = mapped_column(Integer)
     tags: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
+    #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
+    break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     scan_interval_hours: Mapped[int] = mapped_column(Integer, default=24)
     next_scan_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[dt.datetime] = created_at_column()

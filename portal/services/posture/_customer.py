@@ -83,6 +83,16 @@ class CustomerPosture:
     findings: list[Finding]
     trend: list[tuple[dt.date, float | None]]
     scans: list[Scan]
+    #: The emergency-access accounts recorded for the tenant (the exclusions Conditional Access checks accept).
+    break_glass_ids: tuple[str, ...] = ()
+    #: Without them: the ids every policy excludes, which the last scan asks to confirm (reason
+    #: ``break_glass_unconfirmed``), and how many checks wait for that.
+    break_glass_candidates: tuple[str, ...] = ()
+    awaiting_break_glass: int = 0
+
+
+#: The reason a Conditional Access check gives when its policy excludes accounts nobody recorded.
+BREAK_GLASS_UNCONFIRMED = "break_glass_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,19 @@ def customer_posture(uow: UnitOfWork, customer_id: uuid.UUID, *, today: dt.date,
         score=scored.score if scored else None, grade=scored.grade if scored else None,
         coverage=scored.coverage if scored else None, scored_at=scored.finished_at if scored else None,
         areas=area_scores, findings=findings, trend=[(h.day, h.score) for h in history],
-        scans=recent_scans(uow, customer_id, limit=scans))
+        scans=recent_scans(uow, customer_id, limit=scans), break_glass_ids=tuple(customer.break_glass_ids or ()),
+        break_glass_candidates=_break_glass_candidates(uow, rows),
+        awaiting_break_glass=sum(f.reason == BREAK_GLASS_UNCONFIRMED for f in findings))
+
+
+def _break_glass_candidates(uow: UnitOfWork, rows: list[LatestResult]) -> tuple[str, ...]:
+    """The accounts a check waiting for break-glass confirmation named (its affected objects)."""
+    waiting = next((r for r in rows if r.reason == BREAK_GLASS_UNCONFIRMED), None)
+    if waiting is None:
+        return ()
+    affected = uow.session.scalar(select(CheckResultRow.affected).where(CheckResultRow.scan_id == waiting.scan_id,
+                                                                        CheckResultRow.check_id == waiting.check_id))
+    return tuple(str(a) for a in affected or ())
 
 
 def finding_detail(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str) -> FindingDetail:

@@ -52,7 +52,7 @@ from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
 from portal.services.scans._record import record_scan
 from portal.services.scans._summary import note_finished
-from scanner import ScannerError, ScanResult, ServiceError, Throttled, TransientAuthError, scan_tenant
+from scanner import ScannerError, ScanResult, ServiceError, TenantConfig, Throttled, TransientAuthError, scan_tenant
 
 __all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "claim", "fail_scan", "mark_failed", "run_scan"]
 
@@ -105,12 +105,12 @@ def run_scan(
             log.info("scan is being run by another delivery; this one does nothing", extra={"scan_id": str(scan_id)})
             return ScanRun(scan_id, ScanStatus.RUNNING, recorded=False)
         with unit_of_work(engine, scope) as uow:
-            scan, tenant_id = _begin(uow, scan_id)
+            scan, tenant_id, config = _begin(uow, scan_id)
         if tenant_id is None:
             log.info("scan already finished, nothing to do", extra={"scan_id": str(scan_id), "status": scan.status})
             return ScanRun(scan_id, ScanStatus(scan.status), recorded=False)
         with log_context.bound(tenant_id=tenant_id):
-            return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env)
+            return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env, config)
 
 
 @contextmanager
@@ -144,11 +144,11 @@ def _signed32(value: int) -> int:
 
 def _scan_and_record(
     engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID, tenant_id: str,
-    scanner_env: ScannerEnvironment,
+    scanner_env: ScannerEnvironment, config: TenantConfig,
 ) -> ScanRun:
     scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
     try:
-        result = asyncio.run(_scan(tenant_id, scanner_env))
+        result = asyncio.run(_scan(tenant_id, scanner_env, config))
     except TRANSIENT_ERRORS:
         raise
     except ScannerError as exc:
@@ -204,27 +204,30 @@ def mark_failed(engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_
     return failed
 
 
-def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None]:
-    """Lock the scan; unless final, mark it running. Returns the scan and the tenant id (None if final)."""
+def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, TenantConfig]:
+    """Lock the scan; unless final, mark it running. Returns the scan, the tenant id (None if final) and
+    the customer's choices the checks read (its recorded break-glass accounts)."""
     found = uow.session.execute(
-        select(Scan, Customer.tenant_id).join(Customer, Customer.id == Scan.customer_id)
+        select(Scan, Customer.tenant_id, Customer.break_glass_ids).join(Customer, Customer.id == Scan.customer_id)
         .where(Scan.id == scan_id).with_for_update(of=Scan, key_share=True)
     ).one_or_none()
     if found is None:
         raise NotFound(f"scan {scan_id} not found")
-    scan, tenant_id = found
+    scan, tenant_id, break_glass = found
+    config = TenantConfig(break_glass_ids=frozenset(break_glass or ()))
     if ScanStatus(scan.status).is_final:
-        return scan, None
+        return scan, None, config
     scan.status = ScanStatus.RUNNING
     scan.attempts = (scan.attempts or 0) + 1
     scan.started_at = dt.datetime.now(dt.UTC)
-    return scan, tenant_id
+    return scan, tenant_id, config
 
 
-async def _scan(tenant_id: str, env: ScannerEnvironment) -> ScanResult:
+async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig) -> ScanResult:
     return await scan_tenant(
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
-        checks=list(env.checks) if env.checks is not None else None, options=env.options, ca_bundle=env.ca_bundle,
+        checks=list(env.checks) if env.checks is not None else None, config=config, options=env.options,
+        ca_bundle=env.ca_bundle,
     )
 
 

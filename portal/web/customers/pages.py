@@ -66,8 +66,8 @@ def _header(uow: UnitOfWork, customer_id: uuid.UUID) -> _Header:
 
 
 def render_customer_page(request: Request, web: WebRuntime, caller: Caller, customer_id: uuid.UUID,
-                         **extra: object) -> Template:
-    """The customer's page (``extra``: a consent link just made, and where it was mailed)."""
+                         status_code: int = 200, **extra: object) -> Template:
+    """The customer's page (``extra``: a consent link just made and where it was mailed, or a form's error)."""
     now = dt.datetime.now(dt.UTC)
     try:
         with caller_unit_of_work(web, caller, request) as uow:
@@ -84,14 +84,15 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         followed = uuid.UUID(params.get("scan", ""))  # the scan just asked for: its outcome shows once
     except ValueError:
         followed = None
-    return Template("customers/page.html", context={
+    return Template("customers/page.html", status_code=status_code, context={
         "user": caller, "c": posture, "findings": findings, "wanted": wanted, "now": now,
         "age": ago(now, posture.scored_at), "active_scan": active, "followed_scan": followed,
         "trend_start": now.date() - dt.timedelta(days=TREND_DAYS - 1), "trend_days": TREND_DAYS,
         "areas": sorted({f.area for f in posture.findings}),
         "may_scan": may(caller.membership, Action.START_SCAN, _access(posture)) and web.scan_queue is not None,
         "may_link": may_link and web.consent is not None, "consent_link": None, "mailed_to": None,
-        "added": params.get("added") == "1",
+        "added": params.get("added") == "1", "break_glass_saved": params.get("break_glass") == "1",
+        "break_glass_error": None, "break_glass_typed": None,
         "may_invite": may(caller.membership, Action.MANAGE_CUSTOMER_USERS, _access(posture))
         and web.mailer is not None and posture.tenant_id is not None,
         "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),

@@ -25,7 +25,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAIL
 from portal.services.accounts import Action, may
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.mail import compose
-from portal.services.onboarding import add_customer, complete_consent, consent_link
+from portal.services.onboarding import add_customer, complete_consent, consent_link, record_break_glass
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.customers.pages import render_customer_page
 from portal.web.runtime import WebRuntime
@@ -45,6 +45,10 @@ class NewCustomerForm(msgspec.Struct):
 
 class ConsentLinkForm(msgspec.Struct):
     email: str = ""
+
+
+class BreakGlassForm(msgspec.Struct):
+    ids: str = ""
 
 
 class OnboardingController(Controller):
@@ -96,6 +100,22 @@ class OnboardingController(Controller):
             audit_as(web, caller, "consent.link_mailed", f"customer:{customer_id}", {"to": to})
         return render_customer_page(request, web, caller, customer_id, consent_link=made,
                                     mailed_to=to if to and web.mailer is not None else None)
+
+    @post("/{customer_id:uuid}/break-glass", sync_to_thread=True)
+    def break_glass(self, request: Request, customer_id: FromPath[uuid.UUID], data: Annotated[BreakGlassForm, _FORM],
+                    web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template | Redirect:
+        """Record the tenant's break-glass accounts; the next scan judges exclusions against them."""
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                record_break_glass(uow, caller.membership, customer_id, data.ids)
+        except NotFound:
+            raise NotFoundException("no such customer, or not one you can see") from None
+        except Forbidden as exc:
+            raise PermissionDeniedException(str(exc)) from None
+        except InvalidInput as exc:
+            return render_customer_page(request, web, caller, customer_id, status_code=HTTP_400_BAD_REQUEST,
+                                        break_glass_error=str(exc), break_glass_typed=data.ids)
+        return Redirect(f"/customers/{customer_id}?break_glass=1", status_code=303)
 
 
 class ConsentCallbackController(Controller):

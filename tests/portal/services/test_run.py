@@ -11,7 +11,7 @@ import socket
 import uuid
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from portal.db.models import CheckResultRow, ConnectionState, Customer, Scan, ScanStatus
 from portal.db.scope import Scope
@@ -21,6 +21,7 @@ from portal.services.scans import ScannerEnvironment, run_scan
 from scanner import AppCredentials, Endpoints, TokenProvider, TransientAuthError, catalogue
 from sim import ServiceApp
 from tests.portal.services.support import Seeded, SimWorld, add_tenant, insert_scan, seeded_customer
+from tests.support.database import set_scope
 
 
 def read(app_engine: Engine, seeded: Seeded, scan_id: uuid.UUID) -> tuple[Scan, Customer, int]:
@@ -176,3 +177,26 @@ def test_two_concurrent_deliveries_of_one_scan_read_the_tenant_once(world: SimWo
     assert _tenant_requests(world, tenant_id) == one_scan > 0
     scan, _, results = read(app_engine, seeded, scan_id)
     assert (scan.status, scan.attempts, results) == (ScanStatus.COMPLETED, 1, len(catalogue()))
+
+
+def test_the_customers_recorded_break_glass_accounts_reach_the_checks(world: SimWorld, app_engine: Engine,
+                                                                      owner_engine: Engine) -> None:
+    tenant_id = add_tenant(world, "secure")
+    break_glass = sorted(world.state.tenant(tenant_id).break_glass_ids)
+    seeded = seeded_customer(owner_engine, tenant_id=tenant_id, state=ConnectionState.CONNECTED)
+
+    def mfa_verdict() -> tuple[str, str | None]:
+        scan_id = insert_scan(owner_engine, seeded)
+        run(app_engine, seeded, scan_id, world.scanner_environment())
+        with unit_of_work(app_engine, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
+            row = uow.session.execute(select(CheckResultRow.status, CheckResultRow.reason).where(
+                CheckResultRow.scan_id == scan_id, CheckResultRow.check_id == "entra.ca.mfa_all_users")).one()
+        return row.status, row.reason
+
+    # Nothing recorded: the secure tenant's policies exclude its two emergency accounts, to confirm.
+    assert mfa_verdict() == ("fail", "break_glass_unconfirmed")
+    with owner_engine.begin() as connection:
+        set_scope(connection, seeded.msp_id)
+        connection.execute(text("UPDATE customers SET break_glass_ids = :b WHERE id = :c"),
+                           {"b": break_glass, "c": seeded.customer_id})
+    assert mfa_verdict() == ("pass", None)

@@ -453,6 +453,24 @@ def _consent_link(case: Case) -> None:
         _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/consent-link"))
 
 
+@row("POST", "/customers/{customer_id:uuid}/break-glass", CUSTOMERS)
+def _break_glass(case: Case) -> None:
+    marker = str(uuid.uuid4())
+    read = "SELECT count(*) FROM customers WHERE id = :c AND :m = ANY (break_glass_ids)"
+    response = case.post(f"{_customer_path(case)}/break-glass", {"ids": marker})
+    recorded = case.world.scalar(read, c=case.tenant.customer_id, m=marker)
+    # As consent links: MSP admins for any of the MSP's customers; others only at the Manage tier (none here).
+    # Customer people never: a tenant's own admin could make any exclusion pass.
+    if case.role == "msp_admin" and case.relation != "other_msp":
+        assert response.status_code == 303 and recorded == 1
+        return
+    assert recorded == 0
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/break-glass", {"ids": marker}))
+
+
 @row("GET", "/fleet")
 def _fleet(case: Case) -> None:
     response = case.get("/fleet")

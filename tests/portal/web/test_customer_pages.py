@@ -3,6 +3,7 @@ evidence and history, "Scan now" (the tier, the rate limit, one scan at a time) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -196,3 +197,45 @@ def test_a_lost_connection_says_why_and_who_can_reconnect_it(web_engine: Engine,
         sign_in(client, people["viewer"])
         shown = client.get(page).text
         assert "Ask your service provider for a fresh consent link" in shown and "Reconnect" not in shown
+
+
+def test_exclusions_waiting_for_confirmation_are_recorded_as_break_glass_from_the_page(
+        web_engine: Engine, app_engine: Engine, owner_engine: Engine, scope_key: bytes) -> None:
+    msp = make_msp(owner_engine)
+    seeded = make_customer(owner_engine, msp, name="Tailspin")
+    accounts = sorted(str(uuid.uuid4()) for _ in range(2))
+    result = scan_result({CRITICAL: (Status.FAIL, "break_glass_unconfirmed"), HIGH: Status.PASS}, started_at=NOW)
+    waiting = dataclasses.replace(result.checks[0], affected=tuple(accounts))
+    result = dataclasses.replace(result, checks=(waiting, *result.checks[1:]))
+    scan_id = insert_scan(owner_engine, seeded, status="running")
+    with unit_of_work(app_engine, Scope.for_customer(msp, seeded.customer_id)) as uow:
+        record_scan(uow, scan_id, result)
+    people = {role: add_person(owner_engine, scope_key, [membership])[1] for role, membership in {
+        "admin": MembershipView(msp_id=msp, role=Role.MSP_ADMIN),
+        "analyst": MembershipView(msp_id=msp, role=Role.MSP_ANALYST)}.items()}
+    consent = ConsentApp(authority_host="https://login.example.test", client_id=str(uuid.uuid4()),
+                         redirect_uri="http://portal.test/onboarding/callback", graph_url="https://graph.example.test",
+                         required_permissions=("Directory.Read.All",))
+    page = f"/customers/{seeded.customer_id}"
+    with TestClient(create_app(WebRuntime(engine=web_engine, consent=consent))) as client:
+        sign_in(client, people["analyst"])
+        shown = client.get(page).text
+        assert "1 check waits for confirmation" in shown and accounts[0] in shown
+        assert "Record these as break-glass" not in shown  # analysts at the Operate tier look, admins record
+
+        csrf = sign_in(client, people["admin"])
+        assert "Record these as break-glass" in client.get(page).text
+        refused = client.post(f"{page}/break-glass", data={"ids": "not-an-id", "_csrf_token": csrf})
+        assert refused.status_code == 400 and "not an Entra object id" in refused.text
+        saved = client.post(f"{page}/break-glass", data={"ids": " ".join(a.upper() for a in accounts),
+                                                         "_csrf_token": csrf}, follow_redirects=False)
+        assert saved.status_code == 303
+        assert "Recorded. The next scan judges" in client.get(saved.headers["location"]).text
+    with owner_engine.connect() as connection:
+        set_scope(connection, msp)
+        recorded = connection.execute(text("SELECT break_glass_ids FROM customers WHERE id = :c"),
+                                      {"c": seeded.customer_id}).scalar_one()
+        audited = connection.execute(text("SELECT details FROM audit_events WHERE customer_id = :c AND action = "
+                                          "'customer.break_glass_recorded'"), {"c": seeded.customer_id}).scalar_one()
+    assert recorded == accounts  # lower-cased, sorted
+    assert audited == {"before": [], "after": accounts}

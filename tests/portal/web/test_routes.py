@@ -34,7 +34,7 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/fleet"), ("GET", "/fleet/export.csv"), ("GET", "/customers/{customer_id:uuid}"),
          ("GET", "/customers/{customer_id:uuid}/findings/{check_id:str}"),
          ("POST", "/customers/{customer_id:uuid}/scans"), ("GET", "/customers/new"), ("POST", "/customers/new"),
-         ("POST", "/customers/{customer_id:uuid}/consent-link"),
+         ("POST", "/customers/{customer_id:uuid}/consent-link"), ("POST", "/customers/{customer_id:uuid}/break-glass"),
          ("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers")}

@@ -29,8 +29,16 @@ def graph_value(name: str) -> Any:
     return graph_body(name)["value"]
 
 
+#: The emergency-access user and group that Contoso's MSP recorded for it: the ids every policy of the
+#: ``ca-policies`` fixture excludes. Conditional Access checks accept only recorded ids, so the fixture's
+#: tenant is judged as configured unless a test says otherwise (``TenantConfig()``: nothing recorded).
+CONTOSO_BREAK_GLASS = frozenset({"5d6a3f1e-2b4c-4e8f-9a7d-0c1b2e3f4a5b", "b7e2c9d4-6a1f-4c3e-8d5b-2f9a0e1c7d46"})
+
+
 def run(module: ModuleType, config: TenantConfig | None = None, now: dt.datetime = NOW, **data: Any) -> Verdict:
-    """Evaluate one check module on the given collections, as the runner would."""
+    """Evaluate one check module on the given collections, as the runner would (with Contoso's recorded
+    break-glass accounts unless ``config`` says otherwise)."""
+    config = config or TenantConfig(break_glass_ids=CONTOSO_BREAK_GLASS)
     collected = Collected(data, allowed=module.META.collections, now=now, config=config, tenant_id="tenant-under-test")
     return module.evaluate(collected)
 

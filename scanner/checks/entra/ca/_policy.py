@@ -10,10 +10,13 @@ rules below are decided once (docs/catalogue-plan.md, "CA-base"; checks.md §1.0
   ``excludeApplications`` is empty (ScubaGear's common check in ``AADConfig.rego``; an "all apps except
   Exchange" policy is not all apps), no ``excludeRoles``, and every excluded user or group is a
   break-glass id.
-- Break-glass ids: ``TenantConfig.break_glass_ids`` when configured; otherwise the user and group ids
-  excluded by every policy that is not ``disabled`` (MT.1005 expects such an exclusion on each policy).
-  With a single non-disabled policy this accepts all of its exclusions, so the evidence always says
-  whether the ids were configured or inferred.
+- Break-glass ids: only ``TenantConfig.break_glass_ids``, the accounts the MSP recorded for the tenant.
+  Without them no exclusion is accepted. The user and group ids excluded by every policy that is not
+  ``disabled`` are still worked out (MT.1005 expects such an exclusion on each policy) and offered as
+  *candidates*: a policy whose only unapproved exclusions are candidates fails with reason
+  ``break_glass_unconfirmed``, which says "confirm these accounts" rather than "fix this policy".
+  Accepting them silently would let one policy excluding anyone pass (with a single policy in use,
+  every one of its exclusions is "common to all"), which ScubaGear never does.
 - A policy narrowed to risky sign-ins, risky users or one authentication flow does not apply to every
   sign-in, so it cannot stand in for "MFA for all users" and the like: checks pass
   :func:`extra_conditions` the conditions they themselves ask for, and no others are allowed.
@@ -39,6 +42,7 @@ from scanner.checks._model import TenantConfig, Verdict
 from scanner.collections import PRIVILEGED_ROLE_IDS
 
 __all__ = [
+    "BREAK_GLASS_UNCONFIRMED",
     "ENFORCED",
     "GUEST_EXCLUSION",
     "MULTIFACTOR_SINGLE_METHODS",
@@ -77,6 +81,7 @@ DISABLED = "disabled"
 #: Verdict reasons shared by every "some policy must do X" check.
 REPORT_ONLY = "report_only"
 UNAPPROVED_EXCLUSIONS = "unapproved_exclusions"
+BREAK_GLASS_UNCONFIRMED = "break_glass_unconfirmed"
 NO_MATCH = "no_matching_policy"
 
 #: Authentication-strength combinations that resist phishing (Microsoft's built-in
@@ -93,13 +98,20 @@ GUEST_EXCLUSION = "guests_or_external_users"
 
 @dataclass(frozen=True)
 class BreakGlass:
-    """The emergency-access object ids that CA-base policies may exclude, and where they came from."""
+    """The emergency-access object ids that CA-base policies may exclude, and where they came from.
+
+    Attributes:
+        ids: the accepted ids: the configured ones, or none.
+        source: ``configured``, or ``unconfirmed`` when the tenant has none recorded.
+        candidates: without configured ids, those excluded by every policy in use, to confirm.
+    """
 
     ids: frozenset[str]
-    source: str  # "configured" or "inferred"
+    source: str
+    candidates: frozenset[str] = frozenset()
 
     def evidence(self) -> dict[str, Any]:
-        return {"ids": sorted(self.ids), "source": self.source}
+        return {"ids": sorted(self.ids), "source": self.source, "candidates": sorted(self.candidates)}
 
 
 def policy_ref(policy: dict[str, Any]) -> dict[str, Any]:
@@ -130,10 +142,10 @@ def infer_break_glass_ids(policies: Iterable[dict[str, Any]]) -> frozenset[str]:
 
 
 def break_glass(policies: list[dict[str, Any]], config: TenantConfig) -> BreakGlass:
-    """The configured break-glass ids, or when none are configured the inferred ones."""
+    """The configured break-glass ids; without, none, and the inferred ids as candidates."""
     if config.break_glass_ids:
         return BreakGlass(frozenset(config.break_glass_ids), "configured")
-    return BreakGlass(infer_break_glass_ids(policies), "inferred")
+    return BreakGlass(frozenset(), "unconfirmed", infer_break_glass_ids(policies))
 
 
 def unapproved_exclusions(policy: dict[str, Any], break_glass_ids: frozenset[str]) -> list[str]:
@@ -287,6 +299,13 @@ def _judge(policies: list[dict[str, Any]], rule: Rule, bg: BreakGlass | None) ->
             {**base, "report_only_policies": [policy_ref(p) for p in clean]},
             affected=[p["id"] for p in clean],
             reason=REPORT_ONLY,
+        )
+    awaiting = [p for p in shaped if p["state"] == ENFORCED and bg is not None and bg.candidates
+                and set(unapproved[p["id"]]) <= bg.candidates]
+    if awaiting:
+        return Verdict.failed(
+            {**base, "policies_awaiting_break_glass": [policy_ref(p) for p in awaiting]},
+            affected=sorted(bg.candidates) if bg is not None else [], reason=BREAK_GLASS_UNCONFIRMED,
         )
     if shaped:
         excluded = [{**policy_ref(p), "unapproved_exclusions": unapproved[p["id"]]} for p in shaped]

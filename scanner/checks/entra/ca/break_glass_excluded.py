@@ -24,7 +24,8 @@ META = CheckMeta(
     decision=(
         "Policies that are on or report-only are checked; disabled ones are not. With break-glass ids configured "
         "for the tenant, each policy must exclude one of them. Without, the ids excluded by every policy are taken "
-        "as break-glass (the pass then says 'inferred'); if no id is common to all, the check fails."
+        "as break-glass for this check only (the pass then says 'inferred'); if no id is common to all, the check "
+        "fails. The other Conditional Access checks accept only configured ids."
     ),
 )
 
@@ -38,8 +39,8 @@ def evaluate(data: Collected) -> Verdict:
         return Verdict.not_applicable("no_policies", {"policies_read": len(data["ca_policies"])})
     bg = _policy.break_glass(active, data.config)
     evidence = {"break_glass": bg.evidence(), "policies_checked": [_policy.policy_ref(p) for p in active]}
-    if bg.source == "inferred":
-        if bg.ids:
+    if bg.source != "configured":
+        if bg.candidates:
             return Verdict.passed(evidence, reason="inferred_break_glass")
         exclusions = [
             {**_policy.policy_ref(p), "excluded": sorted(_policy.excluded_principals(p))} for p in active

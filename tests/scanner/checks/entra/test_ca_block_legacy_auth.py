@@ -1,6 +1,6 @@
 from scanner.checks import Status, TenantConfig
 from scanner.checks.entra.ca import block_legacy_auth as check
-from tests.scanner.checks.conftest import graph_value, run
+from tests.scanner.checks.conftest import CONTOSO_BREAK_GLASS, graph_value, run
 
 LEGACY = "1f0c6a2e-8b4d-4e7a-9c3f-5d2b7a9e4c10"
 STRANGER = "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"
@@ -14,7 +14,27 @@ def test_passes_with_enforced_tenant_wide_block():
     verdict = run(check, ca_policies=graph_value("ca-policies"))
     assert verdict.status is Status.PASS
     assert [p["id"] for p in verdict.evidence["matching_policies"]] == [LEGACY]
-    assert verdict.evidence["break_glass"]["source"] == "inferred"
+    assert verdict.evidence["break_glass"]["source"] == "configured"
+
+
+def test_without_recorded_break_glass_accounts_their_exclusion_is_to_confirm_not_accepted():
+    # The policy excludes the two accounts every policy excludes. Nothing is recorded for the tenant:
+    # ScubaGear accepts no exclusion it was not told about, and neither do we; the verdict names them.
+    verdict = run(check, config=TenantConfig(), ca_policies=graph_value("ca-policies"))
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "break_glass_unconfirmed")
+    assert verdict.affected == sorted(CONTOSO_BREAK_GLASS)
+    assert verdict.evidence["break_glass"] == {"ids": [], "source": "unconfirmed",
+                                               "candidates": sorted(CONTOSO_BREAK_GLASS)}
+    assert [p["id"] for p in verdict.evidence["policies_awaiting_break_glass"]] == [LEGACY]
+
+
+def test_with_one_policy_in_use_its_exclusions_are_not_taken_as_break_glass():
+    # The old inference accepted every exclusion of a lone policy (each is "common to all").
+    policies = [p for p in graph_value("ca-policies") if p["id"] == LEGACY]
+    policies[0]["conditions"]["users"]["excludeUsers"].append("0c4e6a8b-1d3f-4b5d-8f7a-9c1e3b5d7f9a")
+    verdict = run(check, config=TenantConfig(), ca_policies=policies)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "break_glass_unconfirmed")
+    assert "0c4e6a8b-1d3f-4b5d-8f7a-9c1e3b5d7f9a" in verdict.affected  # named, to confirm or to remove
 
 
 def test_fails_on_documented_example_with_only_a_disabled_policy():

@@ -13,9 +13,11 @@ def legacy_block(policies):
 
 
 def test_passes_with_inferred_break_glass_common_to_every_policy():
-    verdict = run(check, ca_policies=graph_value("ca-policies"))
+    # Nothing recorded: this check (MT.1005) still asks only that some account be excluded from all.
+    verdict = run(check, config=TenantConfig(), ca_policies=graph_value("ca-policies"))
     assert (verdict.status, verdict.reason) == (Status.PASS, "inferred_break_glass")
-    assert verdict.evidence["break_glass"] == {"ids": sorted([BG_USER, BG_GROUP]), "source": "inferred"}
+    assert verdict.evidence["break_glass"] == {"ids": [], "source": "unconfirmed",
+                                               "candidates": sorted([BG_USER, BG_GROUP])}
     assert len(verdict.evidence["policies_checked"]) == 9
 
 
@@ -23,7 +25,7 @@ def test_fails_when_no_exclusion_is_common_and_names_the_policy_excluding_nobody
     policies = graph_value("ca-policies")
     legacy_block(policies)["conditions"]["users"]["excludeUsers"] = []
     legacy_block(policies)["conditions"]["users"]["excludeGroups"] = []
-    verdict = run(check, ca_policies=policies)
+    verdict = run(check, config=TenantConfig(), ca_policies=policies)
     assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "no_common_exclusion", [LEGACY])
 
 

@@ -180,7 +180,8 @@ def test_find_ca_base_fails_on_unapproved_exclusion_and_lists_it():
         _policy.UNAPPROVED_EXCLUSIONS,
         [STRANGER],
     )
-    assert verdict.evidence["break_glass"] == {"ids": sorted([BG_USER, BG_GROUP]), "source": "configured"}
+    assert verdict.evidence["break_glass"] == {"ids": sorted([BG_USER, BG_GROUP]), "source": "configured",
+                                               "candidates": []}
 
 
 def test_find_ca_base_ignores_policies_not_covering_all_users():
@@ -195,3 +196,15 @@ def test_a_malformed_policy_raises_even_after_a_match():
     del policies[-1]["conditions"]["users"]["includeUsers"]
     with pytest.raises(KeyError):
         _policy.find(policies, _policy.targets_all_users)
+
+
+def test_without_configured_ids_none_is_accepted_and_the_common_ones_are_candidates():
+    bg = _policy.break_glass(graph_value("ca-policies"), TenantConfig())
+    assert (bg.ids, bg.source, bg.candidates) == (frozenset(), "unconfirmed", {BG_USER, BG_GROUP})
+
+
+def test_an_exclusion_beyond_the_candidates_is_unapproved_not_unconfirmed():
+    policies = graph_value("ca-policies")
+    next(p for p in policies if p["id"] == MFA_ALL)["conditions"]["users"]["excludeUsers"].append(STRANGER)
+    verdict = _policy.find_ca_base(policies, _policy.is_mfa_for_everyone, TenantConfig())
+    assert verdict.reason == _policy.UNAPPROVED_EXCLUSIONS and STRANGER in verdict.affected
