@@ -141,6 +141,7 @@ _ALL: tuple[Collection, ...] = (
                     kind="object"),
     GraphCollection("app_management_policy", "/policies/defaultAppManagementPolicy", ("Policy.Read.All",),
                     kind="object"),
+    GraphCollection("app_management_policies", "/policies/appManagementPolicies", ("Policy.Read.All",)),
     GraphCollection("cross_tenant_default", "/policies/crossTenantAccessPolicy/default", ("Policy.Read.All",),
                     kind="object"),
     GraphCollection("activity_timeout_policies", "/policies/activityBasedTimeoutPolicies", ("Policy.Read.All",)),

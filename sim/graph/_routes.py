@@ -82,6 +82,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/policies/authenticationMethodsPolicy", _POLICY, kind="entity"),
     Route("/policies/adminConsentRequestPolicy", _POLICY, kind="entity"),
     Route("/policies/defaultAppManagementPolicy", _POLICY, kind="entity"),
+    Route("/policies/appManagementPolicies", _POLICY, context="policies/appManagementPolicies"),
     Route("/policies/crossTenantAccessPolicy/default", _POLICY, kind="entity"),
     Route("/policies/activityBasedTimeoutPolicies", _POLICY),
     Route("/policies/deviceRegistrationPolicy", ("Policy.Read.DeviceConfiguration",), kind="entity"),

@@ -98,6 +98,7 @@ def _graph(ctx: Context, spec: Spec, people: list[BuiltUser], skus: list[dict[st
         "/policies/adminConsentRequestPolicy": _tenant_policies.admin_consent_policy(d.admin_consent_workflow,
                                                                                      admins[:2]),
         "/policies/defaultAppManagementPolicy": _tenant_policies.app_management_policy(d.app_password_restriction),
+        "/policies/appManagementPolicies": [],  # no custom policy: the default applies to every app
         "/policies/crossTenantAccessPolicy/default":
             _tenant_policies.cross_tenant_default(d.cross_tenant_inbound_blocked),
         "/policies/activityBasedTimeoutPolicies": _tenant_policies.activity_timeout_policies(ctx, d.idle_timeout),

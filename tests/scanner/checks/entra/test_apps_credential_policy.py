@@ -2,7 +2,8 @@ import pytest
 
 from scanner.checks import Status
 from scanner.checks.entra.apps import credential_policy as check
-from tests.scanner.checks.conftest import graph_body, run
+from tests.scanner.checks.conftest import graph_body, graph_value
+from tests.scanner.checks.conftest import run as run_check
 
 _BLOCK_PASSWORDS = {
     "restrictionType": "passwordAddition",
@@ -10,6 +11,12 @@ _BLOCK_PASSWORDS = {
     "maxLifetime": None,
     "restrictForAppsCreatedAfterDateTime": "0001-01-01T00:00:00Z",
 }
+
+
+def run(check, app_management_policy, app_management_policies=None):
+    """The check with no custom app-management policy unless a test gives some."""
+    return run_check(check, app_management_policy=app_management_policy,
+                     app_management_policies=app_management_policies if app_management_policies is not None else [])
 
 
 def _enforcing_policy() -> dict:
@@ -56,3 +63,37 @@ def test_missing_field_is_an_error_not_a_pass():
     del policy["servicePrincipalRestrictions"]
     with pytest.raises(KeyError):
         run(check, app_management_policy=policy)
+
+
+def test_a_restriction_for_apps_created_after_a_recent_date_leaves_older_apps_free():
+    # restrictForAppsCreatedAfterDateTime scopes the block to new apps: every older app may still add
+    # secrets, so MS.AAD.5.5v1 ("SHALL NOT allow... to add secrets") is not met. We used to pass it.
+    policy = _enforcing_policy()
+    for key in ("applicationRestrictions", "servicePrincipalRestrictions"):
+        policy[key]["passwordCredentials"][0]["restrictForAppsCreatedAfterDateTime"] = "2024-06-01T00:00:00Z"
+    verdict = run(check, app_management_policy=policy)
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "new_apps_only")
+    assert verdict.evidence["restricted_since"] == ["2024-06-01T00:00:00Z"]
+
+
+def test_null_and_the_portals_all_apps_date_cover_every_app():
+    policy = _enforcing_policy()
+    policy["applicationRestrictions"]["passwordCredentials"][0]["restrictForAppsCreatedAfterDateTime"] = None
+    assert run(check, app_management_policy=policy).status is Status.PASS
+
+
+def test_an_enabled_custom_policy_that_allows_secrets_is_an_exemption():
+    # The documented custom policy limits secret lifetimes but does not block adding them.
+    verdict = run(check, app_management_policy=_enforcing_policy(),
+                  app_management_policies=graph_value("policies-appmanagementpolicies"))
+    assert (verdict.status, verdict.reason) == (Status.FAIL, "custom_policy_allows")
+    assert verdict.affected == ["Custom app management policy"]
+
+
+def test_a_disabled_or_blocking_custom_policy_is_no_exemption():
+    custom = graph_value("policies-appmanagementpolicies")
+    custom[0]["isEnabled"] = False
+    assert run(check, app_management_policy=_enforcing_policy(), app_management_policies=custom).status is Status.PASS
+    custom = graph_value("policies-appmanagementpolicies")
+    custom[0]["restrictions"]["passwordCredentials"].append(dict(_BLOCK_PASSWORDS))
+    assert run(check, app_management_policy=_enforcing_policy(), app_management_policies=custom).status is Status.PASS
