@@ -142,6 +142,10 @@ _ALL: tuple[Collection, ...] = (
     GraphCollection("app_management_policy", "/policies/defaultAppManagementPolicy", ("Policy.Read.All",),
                     kind="object"),
     GraphCollection("app_management_policies", "/policies/appManagementPolicies", ("Policy.Read.All",)),
+    # Which delegated Graph permissions the tenant rates "low" (what low-risk user consent lets users grant).
+    GraphCollection("graph_permission_classifications",
+                    "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')/delegatedPermissionClassifications",
+                    ("Application.Read.All",)),
     GraphCollection("cross_tenant_default", "/policies/crossTenantAccessPolicy/default", ("Policy.Read.All",),
                     kind="object"),
     GraphCollection("activity_timeout_policies", "/policies/activityBasedTimeoutPolicies", ("Policy.Read.All",)),

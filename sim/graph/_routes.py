@@ -106,6 +106,8 @@ ROUTES: tuple[Route, ...] = (
     # Computed from the tenant's consent state (sim/graph/_consent_view.py), not read from Tenant.graph.
     Route("/servicePrincipals(appId='{appId}')/appRoleAssignments", ("Application.Read.All", _DIR),
           context="servicePrincipals/appRoleAssignments"),
+    Route("/servicePrincipals(appId='{appId}')/delegatedPermissionClassifications", ("Application.Read.All", _DIR),
+          context="servicePrincipals/delegatedPermissionClassifications"),
     Route("/servicePrincipals(appId='{appId}')", ("Application.Read.All", _DIR), kind="entity",
           context="servicePrincipals"),
     # Graph documents this endpoint as "Application: Not supported": no application permission grants

@@ -94,6 +94,8 @@ def _graph(ctx: Context, spec: Spec, people: list[BuiltUser], skus: list[dict[st
         "/identity/conditionalAccess/policies": build_ca_policies(ctx, spec.ca_policies, break_glass),
         "/policies/identitySecurityDefaultsEnforcementPolicy": _tenant_policies.security_defaults(d.security_defaults),
         "/policies/authorizationPolicy": _tenant_policies.authorization_policy(spec.authz),
+        "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')/delegatedPermissionClassifications":
+            _tenant_policies.permission_classifications(spec.authz),
         "/policies/authenticationMethodsPolicy": _tenant_policies.authentication_methods_policy(ctx, spec.auth_methods),
         "/policies/adminConsentRequestPolicy": _tenant_policies.admin_consent_policy(d.admin_consent_workflow,
                                                                                      admins[:2]),

@@ -171,6 +171,8 @@ class Authz:
     allow_invites_from: str = "everyone"
     guest_role: str = GUEST_LIMITED
     user_consent: str | None = "ManagePermissionGrantsForSelf.microsoft-user-default-legacy"
+    #: Delegated Graph permissions classified "low" (what users may consent to under the low-risk policy).
+    low_risk_permissions: tuple[str, ...] = ()
     risky_app_consent: bool | None = None
     block_msol: bool | None = None
     create_apps: bool = True

@@ -236,3 +236,21 @@ def device_registration_policy(d: Directory, allowed_ids: list[str]) -> dict[str
         },
         "localAdminPassword": {"isEnabled": d.laps},
     }
+
+
+#: Microsoft Graph's delegated permission ids for the names the profiles classify (Graph's published ids).
+_DELEGATED_IDS = {
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+    "Mail.Read": "570282fd-fa5c-430d-a7fd-fc8dc98a9dca",
+    "Files.Read.All": "df85f4d6-205c-4ac5-a5ea-6bf408dba283",
+}
+
+
+def permission_classifications(a: Authz) -> list[dict[str, Any]]:
+    """``delegatedPermissionClassifications`` of Microsoft Graph's service principal."""
+    return [{"id": f"cls-{index}", "permissionId": _DELEGATED_IDS[name], "permissionName": name,
+             "classification": "low"} for index, name in enumerate(a.low_risk_permissions)]

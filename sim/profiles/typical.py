@@ -87,6 +87,8 @@ SPEC = Spec(
     authz=Authz(
         allow_invites_from="everyone",  # entra.guests.invite_restricted
         user_consent="ManagePermissionGrantsForSelf.microsoft-user-default-low",
+        # Only the sign-in basics classified low, so the low-risk policy is what its name says.
+        low_risk_permissions=("openid", "profile", "email", "offline_access", "User.Read"),
         create_apps=False,
         create_tenants=False,
         create_security_groups=True,  # entra.authz.no_security_group_creation
