@@ -64,6 +64,9 @@ SPEC = Spec(
     # The default sharing policy shares free/busy with every domain, and nothing tags external mail.
     exchange=Exchange(),
     secure_score=0.45,  # securescore.overall
+    reasons={"entra.roles.least_privilege_ratio": "global_admins_outnumber_others",
+             "entra.apps.credential_policy": "policy_disabled",
+             "exo.external_sender_warning": "no_external_warning_rule"},
     fails=frozenset({
         "entra.authmethods.weak_methods_disabled",
         "entra.authmethods.authenticator_context",

@@ -122,7 +122,9 @@ SPEC = Spec(
                          "*:CalendarSharingFreeBusyDetail,ContactsSharing"),
     ),
     secure_score=0.18,
-    reasons={"entra.ca.break_glass_excluded": "no_common_exclusion", "entra.passwords.smart_lockout": "defaults"},
+    reasons={"entra.ca.break_glass_excluded": "no_common_exclusion", "entra.passwords.smart_lockout": "defaults",
+             "entra.apps.credential_policy": "policy_disabled",
+             "exo.external_sender_warning": "no_external_warning_rule"},
     fails=frozenset({
         "tenant.licences.unused",
         "entra.secdef.enabled",

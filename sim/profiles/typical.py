@@ -141,6 +141,7 @@ SPEC = Spec(
         external_sender_warning=True,
     ),
     secure_score=0.48,  # securescore.overall: below 60%
+    reasons={"entra.apps.credential_policy": "policy_disabled"},
     fails=frozenset({
         "tenant.licences.unused",
         "entra.ca.phishing_resistant_mfa_admins",

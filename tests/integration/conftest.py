@@ -61,6 +61,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tenants = {}
     for seed, name in enumerate(sorted(PROFILES)):
         tenants[name] = state.add_tenant(build_tenant(name, seed=seed, users=USERS.get(name, DEFAULT_USERS)))
+        if tenants[name].consent == "granted":
+            # Consented as a customer's admin consents: exactly the app's required permissions (the
+            # catalogue's), not every permission the simulator knows, so a missing one shows.
+            state.grant_consent(tenants[name].id)
     ca_dir: Path = tmp_path_factory.mktemp("sim-ca")
     with SimServer(state, ca_dir=ca_dir) as server:
         yield World(server, state, tenants, private_pem.encode())
