@@ -58,7 +58,9 @@ def build(spec: Spec, *, seed: int, users: int, tenant_id: str, display_name: st
     hybrid = spec.directory.hybrid is not None
     gates = satisfied_gates(plans, hybrid)
     graph = _graph(ctx, spec, people, skus, plans, gates)
-    expected, reasons = expected_verdicts(spec.fails, spec.reasons, gates)
+    # Expectations from the gates the profile declares; the data from those its SKUs give (a sim test
+    # checks the two agree, so a profile cannot claim licences its data does not have).
+    expected, reasons = expected_verdicts(spec.fails, spec.reasons, set(spec.gates))
     granted = spec.consent == "granted"
     return Tenant(
         id=tenant_id,

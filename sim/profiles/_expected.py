@@ -2,9 +2,11 @@
 
 A check is ``not_applicable`` when the tenant lacks one of its gates (reason: the first gate missing,
 in ``CHECK_GATES`` order), else ``fail`` when the profile lists it in ``Spec.fails``, else ``pass``.
-Gates are read from the tenant's licences by the rule of docs/catalogue-plan.md (enabled SKUs only,
-plans provisioned ``Success``, matched by name prefix) and from the hybrid flag: the same rule the
-scanner applies, written again here because ``sim`` must not import the scanner.
+The gates are the ones each profile declares by hand (``Spec.gates``), so the scanner's licence rule
+is tested against a written answer, not against a second copy of itself. :func:`satisfied_gates`
+reads them from the built licences by the rule of docs/catalogue-plan.md (enabled SKUs only, plans
+provisioned ``Success``, matched by name prefix) for the simulator's own data (Secure Score's
+services), and a test holds it to the declared ones.
 """
 
 from __future__ import annotations

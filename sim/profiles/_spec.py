@@ -295,6 +295,8 @@ class Spec:
 
     ``fails`` lists every check that fails among those the licences allow; every other applicable
     check passes. ``reasons`` adds the expected reason of a pass or fail where the plan names one.
+    ``gates`` is what the licences give, written out by hand from the SKUs' service plans (Microsoft's
+    licensing pages), never computed: the scanner's detection of them is what is under test.
     """
 
     name: str
@@ -304,6 +306,7 @@ class Spec:
     filler: Filler
     people: tuple[Person, ...]
     fails: frozenset[str]
+    gates: frozenset[str]
     groups: tuple[RoleGroup, ...] = ()
     ca_policies: tuple[CaPolicy, ...] = ()
     authz: Authz = Authz()

@@ -8,7 +8,7 @@ their defaults. Business Standard carries ``INTUNE_O365`` (basic mobility), whic
 
 from __future__ import annotations
 
-from sim.profiles._catalogue import GLOBAL_ADMIN
+from sim.profiles._catalogue import EXCHANGE, GLOBAL_ADMIN, SHAREPOINT
 from sim.profiles._spec import (
     AUTHENTICATOR,
     AuthMethods,
@@ -40,6 +40,8 @@ SPEC = Spec(
                 "P1, P2 and Intune checks not applicable.",
     default_users=15,
     licences=Licences(skus=("O365_BUSINESS_PREMIUM", "O365_BUSINESS_ESSENTIALS")),
+    # Business Standard and Basic: Exchange Online and SharePoint Online; no Entra ID P1, no Intune.
+    gates=frozenset({EXCHANGE, SHAREPOINT}),
     # Security defaults made everyone register Microsoft Authenticator.
     filler=Filler(skus=("O365_BUSINESS_PREMIUM", "O365_BUSINESS_ESSENTIALS"), method_sets=(AUTHENTICATOR,)),
     people=PEOPLE,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sim.profiles import typical
-from sim.profiles._catalogue import DIRECTORY_SYNC_ACCOUNTS
+from sim.profiles._catalogue import DIRECTORY_SYNC_ACCOUNTS, HYBRID
 from sim.profiles._spec import NONE, DirSync, Person, RoleGrant, Spec
 
 __all__ = ["SPEC"]
@@ -46,6 +46,7 @@ SPEC: Spec = replace(
         custom_domain_federated=True,
         password_validity_days=(2147483647, 90),  # 90 days on the federated domain: not judged
     ),
+    gates=typical.SPEC.gates | {HYBRID},  # typical's licences, and a directory synchronised from on-premises
     fails=typical.SPEC.fails | {
         "entra.roles.admins_cloud_only",
         "entra.passwords.onprem_protection",  # typical's Password Rule Settings: on-premises mode Audit

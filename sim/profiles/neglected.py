@@ -12,7 +12,7 @@ defaults, reason ``defaults``) and ``entra.roles.admins_cloud_only`` (cloud-only
 
 from __future__ import annotations
 
-from sim.profiles._catalogue import GLOBAL_ADMIN
+from sim.profiles._catalogue import ENTRA_P1, EXCHANGE, GLOBAL_ADMIN, INTUNE, SHAREPOINT
 from sim.profiles._spec import (
     AUTHENTICATOR,
     GUEST_MEMBER,
@@ -78,6 +78,8 @@ SPEC = Spec(
                 "guests as members, user consent open: almost everything fails.",
     default_users=30,
     licences=Licences(skus=("SPB",), spare="many", expired_trials=("EMSPREMIUM",)),  # tenant.licences.unused
+    # Business Premium, as typical's; the expired EMS E5 trial grants nothing.
+    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT}),
     filler=Filler(skus=("SPB",), method_sets=(AUTHENTICATOR, NONE, SMS, NONE)),
     people=PEOPLE,
     ca_policies=CA_POLICIES,

@@ -10,11 +10,16 @@ applicable: the three hybrid-only checks (cloud-only tenant, reason ``not_hybrid
 from __future__ import annotations
 
 from sim.profiles._catalogue import (
+    ENTRA_P1,
+    ENTRA_P2,
+    EXCHANGE,
     EXCHANGE_ADMIN,
     GLOBAL_ADMIN,
+    INTUNE,
     PRIVILEGED_ROLE_ADMIN,
     PRIVILEGED_ROLES,
     SECURITY_ADMIN,
+    SHAREPOINT,
     SHAREPOINT_ADMIN,
     USER_ADMIN,
 )
@@ -87,6 +92,8 @@ SPEC = Spec(
     description="Microsoft 365 E5 (Entra ID P1 and P2, Intune, Defender): every applicable check passes.",
     default_users=60,
     licences=Licences(skus=("SPE_E5",)),
+    # Microsoft 365 E5: Entra ID P1 and P2, Intune, Exchange Online, SharePoint Online.
+    gates=frozenset({ENTRA_P1, ENTRA_P2, INTUNE, EXCHANGE, SHAREPOINT}),
     filler=Filler(skus=("SPE_E5",), method_sets=(("microsoftAuthenticatorPasswordless", "fido2"),
                                                  ("windowsHelloForBusiness", "microsoftAuthenticatorPush"),
                                                  PASSKEY)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sim.profiles._catalogue import EXCHANGE_ADMIN, GLOBAL_ADMIN
+from sim.profiles._catalogue import ENTRA_P1, EXCHANGE, EXCHANGE_ADMIN, GLOBAL_ADMIN, INTUNE, SHAREPOINT
 from sim.profiles._spec import (
     AUTHENTICATOR,
     NONE,
@@ -81,6 +81,8 @@ SPEC = Spec(
     description="Microsoft 365 Business Premium (P1, Intune, no P2): a realistic mix of passes and failures.",
     default_users=45,
     licences=Licences(skus=("SPB",), spare="many"),  # tenant.licences.unused: seats bought, never assigned
+    # Microsoft 365 Business Premium: Entra ID P1, Intune, Exchange Online and SharePoint Online; no P2.
+    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT}),
     filler=Filler(skus=("SPB",), method_sets=(AUTHENTICATOR, ("microsoftAuthenticatorPush",), SMS)),
     people=PEOPLE,
     ca_policies=CA_POLICIES,

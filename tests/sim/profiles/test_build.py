@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from sim.profiles import MIN_USERS, PROFILES, build_fleet, build_tenant, default_now
+from sim.profiles import _SPECS, MIN_USERS, PROFILES, build_fleet, build_tenant, default_now
+from sim.profiles._expected import satisfied_gates
 from tests.sim.profiles.conftest import NOW, built
 
 ALL = sorted(PROFILES)
@@ -141,3 +142,11 @@ def test_fleet_is_deterministic_and_names_stay_distinct_beyond_the_name_list():
     fleet = build_fleet(30, now=NOW)
     assert len({t.display_name for t in fleet}) == 30
     assert len({t.default_domain for t in fleet}) == 30
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_the_declared_licence_gates_are_the_ones_the_tenants_skus_give(profile):
+    # Expectations come from the gates each profile declares by hand; its data from the SKUs it buys.
+    # If they disagreed, a profile would expect a verdict its own data cannot produce.
+    spec = _SPECS[profile]
+    assert set(spec.gates) == satisfied_gates(build_tenant(profile).service_plans, spec.directory.hybrid is not None)
