@@ -83,8 +83,8 @@ CA_POLICIES = (
     CaPolicy("CA006: Block device code flow and authentication transfer",
              transfer_methods="deviceCodeFlow,authenticationTransfer", grant=("block",)),
     CaPolicy("CA007: Require compliant or hybrid joined device", grant=("compliantDevice", "domainJoinedDevice")),
-    CaPolicy("CA008: Register security info from trusted locations only", include_apps=(),
-             user_actions=("urn:user:registersecurityinfo",), outside_trusted_locations=True, grant=("block",)),
+    CaPolicy("CA008: Register security info from a managed device only", include_apps=(),
+             user_actions=("urn:user:registersecurityinfo",), grant=("compliantDevice", "domainJoinedDevice")),
 )
 
 SPEC = Spec(

@@ -26,10 +26,11 @@ META = CheckMeta(
         "Grant = Block access (or Require MFA); set Enable policy to On."
     ),
     decision=(
-        "ScubaGear accepts only the device controls; Maester MT.1011 also accepts a trusted-location condition. "
-        "We accept both, and the location form needs Block or MFA as its grant. Report-only never counts. "
-        "Excluded users, groups, roles or guests other than break-glass accounts disqualify a policy (reason "
-        "unapproved_exclusions), as in ScubaGear."
+        "As ScubaGear, only the device controls count (compliant or hybrid-joined device). Maester MT.1011 also "
+        "accepts blocking registration outside trusted locations; such a policy fails here with reason "
+        "trusted_locations_only, since a trusted network is where a phished password is typed too. Report-only "
+        "never counts. Excluded users, groups, roles or guests other than break-glass accounts disqualify a policy "
+        "(reason unapproved_exclusions), as in ScubaGear."
     ),
 )
 
@@ -46,14 +47,24 @@ def _limits_to_trusted_locations(policy: dict[str, Any]) -> bool:
     return untrusted_only and (_policy.blocks(policy) or _policy.requires_mfa(policy))
 
 
-def _rule(policy: dict[str, Any]) -> bool:
+def _registration(policy: dict[str, Any]) -> bool:
     return (
         _policy.targets_all_users(policy)
         and REGISTER_SECURITY_INFO in policy["conditions"]["applications"]["includeUserActions"]
-        and (_requires_managed_device(policy) or _limits_to_trusted_locations(policy))
         and not _policy.extra_conditions(policy)
     )
 
 
+def _rule(policy: dict[str, Any]) -> bool:
+    return _registration(policy) and _requires_managed_device(policy)
+
+
 def evaluate(data: Collected) -> Verdict:
-    return _policy.find_excluding_break_glass_only(data["ca_policies"], _rule, data.config)
+    verdict = _policy.find_excluding_break_glass_only(data["ca_policies"], _rule, data.config)
+    if verdict.reason == _policy.NO_MATCH:
+        by_location = [p for p in data["ca_policies"] if p["state"] == _policy.ENFORCED and _registration(p)
+                       and _limits_to_trusted_locations(p)]
+        if by_location:
+            return Verdict.failed({"location_policies": [_policy.policy_ref(p) for p in by_location]},
+                                  affected=[p["id"] for p in by_location], reason="trusted_locations_only")
+    return verdict

@@ -9,17 +9,22 @@ def registration_policy(policies):
     return next(p for p in policies if p["id"] == REGISTRATION)
 
 
-def test_passes_when_registration_is_blocked_outside_trusted_locations():
+def _device_based(policies):
+    registration_policy(policies)["conditions"]["locations"] = None
+    registration_policy(policies)["grantControls"]["builtInControls"] = ["compliantDevice"]
+    return policies
+
+
+def test_blocking_registration_outside_trusted_locations_is_not_enough_as_scubagear_3_8_rules():
+    # ScubaGear MS.AAD.3.8v1 accepts only a managed-device control; we used to accept the location form
+    # (Maester MT.1011 does), which made us more lenient than the SCuBA rule we cite.
     verdict = run(check, ca_policies=graph_value("ca-policies"))
-    assert verdict.status is Status.PASS
-    assert [p["id"] for p in verdict.evidence["matching_policies"]] == [REGISTRATION]
+    assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "trusted_locations_only",
+                                                                  [REGISTRATION])
 
 
 def test_passes_when_registration_requires_a_compliant_device():
-    policies = graph_value("ca-policies")
-    registration_policy(policies)["conditions"]["locations"] = None
-    registration_policy(policies)["grantControls"]["builtInControls"] = ["compliantDevice"]
-    assert run(check, ca_policies=policies).status is Status.PASS
+    assert run(check, ca_policies=_device_based(graph_value("ca-policies"))).status is Status.PASS
 
 
 def test_fails_on_documented_example():
@@ -40,7 +45,7 @@ def test_fails_when_policy_does_not_cover_the_registration_action():
 
 
 def test_fails_when_policy_is_report_only():
-    policies = graph_value("ca-policies")
+    policies = _device_based(graph_value("ca-policies"))
     registration_policy(policies)["state"] = "enabledForReportingButNotEnforced"
     verdict = run(check, ca_policies=policies)
     assert (verdict.status, verdict.reason, verdict.affected) == (Status.FAIL, "report_only", [REGISTRATION])
@@ -49,7 +54,7 @@ def test_fails_when_policy_is_report_only():
 def test_an_excluded_group_that_is_not_break_glass_disqualifies_the_policy_as_scubagear_3_8_rules():
     # ScubaGear MS.AAD.3.8v1 (AADConfig.rego, GroupExclusionsFullyExempt): an excluded group not listed
     # as exempt fails the policy; we used to ignore exclusions here.
-    policies = graph_value("ca-policies")
+    policies = _device_based(graph_value("ca-policies"))
     group = "5c2e8a1f-3b7d-4f9e-a6c4-2d8b0e6f4a1c"
     registration_policy(policies)["conditions"]["users"]["excludeGroups"].append(group)
     verdict = run(check, ca_policies=policies)
