@@ -34,15 +34,18 @@ def catalogue_text(fmt: str = "table") -> str:
         rows = [{
             "id": c.id, "title": c.meta.title, "area": c.meta.area, "severity": c.meta.severity.value,
             "requires": [_GATE_LABEL[g.value] for g in c.meta.gates], "references": list(c.meta.references),
+            "versus_scuba": c.meta.versus_scuba,
             "permissions": _needs(c.meta.collections),
         } for c in checks]
         return json.dumps(rows, indent=2) + "\n"
     if fmt == "markdown":
-        lines = ["| Check | Severity | Requires | References |", "|---|---|---|---|"]
+        lines = ["| Check | Severity | Requires | References | Versus ScubaGear |", "|---|---|---|---|---|"]
         for c in checks:
             requires = ", ".join(_GATE_LABEL[g.value] for g in c.meta.gates) or "any tenant"
             refs = ", ".join(c.meta.references) or "-"
-            lines.append(f"| `{c.id}`<br>{c.meta.title} | {c.meta.severity.value} | {requires} | {refs} |")
+            cites_scuba = any(r.startswith("MS.") for r in c.meta.references)
+            versus = c.meta.versus_scuba or ("no known difference" if cites_scuba else "")
+            lines.append(f"| `{c.id}`<br>{c.meta.title} | {c.meta.severity.value} | {requires} | {refs} | {versus} |")
         return "\n".join(lines) + "\n"
     width = max(len(c.id) for c in checks)
     return "".join(f"{c.id:<{width}}  {c.meta.severity.value:<8}  {c.meta.title}\n" for c in checks)

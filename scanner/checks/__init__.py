@@ -84,6 +84,11 @@ def _validate(module_id: str, meta: object, evaluate: object) -> Check:
             raise CatalogueError(f"{module_id}: SCuBA reference {ref!r} is not a policy id like MS.AAD.1.1v1")
         if ref.startswith("CIS") and not _CIS.match(ref):
             raise CatalogueError(f"{module_id}: CIS reference {ref!r} must read like 'CIS M365 v7.0 5.2.2.3'")
+    if meta.versus_scuba is not None:
+        if not any(ref.startswith("MS.") for ref in meta.references):
+            raise CatalogueError(f"{module_id}: versus_scuba needs a SCuBA reference to differ from")
+        if not meta.versus_scuba.startswith(("stricter: ", "more lenient: ")):
+            raise CatalogueError(f"{module_id}: versus_scuba starts 'stricter: ' or 'more lenient: ', then why")
     return Check(meta=meta, evaluate=evaluate)  # type: ignore[arg-type]
 
 

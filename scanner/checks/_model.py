@@ -97,6 +97,9 @@ class CheckMeta:
         rationale: why it matters, in our own words.
         remediation: what to change, in our own words.
         decision: where the public tools disagree, the rule we chose and why (checks.md §6).
+        versus_scuba: for a check citing a SCuBA policy, where its verdict differs from ScubaGear's
+            rule: ``"stricter: ..."`` or ``"more lenient: ..."`` with the reason (None: no known
+            difference). Shown in the README's catalogue, so a reader knows what a pass promises.
     """
 
     id: str
@@ -109,6 +112,7 @@ class CheckMeta:
     references: tuple[str, ...] = ()
     gates: tuple[Gate, ...] = ()
     decision: str | None = None
+    versus_scuba: str | None = None
 
 
 @dataclass(frozen=True)

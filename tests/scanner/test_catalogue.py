@@ -1,9 +1,12 @@
 """Catalogue-wide rules: every check is valid, tested, and every collection is used."""
 
+import dataclasses
 import re
 from pathlib import Path
 
-from scanner.checks import Gate, catalogue
+import pytest
+
+from scanner.checks import CatalogueError, Gate, _validate, catalogue, get_check
 from scanner.collections import ALWAYS, COLLECTIONS
 
 TESTS = Path(__file__).resolve().parent / "checks"
@@ -44,3 +47,14 @@ def test_licence_gated_areas_are_gated():
             assert Gate.ENTRA_P2 in check.meta.gates, check.id
         if check.id.startswith("exo."):
             assert Gate.EXCHANGE in check.meta.gates, check.id
+
+
+def test_a_known_difference_from_scubagear_says_which_way_and_why():
+    meta = get_check("exo.dkim_enabled").meta
+    assert meta.versus_scuba and meta.versus_scuba.startswith("more lenient: ")
+    for bad in ("lenient", "stricter"):  # no direction word with its reason
+        with pytest.raises(CatalogueError, match="versus_scuba"):
+            _validate("exo.dkim_enabled", dataclasses.replace(meta, versus_scuba=bad), lambda data: None)
+    with pytest.raises(CatalogueError, match="needs a SCuBA reference"):
+        _validate("exo.dkim_enabled", dataclasses.replace(meta, references=("CIS M365 v7.0 2.1.9",)),
+                  lambda data: None)

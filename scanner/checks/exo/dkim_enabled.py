@@ -31,6 +31,9 @@ META = CheckMeta(
         "no longer accepted is not judged. The DNS half of ScubaGear's rule (a v=DKIM1 key under a selector) "
         "is not read yet, so a domain signing with an unpublished key passes here and fails there."
     ),
+    versus_scuba=(
+        "more lenient: the published DKIM key (DNS) is not read yet, only the signing configuration"
+    ),
 )
 
 

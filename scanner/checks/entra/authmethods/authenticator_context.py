@@ -36,6 +36,10 @@ META = CheckMeta(
         "ScubaGear, which calls this not applicable once a phishing-resistant MFA policy exists: the settings "
         "still apply to every push that policy does not cover."
     ),
+    versus_scuba=(
+        "stricter: still judged when a phishing-resistant MFA policy exists (ScubaGear calls it not "
+        "applicable then)"
+    ),
 )
 
 _FEATURES = ("displayAppInformationRequiredState", "displayLocationInformationRequiredState")

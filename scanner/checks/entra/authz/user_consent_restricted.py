@@ -35,6 +35,10 @@ META = CheckMeta(
         "email, offline_access, User.Read). CIS would fail it outright; ScubaGear fails it when a permission it "
         "rates risky is classified low, and fails the Microsoft-managed '-recommended' policy."
     ),
+    versus_scuba=(
+        "stricter: under the low-risk consent policy, any permission classified low beyond the sign-in basics "
+        "fails"
+    ),
 )
 
 _SELF_CONSENT_PREFIX = "managepermissiongrantsforself."

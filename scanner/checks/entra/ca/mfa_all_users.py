@@ -25,6 +25,10 @@ META = CheckMeta(
         "sign-ins or one authentication flow does not: it leaves ordinary sign-ins without MFA. "
         "Report-only never counts."
     ),
+    versus_scuba=(
+        "stricter: an authentication strength counts only if every combination it allows is multifactor, and "
+        "excluding guests disqualifies a policy"
+    ),
 )
 
 

@@ -25,6 +25,9 @@ META = CheckMeta(
         "Only additional recipients count (ScubaGear): the default recipients are the tenant's own Global and "
         "Privileged Role Administrators, the accounts being watched, so they are not an independent alert."
     ),
+    versus_scuba=(
+        "more lenient: PIM for Groups policies of groups holding privileged roles are not read yet"
+    ),
 )
 
 

@@ -22,6 +22,9 @@ META = CheckMeta(
         "least one approver (a user or a group)."
     ),
     decision="Approval counts only with named approvers: an empty approver list is reported as no_approvers.",
+    versus_scuba=(
+        "more lenient: PIM for Groups policies of groups holding the role are not read yet"
+    ),
 )
 
 

@@ -29,6 +29,10 @@ META = CheckMeta(
         "reads the immutable id only). PIM-eligible holders are not counted yet: ScubaGear counts them on "
         "Entra ID P2 tenants."
     ),
+    versus_scuba=(
+        "more lenient: PIM-eligible holders are not checked yet (ScubaGear checks them on Entra ID P2); "
+        "stricter in also failing onPremisesSyncEnabled"
+    ),
 )
 
 

@@ -24,6 +24,10 @@ META = CheckMeta(
         "Users are counted once whether they hold the role directly or through a group, enabled or not; "
         "PIM-eligible holders are not counted (reading them needs Entra ID P2)."
     ),
+    versus_scuba=(
+        "more lenient: PIM-eligible Global Administrators are not counted yet (ScubaGear counts them on Entra "
+        "ID P2); the default bounds (2 to 4) are stricter than its 2 to 8"
+    ),
 )
 
 

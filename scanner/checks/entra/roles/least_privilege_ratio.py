@@ -25,6 +25,9 @@ META = CheckMeta(
         "without Global Administrator (ScubaGear's LeastPrivilegeScore). So two Global Administrators and nobody "
         "else fail: ScubaGear asks for a narrower admin beside each one."
     ),
+    versus_scuba=(
+        "more lenient: PIM-eligible holders are not counted yet (ScubaGear counts them on Entra ID P2)"
+    ),
 )
 
 

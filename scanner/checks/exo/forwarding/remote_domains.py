@@ -24,6 +24,9 @@ META = CheckMeta(
         "domain listed; or in the Exchange admin center go to Mail flow > Remote domains, open each domain and "
         "clear 'Allow automatic forwarding'."
     ),
+    versus_scuba=(
+        "stricter: no remote domain may forward; ScubaGear v2 accepts domains listed in its configuration"
+    ),
 )
 
 
