@@ -33,22 +33,29 @@ __all__ = ["Collector", "first_round", "needed_collections"]
 log = logging.getLogger(__name__)
 
 
+def _licence(name: str) -> str | None:
+    return getattr(COLLECTIONS[name], "licence", None)
+
+
 def first_round(checks: Iterable[Check]) -> list[str]:
-    """Collections needed before licences are known: the inventory and what ungated checks read."""
+    """Collections needed before licences are known: the inventory and what ungated checks read
+    (but collections that exist only with a licence, which wait for the inventory)."""
     names = set(ALWAYS)
     for check in checks:
         if not check.meta.gates:
-            names.update(check.meta.collections)
+            names.update(n for n in check.meta.collections if _licence(n) is None)
     return sorted(names)
 
 
 def needed_collections(checks: Iterable[Check], gates: set[Gate] | None) -> list[str]:
-    """Every collection the runnable checks read. With unknown licences only ungated checks run."""
+    """Every collection the runnable checks read. With unknown licences only ungated checks run, and a
+    collection that exists only with a licence is read only when the tenant has it."""
     names = set(ALWAYS)
+    held = {g.value for g in gates or ()}
     for check in checks:
         runnable = not check.meta.gates if gates is None else all(g in gates for g in check.meta.gates)
         if runnable:
-            names.update(check.meta.collections)
+            names.update(n for n in check.meta.collections if _licence(n) is None or _licence(n) in held)
     return sorted(names)
 
 

@@ -20,6 +20,7 @@ from scanner._errors import ScannerError
 from scanner._result import CheckResult
 from scanner.checks import Check
 from scanner.checks._model import Collected, Gate, Status, TenantConfig
+from scanner.collections import COLLECTIONS
 
 __all__ = ["run_checks"]
 
@@ -69,14 +70,23 @@ def _run_one(
         missing = [g for g in meta.gates if g not in gates]
         if missing:
             return CheckResult(meta, Status.NOT_APPLICABLE, missing[0].value)
+    present = dict(collected)
     for name in meta.collections:
+        licence = getattr(COLLECTIONS[name], "licence", None)
+        if licence is not None and name not in collected:
+            if gates is None:
+                reason = gates_error.reason if gates_error is not None else "unknown"
+                return CheckResult(meta, Status.ERROR, f"licences_unknown:{reason}")
+            if licence not in {g.value for g in gates}:
+                present[name] = []  # the tenant cannot have this data: none of it, not unread
+                continue
         value = collected.get(name)
         if isinstance(value, ScannerError):
             # The message says what failed and what to do (assign a role, grant a permission).
             return CheckResult(meta, Status.ERROR, value.reason, evidence={"collection": name, "detail": str(value)})
         if name not in collected:
             return CheckResult(meta, Status.ERROR, f"not_collected:{name}")
-    data = Collected(collected, allowed=meta.collections, now=now, config=config, tenant_id=tenant_id)
+    data = Collected(present, allowed=meta.collections, now=now, config=config, tenant_id=tenant_id)
     try:
         verdict = check.evaluate(data)
     except _SHAPE_ERRORS as exc:

@@ -70,6 +70,9 @@ class GraphCollection:
     permissions: tuple[str, ...]
     kind: Literal["list", "object"] = "list"
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: A licence gate's value (``license:entra_p2``): the data exists only on tenants with it. Elsewhere
+    #: it is not requested and reads as an empty list, so an ungated check can use it where it exists.
+    licence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,10 @@ _ALL: tuple[Collection, ...] = (
     GraphFanOut("privileged_group_members", "role_assignments", _privileged_groups, ("GroupMember.Read.All",)),
     GraphCollection("role_assignment_instances", "/roleManagement/directory/roleAssignmentScheduleInstances",
                     ("RoleAssignmentSchedule.Read.Directory",)),
+    # Who may activate a role through PIM: read where Entra ID P2 exists (ScubaGear counts them there).
+    GraphCollection("role_eligibility_instances",
+                    "/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal",
+                    ("RoleEligibilitySchedule.Read.Directory",), licence="license:entra_p2"),
     GraphCollection("role_policy_assignments",
                     "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
                     "&$expand=policy($expand=rules)",

@@ -84,5 +84,5 @@ def _global_admins(count: int) -> list[dict]:
                                                (5, Status.FAIL)])
 def test_global_admin_bounds_are_inclusive(count: int, status: Status) -> None:
     verdict = run(global_admin_count, TenantConfig(global_admin_min=2, global_admin_max=4),
-                  role_assignments=_global_admins(count), privileged_group_members={})
+                  role_assignments=_global_admins(count), privileged_group_members={}, role_eligibility_instances=[])
     assert verdict.status is status, verdict.evidence

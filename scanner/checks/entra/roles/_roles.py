@@ -3,8 +3,11 @@
 Shared by the ``entra.roles`` checks; the role list is ``scanner.collections.PRIVILEGED_ROLE_IDS``.
 Decisions, with their reasons:
 
-- Only active assignments (``roleAssignments``) count. PIM-eligible assignments need Entra ID P2 to
-  read; reading them would turn these ungated checks into errors on every P1 tenant.
+- Active assignments (``roleAssignments``) count, and, for the checks that pass them, PIM-eligible ones
+  (``roleEligibilityScheduleInstances``, read only where Entra ID P2 exists: elsewhere nobody can be
+  eligible). An eligible admin is one activation away from the role, so ScubaGear counts them too. An
+  eligible *group* counts through its members only when they were read (``privileged_group_members``
+  follows the active assignments); otherwise it is listed in ``unexpanded_groups``, never ignored silently.
 - An assignment counts whatever its ``directoryScopeId``: a User Administrator scoped to an
   administrative unit still controls the accounts in it (Global Administrator cannot be scoped).
 - A group's users come from ``privileged_group_members`` (``transitiveMembers``: nested groups are
@@ -48,12 +51,16 @@ class RoleHolder:
 def privileged_users(
     role_assignments: Iterable[dict[str, Any]],
     group_members: Mapping[str, list[dict[str, Any]]],
+    eligible: Iterable[dict[str, Any]] = (),
+    unexpanded_groups: set[str] | None = None,
 ) -> dict[str, RoleHolder]:
     """Every user holding a highly privileged role, by object id.
 
     Args:
         role_assignments: the ``role_assignments`` collection (``principal`` expanded).
         group_members: the ``privileged_group_members`` collection (group id to its transitive members).
+        eligible: the ``role_eligibility_instances`` collection (same shape), for checks that count them.
+        unexpanded_groups: filled with eligible groups whose members were not read.
 
     Raises:
         KeyError: an assignment lacks a field, or a group holding a role has no member list.
@@ -71,7 +78,8 @@ def privileged_users(
         if group_id is not None:
             groups[uid].add(group_id)
 
-    for assignment in role_assignments:
+    eligible_ids = set()
+    for assignment in [*role_assignments, *({**e, "_eligible": True} for e in eligible)]:
         role_id = assignment["roleDefinitionId"]
         principal = assignment["principal"]
         if role_id not in PRIVILEGED_ROLE_IDS or principal is None:
@@ -80,9 +88,14 @@ def privileged_users(
         if kind == _USER:
             grant(principal, role_id, None)
         elif kind == _GROUP:
+            if assignment.get("_eligible") and assignment["principalId"] not in group_members:
+                eligible_ids.add(assignment["principalId"])
+                continue
             for member in group_members[assignment["principalId"]]:
                 if member.get("@odata.type", _USER) == _USER:
                     grant(member, role_id, assignment["principalId"])
+    if unexpanded_groups is not None:
+        unexpanded_groups.update(eligible_ids)
     return {
         uid: RoleHolder(uid, names[uid], frozenset(roles[uid]), frozenset(groups[uid])) for uid in sorted(names)
     }

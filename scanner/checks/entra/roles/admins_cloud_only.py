@@ -13,7 +13,7 @@ META = CheckMeta(
     title="Privileged accounts are cloud-only",
     area="Privileged roles",
     severity=Severity.HIGH,
-    collections=("role_assignments", "privileged_group_members", "users"),
+    collections=("role_assignments", "privileged_group_members", "role_eligibility_instances", "users"),
     references=("MS.AAD.7.3v1", "CIS M365 v7.0 1.1.1", "MT.1026"),
     rationale=(
         "A synchronised admin account is controlled from Active Directory: whoever compromises the on-premises "
@@ -26,22 +26,25 @@ META = CheckMeta(
     ),
     decision=(
         "An account is on-premises when onPremisesSyncEnabled is true or onPremisesImmutableId is set (ScubaGear "
-        "reads the immutable id only). PIM-eligible holders are not counted yet: ScubaGear counts them on "
-        "Entra ID P2 tenants."
+        "reads the immutable id only). PIM-eligible holders are checked too on Entra ID P2 tenants."
     ),
     versus_scuba=(
-        "more lenient: PIM-eligible holders are not checked yet (ScubaGear checks them on Entra ID P2); "
-        "stricter in also failing onPremisesSyncEnabled"
+        "more lenient: members of a PIM-eligible group are not read yet (the group is named in the evidence); "
+        "ScubaGear follows them two levels deep; stricter in also failing onPremisesSyncEnabled"
     ),
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
+    unexpanded: set[str] = set()
+    holders = privileged_users(data["role_assignments"], data["privileged_group_members"],
+                               data["role_eligibility_instances"], unexpanded)
     users = directory_entries(data["users"], holders)
     synced = [u["userPrincipalName"] for u in users.values()
               if u["onPremisesSyncEnabled"] is True or u["onPremisesImmutableId"] is not None]
     evidence = {"privileged_users": len(holders), "synchronised": len(synced)}
+    if unexpanded:  # eligible through a group whose members were not read: say so
+        evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if synced:
         return Verdict.failed(evidence, affected=synced)
     return Verdict.passed(evidence)

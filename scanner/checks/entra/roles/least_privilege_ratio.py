@@ -8,7 +8,7 @@ META = CheckMeta(
     title="Global Administrators do not outnumber other privileged admins",
     area="Privileged roles",
     severity=Severity.MEDIUM,
-    collections=("role_assignments", "privileged_group_members"),
+    collections=("role_assignments", "privileged_group_members", "role_eligibility_instances"),
     references=("MS.AAD.7.2v1",),
     rationale=(
         "When most admins are Global Administrators, day-to-day work (mailboxes, users, apps) runs with rights to "
@@ -26,17 +26,22 @@ META = CheckMeta(
         "else fail: ScubaGear asks for a narrower admin beside each one."
     ),
     versus_scuba=(
-        "more lenient: PIM-eligible holders are not counted yet (ScubaGear counts them on Entra ID P2)"
+        "more lenient: members of a PIM-eligible group are not read yet (the group is named in the evidence); "
+        "ScubaGear follows them two levels deep"
     ),
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    holders = privileged_users(data["role_assignments"], data["privileged_group_members"])
+    unexpanded: set[str] = set()
+    holders = privileged_users(data["role_assignments"], data["privileged_group_members"],
+                               data["role_eligibility_instances"], unexpanded)
     admins = sorted(h.name for h in global_admins(holders))
     others = len(holders) - len(admins)
     low, high = data.config.global_admin_min, data.config.global_admin_max
     evidence = {"global_admins": len(admins), "other_privileged_users": others, "min": low, "max": high}
+    if unexpanded:  # eligible through a group whose members were not read: say so
+        evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if not low <= len(admins) <= high:
         return Verdict.failed(evidence, affected=admins, reason="global_admin_count_out_of_bounds")
     if len(admins) > others:

@@ -14,6 +14,7 @@ def _data():
     return {
         "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
         "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
+        "role_eligibility_instances": [],  # nobody eligible (or a tenant without Entra ID P2)
         "users": graph_value("users-select-directory"),
     }
 
@@ -72,3 +73,17 @@ def test_missing_immutable_id_is_an_error_not_a_pass():
     del _user(data, MEGAN)["onPremisesImmutableId"]
     with pytest.raises(KeyError):
         run(check, **data)
+
+
+def test_an_eligible_admin_anchored_on_premises_fails_as_scubagear_7_3_rules():
+    # ScubaGear MS.AAD.7.3v1 includes PIM-eligible holders (P2): Alex holds no active role but is eligible
+    # for Global Administrator, and is synchronised. We used to ignore eligible holders.
+    data = _data()
+    _user(data, ALEX)["onPremisesSyncEnabled"] = True
+    data["role_eligibility_instances"] = [{
+        "id": "elig-alex", "principalId": ALEX, "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10",
+        "directoryScopeId": "/", "appScopeId": None, "memberType": "Direct",
+        "principal": {"@odata.type": "#microsoft.graph.user", "id": ALEX, "userPrincipalName": "AlexW@contoso.com"}}]
+    verdict = run(check, **data)
+    assert verdict.status is Status.FAIL
+    assert verdict.affected == [_user(data, ALEX)["userPrincipalName"]]  # the directory's spelling

@@ -12,6 +12,7 @@ def _data():
     return {
         "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
         "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
+        "role_eligibility_instances": [],  # nobody eligible (or a tenant without Entra ID P2)
     }
 
 
