@@ -20,3 +20,11 @@ def test_gated_collections_wait_for_licences():
 def test_unknown_licences_run_only_ungated_checks():
     checks = list(catalogue())
     assert needed_collections(checks, None) == first_round(checks)
+
+
+def test_a_collection_that_needs_a_licence_is_read_only_once_the_tenant_is_known_to_have_it():
+    checks = [get_check("entra.roles.global_admin_count")]
+    assert "role_eligibility_instances" not in first_round(checks)
+    assert "role_eligibility_instances" not in needed_collections(checks, {Gate.ENTRA_P1})
+    assert "role_eligibility_instances" not in needed_collections(checks, None)
+    assert "role_eligibility_instances" in needed_collections(checks, {Gate.ENTRA_P1, Gate.ENTRA_P2})

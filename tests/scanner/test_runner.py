@@ -79,3 +79,17 @@ def test_evidence_nested_past_the_depth_cap_is_cut_not_fatal():
     text = str(result.evidence)
     assert "[nested too deep]" in text
     assert text.count("[") <= MAX_EVIDENCE_DEPTH + 1
+
+
+def test_a_collection_that_needs_a_licence_reads_empty_where_the_tenant_lacks_it():
+    # role_eligibility_instances exists only with Entra ID P2: on a P1 tenant nobody can be eligible.
+    check = _check(lambda data: Verdict.passed({"eligible": len(data["role_eligibility_instances"])}),
+                   collections=("role_eligibility_instances",))
+    without_p2 = _run(check, {}, {Gate.ENTRA_P1})
+    assert (without_p2.status, without_p2.evidence) == (Status.PASS, {"eligible": 0})
+    with_p2 = _run(check, {"role_eligibility_instances": [{"id": "e"}]}, {Gate.ENTRA_P1, Gate.ENTRA_P2})
+    assert with_p2.evidence == {"eligible": 1}
+    # With P2 the data must have been read: missing is an error, never an empty pass.
+    assert _run(check, {}, {Gate.ENTRA_P2}).reason == "not_collected:role_eligibility_instances"
+    unknown = run_checks([check], {}, None, now=NOW, config=TenantConfig(), tenant_id="t")[0]
+    assert (unknown.status, unknown.reason) == (Status.ERROR, "licences_unknown:unknown")
