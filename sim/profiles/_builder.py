@@ -60,7 +60,7 @@ def build(spec: Spec, *, seed: int, users: int, tenant_id: str, display_name: st
     graph = _graph(ctx, spec, people, skus, plans, gates)
     # Expectations from the gates the profile declares; the data from those its SKUs give (a sim test
     # checks the two agree, so a profile cannot claim licences its data does not have).
-    expected, reasons = expected_verdicts(spec.fails, spec.reasons, set(spec.gates))
+    expected, reasons = expected_verdicts(spec.fails, spec.reasons, set(spec.gates), spec.not_applicable)
     granted = spec.consent == "granted"
     return Tenant(
         id=tenant_id,

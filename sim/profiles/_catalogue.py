@@ -96,6 +96,8 @@ CHECK_GATES: Mapping[str, tuple[str, ...]] = {
     "entra.guests.cross_tenant_inbound_blocked": (),
     "entra.groups.m365_creation_restricted": (),
     "entra.apps.credential_policy": (),
+    "entra.apps.secret_lifetime_limited": (),
+    "entra.apps.certificate_lifetime_limited": (),
     "entra.apps.no_long_lived_secrets": (),
     "entra.devices.join_restricted": (),
     "entra.devices.laps_enabled": (),

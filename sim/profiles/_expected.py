@@ -37,8 +37,8 @@ def satisfied_gates(plan_names: Iterable[str], hybrid: bool) -> set[str]:
     return gates
 
 
-def expected_verdicts(fails: Iterable[str], reasons: Mapping[str, str],
-                      gates: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+def expected_verdicts(fails: Iterable[str], reasons: Mapping[str, str], gates: set[str],
+                      not_applicable: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(status by check id, reason by check id) for a tenant.
 
     Raises:
@@ -58,6 +58,9 @@ def expected_verdicts(fails: Iterable[str], reasons: Mapping[str, str],
                 raise ValueError(f"{check} is listed as failing but is not applicable ({missing[0]})")
             statuses[check] = "not_applicable"
             out_reasons[check] = missing[0]
+            continue
+        if check in (not_applicable or {}):
+            statuses[check], out_reasons[check] = "not_applicable", (not_applicable or {})[check]
             continue
         statuses[check] = "fail" if check in fails else "pass"
         if check in reasons:

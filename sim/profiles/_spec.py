@@ -307,6 +307,8 @@ class Spec:
     people: tuple[Person, ...]
     fails: frozenset[str]
     gates: frozenset[str]
+    #: Checks not applicable for a reason other than a licence (their data says so), with that reason.
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
     groups: tuple[RoleGroup, ...] = ()
     ca_policies: tuple[CaPolicy, ...] = ()
     authz: Authz = Authz()

@@ -88,6 +88,8 @@ SPEC = Spec(
         "entra.guests.cross_tenant_inbound_blocked",
         "entra.groups.m365_creation_restricted",
         "entra.apps.credential_policy",
+        "entra.apps.secret_lifetime_limited",  # the default app-management policy is off
+        "entra.apps.certificate_lifetime_limited",
         "entra.devices.join_restricted",
         "entra.devices.laps_enabled",
         "entra.devices.ga_not_local_admin",

@@ -94,6 +94,8 @@ SPEC = Spec(
     licences=Licences(skus=("SPE_E5",)),
     # Microsoft 365 E5: Entra ID P1 and P2, Intune, Exchange Online, SharePoint Online.
     gates=frozenset({ENTRA_P1, ENTRA_P2, INTUNE, EXCHANGE, SHAREPOINT}),
+    # Adding client secrets is blocked for every app, so their lifetime limit has nothing to judge (ScubaGear).
+    not_applicable={"entra.apps.secret_lifetime_limited": "password_addition_blocked"},
     filler=Filler(skus=("SPE_E5",), method_sets=(("microsoftAuthenticatorPasswordless", "fido2"),
                                                  ("windowsHelloForBusiness", "microsoftAuthenticatorPush"),
                                                  PASSKEY)),

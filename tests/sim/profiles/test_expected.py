@@ -49,8 +49,11 @@ def test_revoked_tenant_expects_a_disconnected_scan_and_no_verdicts():
 def test_secure_passes_every_applicable_check_and_only_hybrid_ones_are_not_applicable():
     tenant = built("secure")
     assert _with(tenant, "fail") == set()
-    assert _with(tenant, "not_applicable") == {"entra.passwords.onprem_protection", "entra.hybrid.sync_recent"}
-    assert {tenant.expected_reasons[c] for c in _with(tenant, "not_applicable")} == {"not_hybrid"}
+    # Not hybrid; and no client secret can be added, so its lifetime limit judges nothing (MS.AAD.5.6v1).
+    assert _with(tenant, "not_applicable") == {"entra.passwords.onprem_protection", "entra.hybrid.sync_recent",
+                                               "entra.apps.secret_lifetime_limited"}
+    assert {tenant.expected_reasons[c] for c in _with(tenant, "not_applicable")} == {
+        "not_hybrid", "password_addition_blocked"}
     assert {"entra.pim.ga_activation_approval", "entra.ca.block_high_user_risk"} <= _with(tenant, "pass")
 
 

@@ -10,10 +10,10 @@ assigned to: an enabled one that does not block password addition is an exemptio
 whether or not it is assigned yet.
 """
 
-import datetime as dt
 from typing import Any
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
+from scanner.checks.entra.apps._restrictions import blocks_password_addition, covers_all_apps, enabled_restrictions
 
 META = CheckMeta(
     id="entra.apps.credential_policy",
@@ -40,42 +40,31 @@ META = CheckMeta(
     ),
 )
 
-#: Before Entra ID existed: a restriction from this date or earlier covers every app the tenant has.
-_ALL_APPS_BEFORE = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
-
-
-def _covers_all_apps(restriction: dict[str, Any]) -> bool:
-    since = restriction["restrictForAppsCreatedAfterDateTime"]
-    return since is None or dt.datetime.fromisoformat(since.replace("Z", "+00:00")) <= _ALL_APPS_BEFORE
 
 
 def _password_blocks(restrictions: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in restrictions["passwordCredentials"]
-            if r["restrictionType"] == "passwordAddition" and r["state"] == "enabled"]
+    return enabled_restrictions(restrictions, "passwordCredentials", "passwordAddition")
 
-
-def _blocks_password_addition(restrictions: dict[str, Any]) -> bool:
-    return any(_covers_all_apps(r) for r in _password_blocks(restrictions))
 
 
 def evaluate(data: Collected) -> Verdict:
     policy = data["app_management_policy"]
     is_enabled = policy["isEnabled"]
-    apps_blocked = _blocks_password_addition(policy["applicationRestrictions"])
-    service_principals_blocked = _blocks_password_addition(policy["servicePrincipalRestrictions"])
+    apps_blocked = blocks_password_addition(policy["applicationRestrictions"])
+    service_principals_blocked = blocks_password_addition(policy["servicePrincipalRestrictions"])
     evidence = {
         "isEnabled": is_enabled,
         "applicationRestrictions.passwordAddition": apps_blocked,
         "servicePrincipalRestrictions.passwordAddition": service_principals_blocked,
     }
     exempting = [p["displayName"] for p in data["app_management_policies"]
-                 if p["isEnabled"] is True and not _blocks_password_addition(p["restrictions"])]
+                 if p["isEnabled"] is True and not blocks_password_addition(p["restrictions"])]
     evidence["custom_policies_allowing_secrets"] = exempting
     if is_enabled is not True:
         return Verdict.failed(evidence, reason="policy_disabled")
     if not (apps_blocked and service_principals_blocked):
         dated = [r["restrictForAppsCreatedAfterDateTime"] for key in ("applicationRestrictions",
-                 "servicePrincipalRestrictions") for r in _password_blocks(policy[key]) if not _covers_all_apps(r)]
+                 "servicePrincipalRestrictions") for r in _password_blocks(policy[key]) if not covers_all_apps(r)]
         if dated:
             return Verdict.failed({**evidence, "restricted_since": sorted(set(dated))}, reason="new_apps_only")
         return Verdict.failed(evidence, reason="password_addition_allowed")

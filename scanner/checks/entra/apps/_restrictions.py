@@ -1,0 +1,51 @@
+"""Reading app-management restrictions: ISO 8601 lifetimes, and whether a restriction covers every app.
+
+Shared by the credential checks (MS.AAD.5.5v1 to 5.7v1). ``restrictForAppsCreatedAfterDateTime``
+scopes a restriction to apps created on or after that date; it covers every app only when null or
+earlier than any Entra application can be (Entra's own "all applications" value is 0001-01-01).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+__all__ = ["blocks_password_addition", "covers_all_apps", "enabled_restrictions", "lifetime"]
+
+#: Before Entra ID existed: a restriction from this date or earlier covers every app the tenant has.
+_ALL_APPS_BEFORE = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+# Graph writes lifetimes as day-time durations (P180D, P4DT12H30M5S); years and months have no fixed
+# length, so a value using them is refused (ValueError: malformed_data) rather than guessed.
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def covers_all_apps(restriction: dict[str, Any]) -> bool:
+    """The restriction applies to apps whatever their creation date."""
+    since = restriction["restrictForAppsCreatedAfterDateTime"]
+    return since is None or dt.datetime.fromisoformat(since.replace("Z", "+00:00")) <= _ALL_APPS_BEFORE
+
+
+def lifetime(value: str) -> dt.timedelta:
+    """An ISO 8601 day-time duration (``P180D``) as a timedelta.
+
+    Raises:
+        ValueError: not a day-time duration.
+    """
+    match = _DURATION.match(value or "")
+    if match is None or value in ("P", "PT"):
+        raise ValueError(f"not a day-time ISO 8601 duration: {value!r}")
+    weeks, days, hours, minutes, seconds = match.groups()
+    return dt.timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
+                        minutes=int(minutes or 0), seconds=float(seconds or 0))
+
+
+def enabled_restrictions(restrictions: dict[str, Any], credentials: str, kind: str) -> list[dict[str, Any]]:
+    """The enabled restrictions of ``kind`` among ``passwordCredentials`` or ``keyCredentials``."""
+    return [r for r in restrictions[credentials] if r["restrictionType"] == kind and r["state"] == "enabled"]
+
+
+def blocks_password_addition(restrictions: dict[str, Any]) -> bool:
+    """Adding a client secret is refused for every app these restrictions govern."""
+    blocks = enabled_restrictions(restrictions, "passwordCredentials", "passwordAddition")
+    return any(covers_all_apps(r) for r in blocks)
