@@ -82,6 +82,8 @@ CHECK_GATES: Mapping[str, tuple[str, ...]] = {
     "entra.pim.assigned_via_pim": (ENTRA_P2,),
     "entra.pim.ga_activation_approval": (ENTRA_P2,),
     "entra.pim.activation_alerts": (ENTRA_P2,),
+    "entra.pim.assignment_alerts": (ENTRA_P2,),
+    "entra.pim.privileged_activation_alerts": (ENTRA_P2,),
     # Authorization policy, consent, guests, groups, apps, devices.
     "entra.authz.no_user_app_registration": (),
     "entra.authz.user_consent_restricted": (),
