@@ -27,6 +27,7 @@ from scanner import required_permissions
 from sim import FaultConfig, ServiceApp, SimServer, SimState
 from sim.profiles import build_tenant
 from tests.portal.services.support import SimWorld, make_customer, make_msp
+from tests.support.database import set_scope
 from tests.support.people import add_person
 
 REDIRECT = "https://portal.msp.example/onboarding/callback"
@@ -253,3 +254,47 @@ def test_only_msp_admins_add_customers_and_nobody_binds_a_tenant_by_hand(msp, we
     with pytest.raises(DBAPIError, match="made by the portal"), unit_of_work(web_engine, scope) as uow:
         uow.session.execute(text("SELECT posture_create_onboarding(:c, :h, '', 9999999999, 'forged')"),
                             {"c": uuid.uuid4(), "h": b"x" * 32})
+
+
+def test_only_msp_admins_and_manage_tier_staff_record_break_glass_even_by_injected_query(
+        owner_engine: Engine, web_engine: Engine, scope_key: bytes) -> None:
+    # Recording an account as break-glass makes its exclusions pass: a customer's own admin must not,
+    # whatever query runs in their session (migration 0014; 0013 let the web role write the column).
+    msp_id = make_msp(owner_engine)
+    tenant = make_customer(owner_engine, msp_id, name="Tailspin")
+    people = {}
+    for word, membership in {
+            "admin": MembershipView(msp_id=msp_id, role=Role.MSP_ADMIN),
+            "analyst": MembershipView(msp_id=msp_id, role=Role.MSP_ANALYST),
+            "customer_admin": MembershipView(msp_id=msp_id, role=Role.CUSTOMER_ADMIN, customer_id=tenant.customer_id),
+    }.items():
+        user_id, email = add_person(owner_engine, scope_key, [membership])
+        people[word] = Scope(msp_id=msp_id, actor=email, user_id=user_id,
+                             customer_ids=frozenset({tenant.customer_id}) if membership.customer_id else None)
+    account = [str(uuid.uuid4())]
+
+    def recorded() -> list[str]:
+        with unit_of_work(web_engine, people["admin"]) as uow:
+            return uow.session.execute(text("SELECT break_glass_ids FROM customers WHERE id = :c"),
+                                       {"c": tenant.customer_id}).scalar_one()
+
+    injected = unit_of_work(web_engine, people["customer_admin"])
+    with pytest.raises(DBAPIError, match="permission denied"), injected as uow:
+        uow.session.execute(text("UPDATE customers SET break_glass_ids = :b WHERE id = :c"),
+                            {"b": account, "c": tenant.customer_id})
+    for who in ("customer_admin", "analyst"):  # the analyst: the tenant is at the Operate tier
+        with pytest.raises(DBAPIError, match="not yours to configure"), unit_of_work(web_engine, people[who]) as uow:
+            uow.session.execute(text("SELECT posture_record_break_glass(:c, :b)"),
+                                {"c": tenant.customer_id, "b": account})
+    assert recorded() == []
+    with owner_engine.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text("UPDATE customers SET access_tier = 'manage' WHERE id = :c"), {"c": tenant.customer_id})
+    for who in ("analyst", "admin"):
+        with unit_of_work(web_engine, people[who]) as uow:
+            uow.session.execute(text("SELECT posture_record_break_glass(:c, :b)"),
+                                {"c": tenant.customer_id, "b": [*account, who]})
+        assert recorded() == [*account, who]
+    foreign = make_customer(owner_engine, make_msp(owner_engine), name="Another MSP's")
+    with pytest.raises(DBAPIError, match="not yours to configure"), unit_of_work(web_engine, people["admin"]) as uow:
+        uow.session.execute(text("SELECT posture_record_break_glass(:c, :b)"), {"c": foreign.customer_id, "b": account})
