@@ -70,7 +70,7 @@ def _run_one(
         missing = [g for g in meta.gates if g not in gates]
         if missing:
             return CheckResult(meta, Status.NOT_APPLICABLE, missing[0].value)
-    present = dict(collected)
+    present = collected  # copied only when a licence-bound collection must read as empty
     for name in meta.collections:
         licence = getattr(COLLECTIONS[name], "licence", None)
         if licence is not None and name not in collected:
@@ -78,7 +78,7 @@ def _run_one(
                 reason = gates_error.reason if gates_error is not None else "unknown"
                 return CheckResult(meta, Status.ERROR, f"licences_unknown:{reason}")
             if licence not in {g.value for g in gates}:
-                present[name] = []  # the tenant cannot have this data: none of it, not unread
+                present = {**present, name: []}  # the tenant cannot have this data: none of it, not unread
                 continue
         value = collected.get(name)
         if isinstance(value, ScannerError):

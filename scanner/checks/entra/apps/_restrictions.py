@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["blocks_password_addition", "covers_all_apps", "enabled_restrictions", "lifetime"]
+from scanner.checks._model import Verdict
+
+__all__ = ["blocks_password_addition", "covers_all_apps", "enabled_restrictions", "lifetime", "lifetime_verdict"]
 
 #: Before Entra ID existed: a restriction from this date or earlier covers every app the tenant has.
 _ALL_APPS_BEFORE = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
@@ -49,3 +52,29 @@ def blocks_password_addition(restrictions: dict[str, Any]) -> bool:
     """Adding a client secret is refused for every app these restrictions govern."""
     blocks = enabled_restrictions(restrictions, "passwordCredentials", "passwordAddition")
     return any(covers_all_apps(r) for r in blocks)
+
+
+def lifetime_verdict(policy: dict[str, Any], custom: list[dict[str, Any]], credentials: str, kind: str,
+                     longest: dt.timedelta, exempt: Callable[[dict[str, Any]], bool] = lambda _: False) -> Verdict:
+    """MS.AAD.5.6v1 / 5.7v1: the default policy limits ``kind`` to ``longest`` for every app, for
+    applications and service principals, and no enabled custom policy (unless ``exempt``) allows longer."""
+
+    def limits(restrictions: dict[str, Any]) -> bool:
+        return any(covers_all_apps(r) and lifetime(r["maxLifetime"]) <= longest
+                   for r in enabled_restrictions(restrictions, credentials, kind))
+
+    evidence: dict[str, Any] = {
+        "isEnabled": policy["isEnabled"],
+        "applicationRestrictions": limits(policy["applicationRestrictions"]),
+        "servicePrincipalRestrictions": limits(policy["servicePrincipalRestrictions"]),
+    }
+    exempting = [p["displayName"] for p in custom if p["isEnabled"] is True
+                 and not limits(p["restrictions"]) and not exempt(p["restrictions"])]
+    evidence["custom_policies_allowing_longer"] = exempting
+    if policy["isEnabled"] is not True:
+        return Verdict.failed(evidence, reason="policy_disabled")
+    if not (evidence["applicationRestrictions"] and evidence["servicePrincipalRestrictions"]):
+        return Verdict.failed(evidence, reason="lifetime_not_limited")
+    if exempting:
+        return Verdict.failed(evidence, affected=exempting, reason="custom_policy_allows")
+    return Verdict.passed(evidence)

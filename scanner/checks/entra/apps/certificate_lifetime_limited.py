@@ -7,10 +7,9 @@ apps it is assigned to, and fails (``custom_policy_allows``).
 """
 
 import datetime as dt
-from typing import Any
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
-from scanner.checks.entra.apps._restrictions import covers_all_apps, enabled_restrictions, lifetime
+from scanner.checks.entra.apps._restrictions import lifetime_verdict
 
 META = CheckMeta(
     id="entra.apps.certificate_lifetime_limited",
@@ -33,26 +32,6 @@ META = CheckMeta(
 _MAX = dt.timedelta(days=365)
 
 
-def _limits(restrictions: dict[str, Any]) -> bool:
-    return any(covers_all_apps(r) and lifetime(r["maxLifetime"]) <= _MAX
-               for r in enabled_restrictions(restrictions, "keyCredentials", "asymmetricKeyLifetime"))
-
-
 def evaluate(data: Collected) -> Verdict:
-    policy = data["app_management_policy"]
-
-    evidence: dict[str, Any] = {
-        "isEnabled": policy["isEnabled"],
-        "applicationRestrictions": _limits(policy["applicationRestrictions"]),
-        "servicePrincipalRestrictions": _limits(policy["servicePrincipalRestrictions"]),
-    }
-    exempting = [p["displayName"] for p in data["app_management_policies"]
-                 if p["isEnabled"] is True and not _limits(p["restrictions"])]
-    evidence["custom_policies_allowing_longer"] = exempting
-    if policy["isEnabled"] is not True:
-        return Verdict.failed(evidence, reason="policy_disabled")
-    if not (evidence["applicationRestrictions"] and evidence["servicePrincipalRestrictions"]):
-        return Verdict.failed(evidence, reason="lifetime_not_limited")
-    if exempting:
-        return Verdict.failed(evidence, affected=exempting, reason="custom_policy_allows")
-    return Verdict.passed(evidence)
+    return lifetime_verdict(data["app_management_policy"], data["app_management_policies"], "keyCredentials",
+                            "asymmetricKeyLifetime", _MAX)

@@ -9,15 +9,9 @@ says nothing: not applicable, as in ScubaGear.
 """
 
 import datetime as dt
-from typing import Any
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
-from scanner.checks.entra.apps._restrictions import (
-    blocks_password_addition,
-    covers_all_apps,
-    enabled_restrictions,
-    lifetime,
-)
+from scanner.checks.entra.apps._restrictions import blocks_password_addition, lifetime_verdict
 
 META = CheckMeta(
     id="entra.apps.secret_lifetime_limited",
@@ -41,28 +35,11 @@ META = CheckMeta(
 _MAX = dt.timedelta(days=180)
 
 
-def _limits(restrictions: dict[str, Any]) -> bool:
-    return any(covers_all_apps(r) and lifetime(r["maxLifetime"]) <= _MAX
-               for r in enabled_restrictions(restrictions, "passwordCredentials", "passwordLifetime"))
-
-
 def evaluate(data: Collected) -> Verdict:
     policy = data["app_management_policy"]
     if policy["isEnabled"] is True and all(blocks_password_addition(policy[k]) for k in
                                            ("applicationRestrictions", "servicePrincipalRestrictions")):
         return Verdict.not_applicable("password_addition_blocked", {"isEnabled": True})
-    evidence: dict[str, Any] = {
-        "isEnabled": policy["isEnabled"],
-        "applicationRestrictions": _limits(policy["applicationRestrictions"]),
-        "servicePrincipalRestrictions": _limits(policy["servicePrincipalRestrictions"]),
-    }
-    exempting = [p["displayName"] for p in data["app_management_policies"] if p["isEnabled"] is True
-                 and not _limits(p["restrictions"]) and not blocks_password_addition(p["restrictions"])]
-    evidence["custom_policies_allowing_longer"] = exempting
-    if policy["isEnabled"] is not True:
-        return Verdict.failed(evidence, reason="policy_disabled")
-    if not (evidence["applicationRestrictions"] and evidence["servicePrincipalRestrictions"]):
-        return Verdict.failed(evidence, reason="lifetime_not_limited")
-    if exempting:
-        return Verdict.failed(evidence, affected=exempting, reason="custom_policy_allows")
-    return Verdict.passed(evidence)
+    # A custom policy that blocks adding secrets has none whose lifetime could run long.
+    return lifetime_verdict(policy, data["app_management_policies"], "passwordCredentials", "passwordLifetime", _MAX,
+                            exempt=blocks_password_addition)
