@@ -90,7 +90,7 @@ class Collector:
 
     async def collect(self, names: Iterable[str]) -> None:
         """Fetch every named collection not fetched yet, in as many rounds as fan-outs require."""
-        pending = [n for n in dict.fromkeys(names) if n not in self.results]
+        pending = [n for n in dict.fromkeys(_with_sources(names)) if n not in self.results]
         while pending:
             ready = [n for n in pending if self._is_ready(n)]
             if not ready:
@@ -104,7 +104,7 @@ class Collector:
 
     def _is_ready(self, name: str) -> bool:
         spec = COLLECTIONS[name]
-        return not isinstance(spec, GraphFanOut) or spec.source in self.results
+        return not isinstance(spec, GraphFanOut) or all(s in self.results for s in spec.sources)
 
     def _report(self) -> None:
         if self._progress is not None:
@@ -119,11 +119,12 @@ class Collector:
             if isinstance(spec, GraphCollection):
                 graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
             elif isinstance(spec, GraphFanOut):
-                source = self.results[spec.source]
-                if isinstance(source, ScannerError):
-                    self.results[name] = source
+                sources = [self.results[s] for s in spec.sources]
+                failed = next((s for s in sources if isinstance(s, ScannerError)), None)
+                if failed is not None:
+                    self.results[name] = failed
                     continue
-                fanouts[name] = spec.requests(source)
+                fanouts[name] = spec.requests(*sources)
                 for key, path in fanouts[name].items():
                     graph[f"{name}/{key}"] = GraphRequest(path, "list", {}, spec.permissions)
             elif isinstance(spec, ExchangeCollection):
@@ -144,6 +145,17 @@ class Collector:
         if self._exchange is None:
             self._exchange = self._exchange_factory()
         return self._exchange
+
+
+def _with_sources(names: Iterable[str]) -> list[str]:
+    """The names, each fan-out preceded by the collections it is derived from."""
+    out: list[str] = []
+    for name in names:
+        spec = COLLECTIONS[name]
+        if isinstance(spec, GraphFanOut):
+            out.extend(_with_sources(spec.sources))
+        out.append(name)
+    return out
 
 
 def _assemble_fanout(name: str, requests: Mapping[str, str], out: Mapping[str, Any]) -> Any:

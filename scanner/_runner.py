@@ -20,7 +20,7 @@ from scanner._errors import ScannerError
 from scanner._result import CheckResult
 from scanner.checks import Check
 from scanner.checks._model import Collected, Gate, Status, TenantConfig
-from scanner.collections import COLLECTIONS
+from scanner.collections import COLLECTIONS, GraphFanOut
 
 __all__ = ["run_checks"]
 
@@ -78,7 +78,8 @@ def _run_one(
                 reason = gates_error.reason if gates_error is not None else "unknown"
                 return CheckResult(meta, Status.ERROR, f"licences_unknown:{reason}")
             if licence not in {g.value for g in gates}:
-                present = {**present, name: []}  # the tenant cannot have this data: none of it, not unread
+                # The tenant cannot have this data: none of it, not unread.
+                present = {**present, name: {} if isinstance(COLLECTIONS[name], GraphFanOut) else []}
                 continue
         value = collected.get(name)
         if isinstance(value, ScannerError):

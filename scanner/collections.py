@@ -77,13 +77,20 @@ class GraphCollection:
 
 @dataclass(frozen=True)
 class GraphFanOut:
-    """Graph GETs derived from another collection's data (for example the members of each group
-    that holds a privileged role). The value is a dict from key to the list read for it."""
+    """Graph GETs derived from other collections' data (for example the members of each group
+    that holds a privileged role). The value is a dict from key to the list read for it.
+
+    Attributes:
+        sources: the collections read first; ``requests`` receives their data in this order.
+        requests: from the sources' data to ``{key: path}``, one list request per key.
+        licence: as for ``GraphCollection``; without it the value reads as an empty dict.
+    """
 
     name: str
-    source: str
-    requests: Callable[[Any], dict[str, str]]
+    sources: tuple[str, ...]
+    requests: Callable[..., dict[str, str]]
     permissions: tuple[str, ...]
+    licence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,17 +119,41 @@ _SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,s
 _MEMBER_FIELDS = "id,displayName,userPrincipalName,userType,accountEnabled"
 
 
-def _privileged_groups(role_assignments: list[dict[str, Any]]) -> dict[str, str]:
-    groups = {
+def _role_groups(*assignment_lists: list[dict[str, Any]]) -> list[str]:
+    """The groups given a highly privileged role by any of the assignments (active or eligible)."""
+    return sorted({
         a["principalId"]
-        for a in role_assignments
+        for assignments in assignment_lists
+        for a in assignments
         if a.get("roleDefinitionId") in PRIVILEGED_ROLE_IDS
         and (a.get("principal") or {}).get("@odata.type") == "#microsoft.graph.group"
-    }
-    return {
-        gid: f"/groups/{gid}/transitiveMembers?$select={_MEMBER_FIELDS}&$top=999"
-        for gid in sorted(groups)
-    }
+    })
+
+
+def _group_members(*assignment_lists: list[dict[str, Any]]) -> dict[str, str]:
+    return {gid: f"/groups/{gid}/transitiveMembers?$select={_MEMBER_FIELDS}&$top=999"
+            for gid in _role_groups(*assignment_lists)}
+
+
+def _group_pim_eligibility(*assignment_lists: list[dict[str, Any]]) -> dict[str, str]:
+    # Who may activate membership (or ownership) of the group through PIM for Groups.
+    return {gid: f"/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+                 f"?$filter=groupId eq '{gid}'&$expand=principal"
+            for gid in _role_groups(*assignment_lists)}
+
+
+def _nested_in_pim_groups(eligibility: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    # Groups made eligible inside a PIM group: their members are eligible too.
+    nested = {i["principalId"] for instances in eligibility.values() for i in instances
+              if (i.get("principal") or {}).get("@odata.type") == "#microsoft.graph.group"}
+    return {gid: f"/groups/{gid}/transitiveMembers?$select={_MEMBER_FIELDS}&$top=999" for gid in sorted(nested)}
+
+
+def _group_pim_policies(*assignment_lists: list[dict[str, Any]]) -> dict[str, str]:
+    # The PIM for Groups policy of group *membership* (what grants the group's roles).
+    return {gid: f"/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{gid}' and scopeType eq 'Group'"
+                 f" and roleDefinitionId eq 'member'&$expand=policy($expand=rules)"
+            for gid in _role_groups(*assignment_lists)}
 
 
 _ALL: tuple[Collection, ...] = (
@@ -158,13 +189,23 @@ _ALL: tuple[Collection, ...] = (
     # Privileged roles and PIM.
     GraphCollection("role_assignments", "/roleManagement/directory/roleAssignments?$expand=principal",
                     ("RoleManagement.Read.Directory",)),
-    GraphFanOut("privileged_group_members", "role_assignments", _privileged_groups, ("GroupMember.Read.All",)),
+    GraphFanOut("privileged_group_members", ("role_assignments",), _group_members, ("GroupMember.Read.All",)),
     GraphCollection("role_assignment_instances", "/roleManagement/directory/roleAssignmentScheduleInstances",
                     ("RoleAssignmentSchedule.Read.Directory",)),
     # Who may activate a role through PIM: read where Entra ID P2 exists (ScubaGear counts them there).
     GraphCollection("role_eligibility_instances",
                     "/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal",
                     ("RoleEligibilitySchedule.Read.Directory",), licence="license:entra_p2"),
+    # Groups eligible for a privileged role: their members are one activation away from it.
+    GraphFanOut("eligible_group_members", ("role_eligibility_instances",), _group_members,
+                ("GroupMember.Read.All",), licence="license:entra_p2"),
+    # PIM for Groups (Entra ID P2) on every group holding a privileged role, actively or eligibly.
+    GraphFanOut("group_pim_eligibility", ("role_assignments", "role_eligibility_instances"), _group_pim_eligibility,
+                ("PrivilegedEligibilitySchedule.Read.AzureADGroup",), licence="license:entra_p2"),
+    GraphFanOut("pim_nested_group_members", ("group_pim_eligibility",), _nested_in_pim_groups,
+                ("GroupMember.Read.All",), licence="license:entra_p2"),
+    GraphFanOut("group_pim_policies", ("role_assignments", "role_eligibility_instances"), _group_pim_policies,
+                ("RoleManagementPolicy.Read.AzureADGroup",), licence="license:entra_p2"),
     GraphCollection("role_policy_assignments",
                     "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
                     "&$expand=policy($expand=rules)",

@@ -163,8 +163,7 @@ def _check_query(route: Route, query: Query) -> None:
         return
     missing = [p for p in route.required_filter if p not in query.filter_props]
     if missing:
-        raise ODataError(f"The request must filter on {' and '.join(route.required_filter)}: "
-                         f"$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'.")
+        raise ODataError(f"The request must filter on {' and '.join(route.required_filter)}.")
     if query.top is not None and route.top_is_page_size and query.top > route.page_max:
         raise ODataError(f"Invalid page size specified: '{query.top}'. "
                          f"Must be between 1 and {route.page_max} inclusive.", "Request_UnsupportedQuery")

@@ -96,8 +96,15 @@ ROUTES: tuple[Route, ...] = (
           ("RoleAssignmentSchedule.Read.Directory", *_ROLE_MGMT), licence="P2", nav={"principal": {}}),
     Route("/roleManagement/directory/roleEligibilityScheduleInstances",
           ("RoleEligibilitySchedule.Read.Directory", *_ROLE_MGMT), licence="P2", nav={"principal": {}}),
-    Route("/policies/roleManagementPolicyAssignments", ("RoleManagementPolicy.Read.Directory", *_ROLE_MGMT),
+    # One path for directory roles and PIM for Groups (scopeType 'Group'); each has its own permission, and
+    # the simulator accepts either for both (it does not tell the two scopes apart).
+    Route("/policies/roleManagementPolicyAssignments",
+          ("RoleManagementPolicy.Read.Directory", "RoleManagementPolicy.Read.AzureADGroup", *_ROLE_MGMT),
           licence="P2", nav={"policy": {"rules": {}}}, required_filter=("scopeId", "scopeType")),
+    Route("/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+          ("PrivilegedEligibilitySchedule.Read.AzureADGroup", "PrivilegedAccess.Read.AzureADGroup"),
+          licence="P2", nav={"principal": {}, "group": {}}, required_filter=("groupId",),
+          context="identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"),
     Route("/users", ("User.Read.All", "User.ReadBasic.All", _DIR, "User.ReadWrite.All", _DIR_RW),
           default_select=USER_DEFAULT_PROPERTIES),
     Route("/reports/authenticationMethods/userRegistrationDetails", ("AuditLog.Read.All",), licence="P1"),

@@ -7,6 +7,7 @@ group, ``/groups/<id>/transitiveMembers`` lists its members.
 
 Decision: PIM data (schedule instances, policies) is built for every tenant, with out-of-box
 policies where the profile has no P2; the HTTP layer refuses those endpoints without P2, as Graph does.
+Each role group's membership has a PIM for Groups policy with the rules of the role it holds.
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def build_roles(ctx: Context, spec: Spec, users: list[BuiltUser]) -> tuple[dict[
     graph["/roleManagement/directory/roleDefinitions"] = [_definition(r) for r in ROLE_NAMES]
     approvers = [u.id for u in by_key.values() if u.person and u.person.pim_approver]
     graph["/policies/roleManagementPolicyAssignments"] = [
-        _policy_assignment(ctx, role, spec.pim_hardened, approvers) for role in (*PRIVILEGED_ROLES, GLOBAL_READER)]
+        _policy_assignment(ctx, role, spec.pim_hardened, approvers) for role in (*PRIVILEGED_ROLES, GLOBAL_READER)
+    ] + [_group_policy_assignment(ctx, group["id"], g.grant.role, spec.pim_hardened, approvers)
+         for group, g in zip(groups, spec.groups, strict=True)]
+    # Nobody is eligible for membership of a role group through PIM for Groups in any profile.
+    graph["/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"] = []
     graph["/groups"] = groups
     graph["/servicePrincipals"] = [app]
     return graph, admin_ids
@@ -233,6 +238,18 @@ def _policy_assignment(ctx: Context, role: str, hardened: bool, approvers: list[
             "rules": rules,
         },
     }
+
+
+def _group_policy_assignment(ctx: Context, group_id: str, role: str, hardened: bool,
+                             approvers: list[str]) -> dict[str, Any]:
+    """The PIM for Groups policy of the group's membership: the rules of the role it holds, scoped to it."""
+    assignment = _policy_assignment(ctx, role, hardened, approvers)
+    policy_id = f"Group_{group_id}_{ctx.uid('pim-group-policy', group_id)}"
+    assignment.update(id=f"{policy_id}_{group_id}_member", policyId=policy_id, scopeId=group_id, scopeType="Group",
+                      roleDefinitionId="member")
+    assignment["policy"].update(id=policy_id, displayName="Group", description="Group", scopeId=group_id,
+                                scopeType="Group")
+    return assignment
 
 
 def _group(ctx: Context, key: str, name: str) -> dict[str, Any]:

@@ -123,3 +123,34 @@ async def test_secret_credential_works_and_a_wrong_secret_is_a_platform_error(tm
         assert (await scan(secret)).status == "completed"
         with pytest.raises(CredentialInvalid):
             await scan(secret + "x")
+
+
+async def test_pim_for_groups_policies_and_eligibility_are_read_and_judged(clean_world: World):
+    """A role group's PIM for Groups policy and its eligible members travel from the simulator into the
+    verdicts: a silent membership policy fails 7.9, and a user eligible for membership counts as an admin."""
+    tenant = clean_world.tenants["secure"]
+    graph = tenant.graph
+    group_policy = next(p for p in graph["/policies/roleManagementPolicyAssignments"] if p["scopeType"] == "Group")
+    rule = next(r for r in group_policy["policy"]["rules"] if r["id"] == "Notification_Admin_EndUser_Assignment")
+    recipients, rule["notificationRecipients"] = rule["notificationRecipients"], []
+    admins = {a["principalId"] for a in graph["/roleManagement/directory/roleAssignments"]} | {
+        a["principalId"] for a in graph["/roleManagement/directory/roleEligibilityScheduleInstances"]} | {
+        m["id"] for m in graph[f"/groups/{group_policy['scopeId']}/transitiveMembers"]}
+    member = next(u for u in graph["/users"] if u["userType"] == "Member" and u["id"] not in admins)
+    eligibility = "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+    graph[eligibility] = [{"id": "pim-group-eligibility-1", "groupId": group_policy["scopeId"],
+                           "principalId": member["id"], "accessId": "member", "memberType": "direct",
+                           "startDateTime": "2026-09-01T08:00:00Z", "endDateTime": None,
+                           "principal": {"@odata.type": "#microsoft.graph.user", **member}}]
+    try:
+        result = await clean_world.scan("secure", checks=select_checks(
+            ["entra.pim.privileged_activation_alerts", "entra.roles.least_privilege_ratio"]))
+    finally:
+        rule["notificationRecipients"] = recipients
+        graph[eligibility] = []
+    by_id = {r.id: r for r in result.checks}
+    alerts = by_id["entra.pim.privileged_activation_alerts"]
+    assert (alerts.status, alerts.affected) == (Status.FAIL, ["group SG-Role-UserAdministrators"])
+    before = (await clean_world.scan("secure", checks=select_checks(["entra.roles.least_privilege_ratio"]))).checks[0]
+    ratio = by_id["entra.roles.least_privilege_ratio"]
+    assert ratio.evidence["other_privileged_users"] == before.evidence["other_privileged_users"] + 1

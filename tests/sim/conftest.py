@@ -31,6 +31,8 @@ ALL_PERMISSIONS = frozenset(
         "RoleAssignmentSchedule.Read.Directory",
         "RoleEligibilitySchedule.Read.Directory",
         "RoleManagementPolicy.Read.Directory",
+        "RoleManagementPolicy.Read.AzureADGroup",
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
         "User.Read.All",
         "AuditLog.Read.All",
         "Application.Read.All",

@@ -35,6 +35,14 @@ def graph_value(name: str) -> Any:
 CONTOSO_BREAK_GLASS = frozenset({"5d6a3f1e-2b4c-4e8f-9a7d-0c1b2e3f4a5b", "b7e2c9d4-6a1f-4c3e-8d5b-2f9a0e1c7d46"})
 
 
+#: The PIM for Groups collections of a tenant where no group holding a role is governed by PIM.
+NO_PIM_GROUPS: dict[str, Any] = {"eligible_group_members": {}, "group_pim_eligibility": {},
+                                 "pim_nested_group_members": {}}
+
+#: What the PIM policy checks read about groups, for a tenant where no group holds a privileged role.
+NO_ROLE_GROUPS: dict[str, Any] = {"role_assignments": [], "role_eligibility_instances": [], "group_pim_policies": {}}
+
+
 def run(module: ModuleType, config: TenantConfig | None = None, now: dt.datetime = NOW, **data: Any) -> Verdict:
     """Evaluate one check module on the given collections, as the runner would (with Contoso's recorded
     break-glass accounts unless ``config`` says otherwise)."""

@@ -19,7 +19,7 @@ from scanner.checks.entra.roles import global_admin_count
 from scanner.checks.intune import devices_compliant
 from scanner.checks.securescore import overall
 from scanner.collections import GLOBAL_ADMIN_ROLE_ID
-from tests.scanner.checks.conftest import NOW, graph_value, run
+from tests.scanner.checks.conftest import NO_PIM_GROUPS, NOW, graph_value, run
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -84,5 +84,6 @@ def _global_admins(count: int) -> list[dict]:
                                                (5, Status.FAIL)])
 def test_global_admin_bounds_are_inclusive(count: int, status: Status) -> None:
     verdict = run(global_admin_count, TenantConfig(global_admin_min=2, global_admin_max=4),
-                  role_assignments=_global_admins(count), privileged_group_members={}, role_eligibility_instances=[])
+                  role_assignments=_global_admins(count), privileged_group_members={}, role_eligibility_instances=[],
+                  **NO_PIM_GROUPS)
     assert verdict.status is status, verdict.evidence

@@ -1,7 +1,7 @@
 """Someone outside the admins is emailed whenever a highly privileged role is assigned, eligible or active."""
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
-from scanner.checks.entra.pim._policy import role_policy_rule
+from scanner.checks.entra.pim._policy import GROUP_POLICY_COLLECTIONS, group_policy_rules, role_policy_rule
 from scanner.collections import PRIVILEGED_ROLE_IDS
 
 META = CheckMeta(
@@ -9,7 +9,7 @@ META = CheckMeta(
     title="Privileged role assignments send alerts",
     area="PIM",
     severity=Severity.LOW,
-    collections=("role_policy_assignments",),
+    collections=("role_policy_assignments", *GROUP_POLICY_COLLECTIONS),
     gates=(Gate.ENTRA_P2,),
     references=("MS.AAD.7.7v1",),
     rationale=(
@@ -24,7 +24,8 @@ META = CheckMeta(
     ),
     decision=(
         "Both alerts (eligible and active assignment) of every highly privileged role need additional recipients; "
-        "the default recipients are the admins being watched, so they do not count (as for 7.8)."
+        "the default recipients are the admins being watched, so they do not count (as for 7.8). The same two alerts "
+        "on the PIM for Groups policy of every group holding such a role count as the role's (as in ScubaGear)."
     ),
 )
 
@@ -32,9 +33,12 @@ _RULES = ("Notification_Admin_Admin_Eligibility", "Notification_Admin_Admin_Assi
 
 
 def evaluate(data: Collected) -> Verdict:
-    silent = sorted({name for role_id, name in PRIVILEGED_ROLE_IDS.items() for rule in _RULES
-                     if not role_policy_rule(data["role_policy_assignments"], role_id, rule)["notificationRecipients"]})
-    evidence = {"roles_checked": len(PRIVILEGED_ROLE_IDS), "roles_without_alert": silent}
+    silent = {name for role_id, name in PRIVILEGED_ROLE_IDS.items() for rule in _RULES
+              if not role_policy_rule(data["role_policy_assignments"], role_id, rule)["notificationRecipients"]}
+    silent |= {f"group {name}" for rule_id in _RULES
+               for name, rule in group_policy_rules(data, PRIVILEGED_ROLE_IDS, rule_id)
+               if not rule["notificationRecipients"]}
+    evidence = {"roles_checked": len(PRIVILEGED_ROLE_IDS), "roles_without_alert": sorted(silent)}
     if silent:
-        return Verdict.failed(evidence, affected=silent)
+        return Verdict.failed(evidence, affected=sorted(silent))
     return Verdict.passed(evidence)

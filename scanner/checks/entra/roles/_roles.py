@@ -3,11 +3,14 @@
 Shared by the ``entra.roles`` checks; the role list is ``scanner.collections.PRIVILEGED_ROLE_IDS``.
 Decisions, with their reasons:
 
-- Active assignments (``roleAssignments``) count, and, for the checks that pass them, PIM-eligible ones
-  (``roleEligibilityScheduleInstances``, read only where Entra ID P2 exists: elsewhere nobody can be
-  eligible). An eligible admin is one activation away from the role, so ScubaGear counts them too. An
-  eligible *group* counts through its members only when they were read (``privileged_group_members``
-  follows the active assignments); otherwise it is listed in ``unexpanded_groups``, never ignored silently.
+- Active assignments (``roleAssignments``) count, and, for the checks that use ``holders_with_eligible``,
+  everyone one activation away from a role (read only where Entra ID P2 exists: elsewhere nobody can be
+  eligible), as ScubaGear counts them: PIM-eligible users, the members of PIM-eligible groups
+  (``eligible_group_members``), and the users eligible through PIM for Groups for membership *or
+  ownership* of a group holding a role (``group_pim_eligibility``: an owner can add themselves, and
+  ScubaGear reads every eligibility of the group), with the members of groups eligible there
+  (``pim_nested_group_members``). A group whose members were not read is listed in
+  ``unexpanded_groups``, never ignored silently.
 - An assignment counts whatever its ``directoryScopeId``: a User Administrator scoped to an
   administrative unit still controls the accounts in it (Global Administrator cannot be scoped).
 - A group's users come from ``privileged_group_members`` (``transitiveMembers``: nested groups are
@@ -25,7 +28,12 @@ from typing import Any
 
 from scanner.collections import GLOBAL_ADMIN_ROLE_ID, PRIVILEGED_ROLE_IDS
 
-__all__ = ["RoleHolder", "directory_entries", "global_admins", "privileged_users"]
+__all__ = ["ELIGIBLE_COLLECTIONS", "RoleHolder", "directory_entries", "global_admins", "holders_with_eligible",
+           "privileged_users"]
+
+#: What ``holders_with_eligible`` reads (the checks that call it declare these).
+ELIGIBLE_COLLECTIONS = ("role_assignments", "privileged_group_members", "role_eligibility_instances",
+                        "eligible_group_members", "group_pim_eligibility", "pim_nested_group_members")
 
 _USER = "#microsoft.graph.user"
 _GROUP = "#microsoft.graph.group"
@@ -99,6 +107,33 @@ def privileged_users(
     return {
         uid: RoleHolder(uid, names[uid], frozenset(roles[uid]), frozenset(groups[uid])) for uid in sorted(names)
     }
+
+
+def holders_with_eligible(data: Mapping[str, Any]) -> tuple[dict[str, RoleHolder], set[str]]:
+    """Active and eligible holders (see the module's note), and the groups whose members were not read.
+
+    Raises:
+        KeyError: a PIM for Groups eligibility lacks its principal or principal id.
+    """
+    members: dict[str, list[dict[str, Any]]] = {}
+    for source in (data["privileged_group_members"], data["eligible_group_members"]):
+        for gid, listed in source.items():
+            members.setdefault(gid, []).extend(listed)
+    unexpanded: set[str] = set()
+    for gid, instances in data["group_pim_eligibility"].items():
+        for instance in instances:
+            principal = instance["principal"]
+            if principal is None:  # a deleted principal grants nothing
+                continue
+            kind = principal.get("@odata.type", _USER)
+            if kind == _GROUP and instance["principalId"] in data["pim_nested_group_members"]:
+                members.setdefault(gid, []).extend(data["pim_nested_group_members"][instance["principalId"]])
+            elif kind == _GROUP:
+                unexpanded.add(instance["principalId"])
+            elif kind == _USER:
+                members.setdefault(gid, []).append(principal)
+    holders = privileged_users(data["role_assignments"], members, data["role_eligibility_instances"], unexpanded)
+    return holders, unexpanded
 
 
 def global_admins(holders: Mapping[str, RoleHolder]) -> list[RoleHolder]:

@@ -6,14 +6,14 @@ is set: the account is anchored to an on-premises object, even after synchronisa
 """
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
-from scanner.checks.entra.roles._roles import directory_entries, privileged_users
+from scanner.checks.entra.roles._roles import ELIGIBLE_COLLECTIONS, directory_entries, holders_with_eligible
 
 META = CheckMeta(
     id="entra.roles.admins_cloud_only",
     title="Privileged accounts are cloud-only",
     area="Privileged roles",
     severity=Severity.HIGH,
-    collections=("role_assignments", "privileged_group_members", "role_eligibility_instances", "users"),
+    collections=(*ELIGIBLE_COLLECTIONS, "users"),
     references=("MS.AAD.7.3v1", "CIS M365 v7.0 1.1.1", "MT.1026"),
     rationale=(
         "A synchronised admin account is controlled from Active Directory: whoever compromises the on-premises "
@@ -26,24 +26,20 @@ META = CheckMeta(
     ),
     decision=(
         "An account is on-premises when onPremisesSyncEnabled is true or onPremisesImmutableId is set (ScubaGear "
-        "reads the immutable id only). PIM-eligible holders are checked too on Entra ID P2 tenants."
+        "reads the immutable id only). Eligible holders (directly, through an eligible group or through PIM for "
+        "Groups) are checked too on Entra ID P2 tenants."
     ),
-    versus_scuba=(
-        "more lenient: members of a PIM-eligible group are not read yet (the group is named in the evidence); "
-        "ScubaGear follows them two levels deep; stricter in also failing onPremisesSyncEnabled"
-    ),
+    versus_scuba="stricter: also fails an account whose onPremisesSyncEnabled is true",
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    unexpanded: set[str] = set()
-    holders = privileged_users(data["role_assignments"], data["privileged_group_members"],
-                               data["role_eligibility_instances"], unexpanded)
+    holders, unexpanded = holders_with_eligible(data)
     users = directory_entries(data["users"], holders)
     synced = [u["userPrincipalName"] for u in users.values()
               if u["onPremisesSyncEnabled"] is True or u["onPremisesImmutableId"] is not None]
     evidence = {"privileged_users": len(holders), "synchronised": len(synced)}
-    if unexpanded:  # eligible through a group whose members were not read: say so
+    if unexpanded:  # a group inside a PIM group, whose members were not read: say so
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if synced:
         return Verdict.failed(evidence, affected=synced)

@@ -1,14 +1,14 @@
 """The number of Global Administrators is within the tenant's accepted range (default 2 to 4)."""
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
-from scanner.checks.entra.roles._roles import global_admins, privileged_users
+from scanner.checks.entra.roles._roles import ELIGIBLE_COLLECTIONS, global_admins, holders_with_eligible
 
 META = CheckMeta(
     id="entra.roles.global_admin_count",
     title="Global Administrator count is within bounds",
     area="Privileged roles",
     severity=Severity.HIGH,
-    collections=("role_assignments", "privileged_group_members", "role_eligibility_instances"),
+    collections=ELIGIBLE_COLLECTIONS,
     references=("MS.AAD.7.1v1", "CIS M365 v7.0 1.1.3", "MT.1032"),
     rationale=(
         "Each Global Administrator can change anything in the tenant, so every extra one widens what a single "
@@ -22,23 +22,19 @@ META = CheckMeta(
     decision=(
         "Bounds come from the tenant configuration, default 2 to 4 inclusive (CIS); ScubaGear accepts up to 8. "
         "Users are counted once whether they hold the role directly or through a group, enabled or not, and "
-        "PIM-eligible holders count on Entra ID P2 tenants (where eligibility exists), as in ScubaGear."
+        "everyone one activation away counts on Entra ID P2 tenants (eligible users, members of eligible groups, "
+        "and users eligible through PIM for Groups for a group holding the role), as in ScubaGear."
     ),
-    versus_scuba=(
-        "more lenient: members of a PIM-eligible group are not read yet (the group is named in the evidence); "
-        "ScubaGear follows them two levels deep; the default bounds (2 to 4) are stricter than its 2 to 8"
-    ),
+    versus_scuba="stricter: the default bounds (2 to 4) are narrower than ScubaGear's 2 to 8",
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    unexpanded: set[str] = set()
-    holders = privileged_users(data["role_assignments"], data["privileged_group_members"],
-                               data["role_eligibility_instances"], unexpanded)
+    holders, unexpanded = holders_with_eligible(data)
     names = sorted(h.name for h in global_admins(holders))
     low, high = data.config.global_admin_min, data.config.global_admin_max
     evidence = {"global_admins": names, "count": len(names), "min": low, "max": high}
-    if unexpanded:  # eligible through a group whose members were not read: say so
+    if unexpanded:  # a group inside a PIM group, whose members were not read: say so
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if len(names) < low:
         return Verdict.failed(evidence, reason="too_few")

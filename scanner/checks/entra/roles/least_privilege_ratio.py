@@ -1,14 +1,14 @@
 """Finer-grained admin roles are used rather than Global Administrator."""
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
-from scanner.checks.entra.roles._roles import global_admins, privileged_users
+from scanner.checks.entra.roles._roles import ELIGIBLE_COLLECTIONS, global_admins, holders_with_eligible
 
 META = CheckMeta(
     id="entra.roles.least_privilege_ratio",
     title="Global Administrators do not outnumber other privileged admins",
     area="Privileged roles",
     severity=Severity.MEDIUM,
-    collections=("role_assignments", "privileged_group_members", "role_eligibility_instances"),
+    collections=ELIGIBLE_COLLECTIONS,
     references=("MS.AAD.7.2v1",),
     rationale=(
         "When most admins are Global Administrators, day-to-day work (mailboxes, users, apps) runs with rights to "
@@ -25,22 +25,17 @@ META = CheckMeta(
         "without Global Administrator (ScubaGear's LeastPrivilegeScore). So two Global Administrators and nobody "
         "else fail: ScubaGear asks for a narrower admin beside each one."
     ),
-    versus_scuba=(
-        "more lenient: members of a PIM-eligible group are not read yet (the group is named in the evidence); "
-        "ScubaGear follows them two levels deep"
-    ),
+    versus_scuba="stricter: the default Global Administrator bounds (2 to 4) are narrower than ScubaGear's 2 to 8",
 )
 
 
 def evaluate(data: Collected) -> Verdict:
-    unexpanded: set[str] = set()
-    holders = privileged_users(data["role_assignments"], data["privileged_group_members"],
-                               data["role_eligibility_instances"], unexpanded)
+    holders, unexpanded = holders_with_eligible(data)
     admins = sorted(h.name for h in global_admins(holders))
     others = len(holders) - len(admins)
     low, high = data.config.global_admin_min, data.config.global_admin_max
     evidence = {"global_admins": len(admins), "other_privileged_users": others, "min": low, "max": high}
-    if unexpanded:  # eligible through a group whose members were not read: say so
+    if unexpanded:  # a group inside a PIM group, whose members were not read: say so
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if not low <= len(admins) <= high:
         return Verdict.failed(evidence, affected=admins, reason="global_admin_count_out_of_bounds")

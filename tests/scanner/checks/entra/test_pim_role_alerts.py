@@ -9,7 +9,7 @@ import pytest
 from scanner.checks import Status
 from scanner.checks.entra.pim import assignment_alerts, privileged_activation_alerts
 from scanner.collections import GLOBAL_ADMIN_ROLE_ID, PRIVILEGED_ROLE_IDS
-from tests.scanner.checks.conftest import graph_value, run
+from tests.scanner.checks.conftest import NO_ROLE_GROUPS, graph_value, run
 
 ASSIGNMENT_RULES = ("Notification_Admin_Admin_Eligibility", "Notification_Admin_Admin_Assignment")
 ACTIVATION_RULE = "Notification_Admin_EndUser_Assignment"
@@ -43,12 +43,12 @@ def _rule(assignments: list[dict], role_id: str, rule_id: str) -> dict:
 
 @pytest.mark.parametrize("check", [assignment_alerts, privileged_activation_alerts])
 def test_passes_when_every_role_alerts_an_additional_recipient(check) -> None:
-    assert run(check, role_policy_assignments=_every_role(["soc@msp.example"])).status is Status.PASS
+    assert run(check, **NO_ROLE_GROUPS, role_policy_assignments=_every_role(["soc@msp.example"])).status is Status.PASS
 
 
 @pytest.mark.parametrize("check", [assignment_alerts, privileged_activation_alerts])
 def test_default_recipients_alone_fail(check) -> None:
-    verdict = run(check, role_policy_assignments=_every_role([]))
+    verdict = run(check, **NO_ROLE_GROUPS, role_policy_assignments=_every_role([]))
     assert verdict.status is Status.FAIL and len(verdict.affected) >= len(PRIVILEGED_ROLE_IDS) - 1
 
 
@@ -57,17 +57,18 @@ def test_one_silent_assignment_alert_of_one_role_fails_7_7(rule_id: str) -> None
     assignments = _every_role(["soc@msp.example"])
     role_id, name = next((r, n) for r, n in PRIVILEGED_ROLE_IDS.items() if r != GLOBAL_ADMIN_ROLE_ID)
     _rule(assignments, role_id, rule_id)["notificationRecipients"] = []
-    verdict = run(assignment_alerts, role_policy_assignments=assignments)
+    verdict = run(assignment_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)
     assert (verdict.status, verdict.affected) == (Status.FAIL, [name])
 
 
 def test_7_9_leaves_global_administrator_to_7_8() -> None:
     assignments = _every_role(["soc@msp.example"])
     _rule(assignments, GLOBAL_ADMIN_ROLE_ID, ACTIVATION_RULE)["notificationRecipients"] = []
-    assert run(privileged_activation_alerts, role_policy_assignments=assignments).status is Status.PASS
+    verdict = run(privileged_activation_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)
+    assert verdict.status is Status.PASS
 
 
 def test_a_role_without_a_policy_is_an_error_not_a_pass() -> None:
     assignments = _every_role(["soc@msp.example"])[1:]
     with pytest.raises(KeyError):
-        run(assignment_alerts, role_policy_assignments=assignments)
+        run(assignment_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)

@@ -2,7 +2,7 @@ import pytest
 
 from scanner.checks import Status
 from scanner.checks.entra.roles import admins_cloud_only as check
-from tests.scanner.checks.conftest import graph_value, run
+from tests.scanner.checks.conftest import NO_PIM_GROUPS, graph_value, run
 
 MEGAN = "48d31887-5fad-4d73-a9f5-3c356e68a038"
 ADELE = "1e5b7c2d-9a44-4d1b-b0c9-7e1f3a2d6b54"
@@ -14,7 +14,8 @@ def _data():
     return {
         "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
         "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
-        "role_eligibility_instances": [],  # nobody eligible (or a tenant without Entra ID P2)
+        "role_eligibility_instances": [],
+        **NO_PIM_GROUPS,  # nobody eligible (or a tenant without Entra ID P2)
         "users": graph_value("users-select-directory"),
     }
 

@@ -1,7 +1,7 @@
 from scanner.checks import Status, TenantConfig
 from scanner.checks.entra.roles import global_admin_count as check
 from scanner.collections import GLOBAL_ADMIN_ROLE_ID
-from tests.scanner.checks.conftest import graph_value, run
+from tests.scanner.checks.conftest import NO_PIM_GROUPS, graph_value, run
 
 JOEY = "ace08ec9-aa11-4ada-9145-addf0398233e"
 GROUP = "2b0c7e6a-41c3-4f3e-8d0e-6f6a3c9d2e10"
@@ -11,7 +11,8 @@ def _data():
     return {
         "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
         "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
-        "role_eligibility_instances": [],  # nobody eligible (or a tenant without Entra ID P2)
+        "role_eligibility_instances": [],
+        **NO_PIM_GROUPS,  # nobody eligible (or a tenant without Entra ID P2)
     }
 
 
@@ -27,6 +28,7 @@ def test_fails_with_the_single_global_admin_of_the_documented_example():
         role_assignments=graph_value("rolemanagement-directory-roleassignments"),
         privileged_group_members={},
         role_eligibility_instances=[],
+        **NO_PIM_GROUPS,
     )
     assert (verdict.status, verdict.reason) == (Status.FAIL, "too_few")
     assert verdict.affected == []

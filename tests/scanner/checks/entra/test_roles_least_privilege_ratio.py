@@ -1,7 +1,7 @@
 from scanner.checks import Status
 from scanner.checks.entra.roles import least_privilege_ratio as check
 from scanner.collections import GLOBAL_ADMIN_ROLE_ID
-from tests.scanner.checks.conftest import graph_value, run
+from tests.scanner.checks.conftest import NO_PIM_GROUPS, graph_value, run
 
 JOEY = "ace08ec9-aa11-4ada-9145-addf0398233e"
 LYNNE = "4dfd4f1c-3a7d-4a55-9f50-2d1a1c0f8e21"
@@ -12,7 +12,8 @@ def _data():
     return {
         "role_assignments": graph_value("rolemanagement-directory-roleassignments-privileged"),
         "privileged_group_members": {GROUP: graph_value("groups-transitivemembers-privileged")},
-        "role_eligibility_instances": [],  # nobody eligible (or a tenant without Entra ID P2)
+        "role_eligibility_instances": [],
+        **NO_PIM_GROUPS,  # nobody eligible (or a tenant without Entra ID P2)
     }
 
 
