@@ -58,4 +58,4 @@ def scanner_environment(settings: Settings) -> ScannerEnvironment:
         ca_bundle=ca_bundle,
     )
     return ScannerEnvironment(tokens=tokens, graph_url=settings.graph_url, exchange_url=settings.exchange_url,
-                              ca_bundle=ca_bundle)
+                              ca_bundle=ca_bundle, dns_resolver=settings.dns_resolver)

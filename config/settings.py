@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scanner import parse_resolver
 
 __all__ = ["Settings", "load_settings"]
 
@@ -35,6 +37,9 @@ class Settings(BaseSettings):
     """Exchange Online base URL for the admin API (InvokeCommand) and its token audience."""
     ca_bundle: Path | None = None
     """Extra CA certificates (PEM) to trust for those endpoints, on top of the system store."""
+    dns_resolver: str | None = None
+    """DNS resolvers for the SPF, DKIM and DMARC checks, ``host[:port], ...``; unset: the host's own;
+    ``none``: no lookups (those checks report an error)."""
 
     # The service's multi-tenant app registration.
     client_id: str | None = None
@@ -86,6 +91,12 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """The portal's address as users reach it (https://posture.example.com). An https address makes
     cookies Secure and turns HSTS on; unset means a local http portal (the demo)."""
+
+    @field_validator("dns_resolver")
+    @classmethod
+    def _valid_dns_resolver(cls, value: str | None) -> str | None:
+        parse_resolver(value)  # a bad port is refused at start, not at the first scan
+        return value
 
 
 def load_settings() -> Settings:

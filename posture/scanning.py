@@ -89,7 +89,8 @@ async def scan_simulated(
         # The simulated tenant comes as its MSP keeps it: its break-glass accounts recorded, unless given.
         if not request.break_glass:
             request = dataclasses.replace(request, break_glass=frozenset(tenant.break_glass_ids))
-        return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url, str(server.ca_cert_path))
+        return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url, str(server.ca_cert_path),
+                          server.dns_resolver)
 
 
 async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Settings) -> ScanResult:
@@ -106,18 +107,19 @@ async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Sett
         ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
     )
     ca = str(settings.ca_bundle) if settings.ca_bundle else None
-    return await _run(request, tenant_id, tokens, settings.graph_url, settings.exchange_url, ca)
+    return await _run(request, tenant_id, tokens, settings.graph_url, settings.exchange_url, ca, settings.dns_resolver)
 
 
 async def _run(
-    request: ScanRequest, tenant_id: str, tokens: TokenProvider, graph_url: str, exchange_url: str, ca: str | None
+    request: ScanRequest, tenant_id: str, tokens: TokenProvider, graph_url: str, exchange_url: str, ca: str | None,
+    dns_resolver: str | None,
 ) -> ScanResult:
     config = TenantConfig(break_glass_ids=request.break_glass)
     with _progress(request.show_progress) as progress:
         try:
             return await scan_tenant(
                 tenant_id, tokens=tokens, graph_url=graph_url, exchange_url=exchange_url,
-                checks=request.checks, config=config, ca_bundle=ca, progress=progress,
+                checks=request.checks, config=config, ca_bundle=ca, progress=progress, dns_resolver=dns_resolver,
             )
         except CredentialInvalid as exc:
             raise ScanFailed(f"the service's own credential was rejected: {exc}") from exc

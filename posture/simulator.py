@@ -24,13 +24,15 @@ def serve(settings: Settings, *, tenants: int = 12, profiles: tuple[str, ...] = 
           latency_ms: int = 0, fault_rate: float = 0.0) -> int:
     """Serve until interrupted; returns the exit status (2 for an unknown profile)."""
     from sim import FaultConfig, ServiceApp, SimServer, SimState
-    from sim.profiles import PROFILES, build_fleet, build_tenant
+    from sim.profiles import COMPANY_NAMES, PROFILES, build_fleet, build_tenant
 
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown:
         click.echo(f"unknown profile(s) {', '.join(unknown)}; choose from {', '.join(sorted(PROFILES))}", err=True)
         return 2
-    fleet = [build_tenant(p, seed=i) for i, p in enumerate(profiles)] if profiles else build_fleet(tenants)
+    # Names of their own (default names may repeat), so each tenant's domains and their DNS are its own.
+    fleet = ([build_tenant(p, seed=i, display_name=f"{COMPANY_NAMES[i % len(COMPANY_NAMES)]} {i + 1}")
+              for i, p in enumerate(profiles)] if profiles else build_fleet(tenants))
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
     state = SimState(app=app, faults=FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate))
     for tenant in fleet:
@@ -44,6 +46,7 @@ def serve(settings: Settings, *, tenants: int = 12, profiles: tuple[str, ...] = 
         exports = {
             "POSTURE_AUTHORITY_HOST": server.authority_host, "POSTURE_GRAPH_URL": server.graph_url,
             "POSTURE_EXCHANGE_URL": server.exchange_url, "POSTURE_CA_BUNDLE": str(server.ca_cert_path),
+            "POSTURE_DNS_RESOLVER": server.dns_resolver,
             "POSTURE_CLIENT_ID": app.client_id, "POSTURE_CLIENT_CERTIFICATE": str(pem),
         }
         click.echo(f"# Simulator at {server.base_url} (control API: {server.base_url}/_sim/tenants)")

@@ -10,6 +10,7 @@ same code path scans Microsoft, a national cloud, or the simulator.
 
 from scanner._auth import AppCredentials, Endpoints, TokenProvider
 from scanner._decode import json_safe
+from scanner._dns import parse_resolver
 from scanner._errors import (
     AuthError,
     ConsentMissing,
@@ -68,6 +69,7 @@ __all__ = [
     "get_check",
     "grade",
     "json_safe",
+    "parse_resolver",
     "required_permissions",
     "scan_tenant",
     "score",

@@ -10,6 +10,8 @@ Rounds, to keep the request count low without knowing licences in advance:
    ``$batch`` instead of waiting for it.
 2. Once licences are known: the collections of the gated checks that will run, the Exchange
    cmdlets, and fan-outs whose source arrived (the members of groups holding privileged roles).
+3. What depends on those: public DNS lookups for each accepted domain (SPF, DKIM keys, DMARC), and
+   fan-outs of fan-outs.
 Graph requests of one round travel in ``$batch`` requests of up to 20, and their later pages share
 batches too (``GraphClient.fetch_many``); Exchange cmdlets run concurrently beside them.
 """
@@ -21,12 +23,21 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from scanner._dns import DnsResolver
 from scanner._errors import ScannerError
 from scanner._exchange import ExchangeClient
 from scanner._transport import GraphClient, GraphRequest
 from scanner.checks import Check
 from scanner.checks._model import Gate
-from scanner.collections import ALWAYS, COLLECTIONS, ExchangeCollection, GraphCollection, GraphFanOut
+from scanner.collections import (
+    ALWAYS,
+    COLLECTIONS,
+    DnsCollection,
+    ExchangeCollection,
+    GraphCollection,
+    GraphFanOut,
+    accepted_domain_names,
+)
 
 __all__ = ["Collector", "first_round", "needed_collections"]
 
@@ -75,9 +86,11 @@ class Collector:
         graph: GraphClient,
         exchange_factory: Callable[[], ExchangeClient],
         progress: ProgressFn | None = None,
+        dns: DnsResolver | None = None,
     ) -> None:
         self._graph = graph
         self._exchange_factory = exchange_factory
+        self._dns = dns or DnsResolver()
         self._exchange: ExchangeClient | None = None
         self._progress = progress
         self.results: dict[str, Any] = {}
@@ -104,6 +117,8 @@ class Collector:
 
     def _is_ready(self, name: str) -> bool:
         spec = COLLECTIONS[name]
+        if isinstance(spec, DnsCollection):
+            return spec.source in self.results
         return not isinstance(spec, GraphFanOut) or all(s in self.results for s in spec.sources)
 
     def _report(self) -> None:
@@ -114,6 +129,7 @@ class Collector:
         graph: dict[str, GraphRequest] = {}
         fanouts: dict[str, dict[str, str]] = {}
         exchange: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        lookups: dict[str, dict[str, list[str]]] = {}
         for name in names:
             spec = COLLECTIONS[name]
             if isinstance(spec, GraphCollection):
@@ -129,15 +145,25 @@ class Collector:
                     graph[f"{name}/{key}"] = GraphRequest(path, "list", {}, spec.permissions)
             elif isinstance(spec, ExchangeCollection):
                 exchange[name] = (spec.cmdlet, spec.parameters)
+            elif isinstance(spec, DnsCollection):
+                source = self.results[spec.source]
+                if isinstance(source, ScannerError):
+                    self.results[name] = source
+                    continue
+                lookups[name] = {domain: spec.names(domain) for domain in accepted_domain_names(source)}
         graph_task = self._graph.fetch_many(graph) if graph else _nothing()
         exchange_task = self._exchange_client().invoke_many(exchange) if exchange else _nothing()
-        graph_out, exchange_out = await asyncio.gather(graph_task, exchange_task)
+        names_to_resolve = [n for per_domain in lookups.values() for listed in per_domain.values() for n in listed]
+        dns_task = self._dns.txt_many(names_to_resolve) if names_to_resolve else _nothing()
+        graph_out, exchange_out, dns_out = await asyncio.gather(graph_task, exchange_task, dns_task)
         for name in graph:
             if "/" not in name:
                 self.results[name] = graph_out[name]
         for name, requests in fanouts.items():
             self.results[name] = _assemble_fanout(name, requests, graph_out)
         self.results.update(exchange_out)
+        for name, per_domain in lookups.items():
+            self.results[name] = {domain: [dns_out[n] for n in listed] for domain, listed in per_domain.items()}
         self._report()
 
     def _exchange_client(self) -> ExchangeClient:
@@ -154,6 +180,8 @@ def _with_sources(names: Iterable[str]) -> list[str]:
         spec = COLLECTIONS[name]
         if isinstance(spec, GraphFanOut):
             out.extend(_with_sources(spec.sources))
+        elif isinstance(spec, DnsCollection):
+            out.append(spec.source)
         out.append(name)
     return out
 

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from scanner._auth import TokenProvider
+from scanner._dns import DnsResolver, parse_resolver
 from scanner._errors import ConsentMissing, ScannerError, TenantNotFound
 from scanner._exchange import ExchangeClient
 from scanner._plan import Collector, first_round, needed_collections
@@ -81,6 +82,7 @@ async def scan_tenant(
     ca_bundle: str | None = None,
     progress: Progress | None = None,
     http: httpx.AsyncClient | None = None,
+    dns_resolver: str | None = None,
 ) -> ScanResult:
     """Scan one tenant and return its result.
 
@@ -90,6 +92,8 @@ async def scan_tenant(
         graph_url, exchange_url: base URLs without version (``https://graph.microsoft.com``).
         checks: which checks to run (default: the whole catalogue).
         http: an httpx client to send through (tests inject transports); default: a fresh one.
+        dns_resolver: ``"host[:port], ..."`` of the DNS resolvers for the mail-authentication checks;
+            default: the host's own (``/etc/resolv.conf``).
 
     Raises:
         CredentialInvalid: the service's own client credential was rejected.
@@ -111,7 +115,8 @@ async def scan_tenant(
         "max_concurrency": options.max_concurrency, "max_retries": options.max_retries, "backoff_s": options.backoff_s,
     }
     graph = GraphClient(tenant_id, tokens, graph_url, **common)
-    collector = Collector(graph, lambda: ExchangeClient(tenant_id, tokens, exchange_url, **common), report)
+    collector = Collector(graph, lambda: ExchangeClient(tenant_id, tokens, exchange_url, **common), report,
+                          dns=DnsResolver(parse_resolver(dns_resolver)))
     log.info("scan started", extra={"tenant_id": tenant_id, "checks": len(checks)})
     try:
         collector.expect(first_round(checks))

@@ -29,9 +29,11 @@ __all__ = [
     "GLOBAL_ADMIN_ROLE_ID",
     "PRIVILEGED_ROLE_IDS",
     "Collection",
+    "DnsCollection",
     "ExchangeCollection",
     "GraphCollection",
     "GraphFanOut",
+    "accepted_domain_names",
     "required_permissions",
 ]
 
@@ -107,7 +109,33 @@ class ExchangeCollection:
     permissions: tuple[str, ...] = ("Exchange.ManageAsApp",)
 
 
-Collection = GraphCollection | GraphFanOut | ExchangeCollection
+@dataclass(frozen=True)
+class DnsCollection:
+    """Public DNS TXT lookups for each domain Exchange Online accepts mail for (``scanner._dns``).
+
+    The value maps each accepted domain (lower case) to its lookups, in the order ``names`` gives
+    them: ``{"name", "records", "error"}``. DNS needs no permission.
+    """
+
+    name: str
+    names: Callable[[str], list[str]]
+    source: str = "exo_accepted_domains"
+    permissions: tuple[str, ...] = ()
+
+
+def accepted_domain_names(accepted: list[dict[str, Any]]) -> list[str]:
+    """The accepted domains' names, lower case, sorted, once each."""
+    return sorted({d["DomainName"].lower() for d in accepted})
+
+
+def _dmarc_names(domain: str) -> list[str]:
+    # The domain's own policy first, then its parents' (RFC 7489 6.6.3: a subdomain without a record
+    # falls back to its organisational domain), down to two labels.
+    labels = domain.split(".")
+    return [f"_dmarc.{'.'.join(labels[i:])}" for i in range(max(len(labels) - 1, 1))]
+
+
+Collection = GraphCollection | GraphFanOut | ExchangeCollection | DnsCollection
 
 _USER_FIELDS = (
     "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,onPremisesImmutableId,"
@@ -243,6 +271,10 @@ _ALL: tuple[Collection, ...] = (
     ExchangeCollection("exo_transport_rules", "Get-TransportRule"),
     ExchangeCollection("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
     ExchangeCollection("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    # Public DNS, for each accepted domain.
+    DnsCollection("dns_spf", lambda domain: [domain]),
+    DnsCollection("dns_dkim", lambda domain: [f"selector1._domainkey.{domain}", f"selector2._domainkey.{domain}"]),
+    DnsCollection("dns_dmarc", _dmarc_names),
 )
 
 #: Every collection by name.

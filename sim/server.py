@@ -11,6 +11,8 @@ Decisions, and why:
   without finishing a response (it closes the connection). Its log line for that case is filtered
   out, because there it is intended.
 - Without a ``ca_dir`` the TLS files go to a temporary folder removed by ``stop``.
+- The tenants' public DNS (``sim.dns``) starts and stops with it, on a UDP port of the same host:
+  ``dns_resolver`` is what ``POSTURE_DNS_RESOLVER`` should be.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 import uvicorn
 
 from sim.app import create_app
+from sim.dns import SimDnsServer
 from sim.state import SimState
 from sim.tls import prepare_tls
 
@@ -63,6 +66,7 @@ class SimServer:
         self._socket: socket.socket | None = None
         self.port = 0
         self.ca_cert_path: Path | None = None
+        self.dns = SimDnsServer(state, host)
 
     # URLs ------------------------------------------------------------------------------------------
     @property
@@ -84,6 +88,11 @@ class SimServer:
     def exchange_url(self) -> str:
         """What ``POSTURE_EXCHANGE_URL`` should be."""
         return self.base_url + "/exchange"
+
+    @property
+    def dns_resolver(self) -> str:
+        """What ``POSTURE_DNS_RESOLVER`` should be (the simulated tenants' public DNS)."""
+        return self.dns.address
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client-side context trusting the simulator's CA (for ``httpx.Client(verify=...)``)."""
@@ -124,6 +133,7 @@ class SimServer:
         self._thread = threading.Thread(target=self._run, name=f"posture-sim-{self.port}", daemon=True)
         self._thread.start()
         self._wait_until_ready()
+        self.dns.start()
         return self
 
     def _run(self) -> None:
@@ -147,6 +157,7 @@ class SimServer:
 
     def stop(self) -> None:
         """Stop serving and release the port (and the temporary TLS folder)."""
+        self.dns.stop()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -203,6 +203,20 @@ class SimState:
         with self._lock:
             return self.tenants.get(key) or self.tenants.get(self._by_domain.get(key, ""))
 
+    def dns_lookup(self, name: str) -> tuple[bool, list[str] | None]:
+        """``(exists, txt records)`` of a DNS name across every tenant's domains: a name exists when it
+        or a name under it is listed; ``None`` records mean SERVFAIL. Two simulated tenants may share a
+        company name, and so a domain: the one added last answers (as ``find_tenant`` does)."""
+        name = name.rstrip(".").lower()
+        with self._lock:
+            tenants = list(reversed(self.tenants.values()))
+        for tenant in tenants:
+            if name in tenant.dns:
+                return True, tenant.dns[name]
+        suffix = "." + name
+        exists = any(listed.endswith(suffix) for t in tenants for listed in t.dns)
+        return exists, []
+
     def tenant(self, key: str) -> Tenant:
         """Like ``find_tenant`` but raises ``KeyError`` for an unknown tenant."""
         found = self.find_tenant(key)

@@ -53,3 +53,6 @@ class Tenant:
     #: The emergency-access accounts the tenant's MSP has recorded (what the portal keeps per customer
     #: and the scanner reads as ``TenantConfig.break_glass_ids``). ``expected`` assumes them recorded.
     break_glass_ids: tuple[str, ...] = ()
+    #: Public DNS of the tenant's domains: name -> its TXT records (each a string), or None for a name
+    #: whose lookup fails (SERVFAIL). A name not listed does not exist (NXDOMAIN).
+    dns: dict[str, list[str] | None] = field(default_factory=dict)

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
+import dns.resolver
 import pytest
 from sqlalchemy import Engine, text
 
+import scanner._dns
 from portal.db import migrate
 from portal.db.engine import make_engine, role_url
 from portal.db.roles import DatabaseRoles
 from tests.support.database import test_database
 
 ROLES = DatabaseRoles()
+
+# No DNS lookup leaves loopback in the tests: processes the tests start inherit "none" unless a test
+# points them at the simulator's DNS server, and in-process scans given no resolver find no system one.
+os.environ.setdefault("POSTURE_DNS_RESOLVER", "none")
+
+
+def _no_system_resolver() -> dns.resolver.Resolver:
+    raise dns.resolver.NoResolverConfiguration("the tests never use the host's resolvers")
+
+
+scanner._dns._system_resolver = _no_system_resolver  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,8 @@ class ScannerEnvironment:
         ca_bundle: extra CA certificates (PEM path) to trust for those endpoints.
         options: per-tenant concurrency, retries and backoff; ``None`` for the scanner's defaults.
         checks: the checks to run; ``None`` for the whole catalogue.
+        dns_resolver: the DNS resolvers of the mail-authentication checks (``"host[:port], ..."``,
+            ``"none"`` to turn lookups off); ``None`` for the host's own.
     """
 
     tokens: TokenProvider
@@ -34,3 +36,4 @@ class ScannerEnvironment:
     ca_bundle: str | None = None
     options: ScanOptions | None = None
     checks: tuple[Check, ...] | None = None
+    dns_resolver: str | None = None

@@ -16,7 +16,7 @@ from typing import Any
 from sim.profiles import _directory, _services, _tenant_policies
 from sim.profiles._catalogue import ALL_PERMISSIONS, EXCHANGE, INTUNE, SHAREPOINT
 from sim.profiles._context import NAMESPACE, Context
-from sim.profiles._exchange import build_exchange
+from sim.profiles._exchange import build_dns, build_exchange
 from sim.profiles._expected import expected_verdicts, satisfied_gates
 from sim.profiles._policies import build_ca_policies
 from sim.profiles._roles import build_roles
@@ -73,6 +73,7 @@ def build(spec: Spec, *, seed: int, users: int, tenant_id: str, display_name: st
         service_plans=plans,
         graph=graph,
         exchange=build_exchange(ctx, spec.exchange, people),
+        dns=build_dns(ctx, spec.exchange),
         expected=expected if spec.expected_status == "completed" else {},
         break_glass_ids=tuple(u.id for u in people if u.person is not None and u.person.break_glass),
         expected_status=spec.expected_status,

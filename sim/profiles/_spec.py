@@ -287,6 +287,15 @@ class Exchange:
     sharing_domains: tuple[str, ...] = ("Anonymous:CalendarSharingFreeBusyReviewer", "*:CalendarSharingFreeBusySimple")
     #: A transport rule tagging mail from outside ("[EXTERNAL] "); tenants start without one.
     external_sender_warning: bool = False
+    #: Public DNS of the custom domain ({custom} stands for it): its SPF record (None: none published;
+    #: Microsoft's setup wizard asks for this one), and its DMARC record and the initial
+    #: (onmicrosoft.com) domain's, which tenants start without. Microsoft publishes the initial domain's
+    #: SPF and DKIM keys; the custom domain's DKIM keys resolve once DKIM is switched on, unless
+    #: ``dkim_keys_published`` says otherwise.
+    spf_custom: str | None = "v=spf1 include:spf.protection.outlook.com -all"
+    dmarc_custom: str | None = None
+    dmarc_initial: str | None = None
+    dkim_keys_published: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ SPEC = Spec(
     # anyone joins devices, GAs local admins, no LAPS, anyone creates M365 groups (each check fails).
     directory=Directory(security_defaults=True),
     # Defaults: the Default remote domain auto-forwards (exo.forwarding.remote_domains); DKIM never
-    # enabled for the custom domain (exo.dkim_enabled). SMTP AUTH off, as for tenants created lately.
+    # enabled for the custom domain (exo.dkim_enabled). SMTP AUTH off, as for tenants created lately. SPF as
+    # the setup wizard asked; no DMARC record anywhere (exo.dmarc.*).
     # The default sharing policy shares free/busy with every domain, and nothing tags external mail.
     exchange=Exchange(),
     secure_score=0.45,  # securescore.overall
@@ -96,6 +97,9 @@ SPEC = Spec(
         "entra.session.idle_timeout",
         "exo.forwarding.remote_domains",
         "exo.dkim_enabled",
+        "exo.dmarc.published",
+        "exo.dmarc.reject",
+        "exo.dmarc.reports",
         "exo.sharing.calendar_not_shared_with_all",
         "exo.external_sender_warning",
         # SharePoint defaults: Anyone links, no domain limits, reshare on, legacy auth on.

@@ -119,6 +119,7 @@ SPEC = Spec(
         outbound_policies=(("Default", "On"),),  # exo.forwarding.outbound_policy
         remote_default_autoforward=True,  # exo.forwarding.remote_domains
         dkim_custom_domain=False,  # exo.dkim_enabled
+        spf_custom=None,  # exo.spf_published; no DMARC either (exo.dmarc.*)
         # exo.sharing.*: calendar details and contacts shared with every domain; no [EXTERNAL] tag rule.
         sharing_domains=("Anonymous:CalendarSharingFreeBusyReviewer",
                          "*:CalendarSharingFreeBusyDetail,ContactsSharing"),
@@ -188,6 +189,10 @@ SPEC = Spec(
         "exo.audit.mailbox_auditing",
         "exo.modern_auth",
         "exo.dkim_enabled",
+        "exo.spf_published",
+        "exo.dmarc.published",
+        "exo.dmarc.reject",
+        "exo.dmarc.reports",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.contacts_not_shared_with_all",
         "exo.sharing.calendar_not_shared_with_all",

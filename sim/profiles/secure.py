@@ -48,6 +48,8 @@ from sim.profiles._spec import (
 
 __all__ = ["SPEC"]
 
+_DMARC = "v=DMARC1; p=reject; pct=100; rua=mailto:dmarc-reports@{custom}; ruf=mailto:dmarc-forensics@{custom}"
+
 PEOPLE = (
     # The only active Global Administrators (entra.roles.global_admin_count: 2), time-bound so that
     # entra.pim.no_permanent_active passes without a configured break-glass list; tested monthly.
@@ -127,7 +129,9 @@ SPEC = Spec(
                       remote_default_autoforward=False, dkim_custom_domain=True,
                       # exo.sharing.*: free/busy with one named partner only; exo.external_sender_warning: tagged.
                       sharing_domains=("fabrikam-partner.example:CalendarSharingFreeBusySimple",),
-                      external_sender_warning=True),
+                      external_sender_warning=True,
+                      # exo.spf_published, exo.dmarc.*: both domains reject spoofed mail and report it.
+                      dmarc_custom=_DMARC, dmarc_initial=_DMARC),
     pim_hardened=True,
     secure_score=0.82,
     fails=frozenset(),

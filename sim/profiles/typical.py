@@ -141,6 +141,10 @@ SPEC = Spec(
         # exo.sharing.calendar_not_shared_with_all: the default policy shares free/busy with every domain;
         # contacts are not shared; an [EXTERNAL] tag rule is in place (exo.external_sender_warning passes).
         external_sender_warning=True,
+        # exo.spf_published passes with a soft fail (MS.EXO.2.2v3 allows it); DMARC only monitors the custom
+        # domain (exo.dmarc.reject, exo.dmarc.reports) and the onmicrosoft.com domain has none (exo.dmarc.published).
+        spf_custom="v=spf1 include:spf.protection.outlook.com ~all",
+        dmarc_custom="v=DMARC1; p=none; rua=mailto:dmarc@{custom}",
     ),
     secure_score=0.48,  # securescore.overall: below 60%
     reasons={"entra.apps.credential_policy": "policy_disabled"},
@@ -177,6 +181,9 @@ SPEC = Spec(
         "exo.smtp_auth.mailboxes_disabled",
         "exo.forwarding.outbound_policy",
         "exo.dkim_enabled",
+        "exo.dmarc.published",
+        "exo.dmarc.reject",
+        "exo.dmarc.reports",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.calendar_not_shared_with_all",
         "spo.sharing.domain_restricted",

@@ -50,7 +50,7 @@ class World:
         return await scan_tenant(
             tenant.id, tokens=tokens or self.tokens(), graph_url=self.server.graph_url,
             exchange_url=self.server.exchange_url, checks=checks, config=config, options=options,
-            ca_bundle=str(self.server.ca_cert_path),
+            ca_bundle=str(self.server.ca_cert_path), dns_resolver=self.server.dns_resolver,
         )
 
 
@@ -60,7 +60,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     state = SimState(app=app, faults=FaultConfig())
     tenants = {}
     for seed, name in enumerate(sorted(PROFILES)):
-        tenants[name] = state.add_tenant(build_tenant(name, seed=seed, users=USERS.get(name, DEFAULT_USERS)))
+        # A name of its own for each (default names may repeat): its domains' public DNS is its own.
+        tenants[name] = state.add_tenant(build_tenant(name, seed=seed, users=USERS.get(name, DEFAULT_USERS),
+                                                      display_name=f"{name.title()} Sample"))
         if tenants[name].consent == "granted":
             # Consented as a customer's admin consents: exactly the app's required permissions (the
             # catalogue's), not every permission the simulator knows, so a missing one shows.

@@ -14,7 +14,7 @@ from scanner import (
     scan_tenant,
     select_checks,
 )
-from scanner.checks import catalogue
+from scanner.checks import TenantConfig, catalogue
 from scanner.collections import COLLECTIONS, ExchangeCollection
 from sim import ServiceApp, SimServer, SimState
 from sim.profiles import build_tenant
@@ -154,3 +154,35 @@ async def test_pim_for_groups_policies_and_eligibility_are_read_and_judged(clean
     before = (await clean_world.scan("secure", checks=select_checks(["entra.roles.least_privilege_ratio"]))).checks[0]
     ratio = by_id["entra.roles.least_privilege_ratio"]
     assert ratio.evidence["other_privileged_users"] == before.evidence["other_privileged_users"] + 1
+
+
+MAIL_CHECKS = ["exo.spf_published", "exo.dkim_enabled", "exo.dmarc.published", "exo.dmarc.reject", "exo.dmarc.reports"]
+
+
+async def test_mail_checks_read_the_tenants_public_dns(clean_world: World):
+    """The secure tenant's domains publish SPF, DKIM keys and a rejecting DMARC policy, resolved over real
+    DNS from the simulator's server; an unpublished key then fails DKIM."""
+    result = await clean_world.scan("secure", checks=select_checks(MAIL_CHECKS))
+    assert {r.id: r.status for r in result.checks} == dict.fromkeys(MAIL_CHECKS, Status.PASS)
+    tenant = clean_world.tenants["secure"]
+    custom = next(d["DomainName"] for d in tenant.exchange["Get-AcceptedDomain"] if not d["InitialDomain"])
+    keys = {name: tenant.dns.pop(name) for name in list(tenant.dns) if name.endswith(f"_domainkey.{custom}")}
+    try:
+        dkim = (await clean_world.scan("secure", checks=select_checks(["exo.dkim_enabled"]))).checks[0]
+    finally:
+        tenant.dns.update(keys)
+    assert (dkim.status, dkim.evidence["failing"]) == (Status.FAIL, {custom: "key_not_published"})
+
+
+async def test_without_dns_the_mail_checks_say_error_and_the_rest_keep_their_verdicts(clean_world: World):
+    tenant = clean_world.tenants["secure"]
+    result = await scan_tenant(
+        tenant.id, tokens=clean_world.tokens(), graph_url=clean_world.server.graph_url,
+        exchange_url=clean_world.server.exchange_url, ca_bundle=str(clean_world.server.ca_cert_path),
+        config=TenantConfig(break_glass_ids=frozenset(tenant.break_glass_ids)), dns_resolver="none",
+    )
+    by_id = {r.id: r for r in result.checks}
+    assert {(by_id[c].status, by_id[c].reason) for c in MAIL_CHECKS} == {(Status.ERROR, "dns_unreachable")}
+    assert result.status == "partial"
+    others = [r for r in result.checks if r.id not in MAIL_CHECKS]
+    assert all(r.status.value == tenant.expected[r.id] for r in others)

@@ -1,3 +1,5 @@
+import pytest
+
 from config.settings import load_settings
 
 
@@ -33,3 +35,11 @@ def test_urls_that_may_carry_passwords_never_print(monkeypatch):
     for secret in ("owner-pass", "worker-pass", "broker-pass", "k" * 40):
         assert secret not in shown
     assert settings.database_url.get_secret_value().endswith("@db.internal/posture")
+
+
+def test_the_dns_resolver_is_read_and_a_bad_one_refused_at_start(monkeypatch):
+    monkeypatch.setenv("POSTURE_DNS_RESOLVER", "10.0.0.53, [::1]:5353")
+    assert load_settings().dns_resolver == "10.0.0.53, [::1]:5353"
+    monkeypatch.setenv("POSTURE_DNS_RESOLVER", "10.0.0.53:99999")
+    with pytest.raises(ValueError, match="port"):
+        load_settings()

@@ -50,11 +50,13 @@ def test_licence_gated_areas_are_gated():
 
 
 def test_a_known_difference_from_scubagear_says_which_way_and_why():
-    meta = get_check("exo.dkim_enabled").meta
-    assert meta.versus_scuba and meta.versus_scuba.startswith("more lenient: ")
+    meta = get_check("exo.spf_published").meta
+    assert meta.versus_scuba and meta.versus_scuba.startswith("stricter: ")
+    lenient = dataclasses.replace(meta, versus_scuba="more lenient: a configurable range")
+    assert _validate("exo.spf_published", lenient, lambda data: None).meta.versus_scuba == lenient.versus_scuba
     for bad in ("lenient", "stricter"):  # no direction word with its reason
         with pytest.raises(CatalogueError, match="versus_scuba"):
-            _validate("exo.dkim_enabled", dataclasses.replace(meta, versus_scuba=bad), lambda data: None)
+            _validate("exo.spf_published", dataclasses.replace(meta, versus_scuba=bad), lambda data: None)
     with pytest.raises(CatalogueError, match="needs a SCuBA reference"):
-        _validate("exo.dkim_enabled", dataclasses.replace(meta, references=("CIS M365 v7.0 2.1.9",)),
+        _validate("exo.spf_published", dataclasses.replace(meta, references=("CIS M365 v7.0 2.1.8",)),
                   lambda data: None)

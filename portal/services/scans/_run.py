@@ -227,7 +227,7 @@ async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig) -
     return await scan_tenant(
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
         checks=list(env.checks) if env.checks is not None else None, config=config, options=env.options,
-        ca_bundle=env.ca_bundle,
+        ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver,
     )
 
 

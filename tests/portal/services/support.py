@@ -134,7 +134,7 @@ class SimWorld:
             ca_bundle=ca, backoff_s=backoff_s,
         )
         return ScannerEnvironment(tokens=tokens, graph_url=server.graph_url,
-                                  exchange_url=server.exchange_url, ca_bundle=ca,
+                                  exchange_url=server.exchange_url, ca_bundle=ca, dns_resolver=server.dns_resolver,
                                   options=ScanOptions(max_concurrency=4, max_retries=2, backoff_s=0.05))
 
     def env(self) -> dict[str, str]:
@@ -147,6 +147,7 @@ class SimWorld:
             "POSTURE_CA_BUNDLE": str(server.ca_cert_path),
             "POSTURE_CLIENT_ID": self.client_id,
             "POSTURE_CLIENT_CERTIFICATE": str(self.private_pem_path),
+            "POSTURE_DNS_RESOLVER": server.dns_resolver,
         }
 
 

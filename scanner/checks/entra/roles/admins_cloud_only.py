@@ -5,6 +5,8 @@ is set: the account is anchored to an on-premises object, even after synchronisa
 (``onPremisesSyncEnabled`` then reads null). We fail either sign, so we are never more lenient.
 """
 
+from typing import Any
+
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
 from scanner.checks.entra.roles._roles import ELIGIBLE_COLLECTIONS, directory_entries, holders_with_eligible
 
@@ -38,7 +40,7 @@ def evaluate(data: Collected) -> Verdict:
     users = directory_entries(data["users"], holders)
     synced = [u["userPrincipalName"] for u in users.values()
               if u["onPremisesSyncEnabled"] is True or u["onPremisesImmutableId"] is not None]
-    evidence = {"privileged_users": len(holders), "synchronised": len(synced)}
+    evidence: dict[str, Any] = {"privileged_users": len(holders), "synchronised": len(synced)}
     if unexpanded:  # a group inside a PIM group, whose members were not read: say so
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if synced:

@@ -1,5 +1,7 @@
 """Finer-grained admin roles are used rather than Global Administrator."""
 
+from typing import Any
+
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
 from scanner.checks.entra.roles._roles import ELIGIBLE_COLLECTIONS, global_admins, holders_with_eligible
 
@@ -34,7 +36,7 @@ def evaluate(data: Collected) -> Verdict:
     admins = sorted(h.name for h in global_admins(holders))
     others = len(holders) - len(admins)
     low, high = data.config.global_admin_min, data.config.global_admin_max
-    evidence = {"global_admins": len(admins), "other_privileged_users": others, "min": low, "max": high}
+    evidence: dict[str, Any] = {"global_admins": len(admins), "other_privileged_users": others, "min": low, "max": high}
     if unexpanded:  # a group inside a PIM group, whose members were not read: say so
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if not low <= len(admins) <= high:

@@ -1,0 +1,71 @@
+"""Reading the public DNS lookups (``dns_spf``, ``dns_dkim``, ``dns_dmarc``) the mail checks share.
+
+A lookup is ``{"name", "records", "error"}`` (``scanner._dns``). ``nxdomain`` and ``no_answer`` mean the
+domain publishes nothing there, which is a finding; ``unreachable`` means we could not ask, which is
+not: a check whose verdict hangs on an unreachable lookup says ``error: dns_unreachable``, never pass.
+
+Comparisons are ScubaGear's: case-sensitive prefixes (``v=spf1 ``, ``v=DKIM1;``, ``v=DMARC1;``) with no
+whitespace forgiven, so a record ScubaGear rejects is never accepted here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.checks._model import Verdict
+
+__all__ = ["DomainResults", "dmarc_policy", "mail_domains", "unreachable"]
+
+#: How ScubaGear's provider recognises a DMARC record when it walks up the tree (its rules then
+#: require the stricter literal ``v=DMARC1;`` prefix).
+_DMARC = re.compile(r"^\s*v=DMARC1\s*;")
+
+
+def mail_domains(accepted: list[dict[str, Any]], *, skip_coexistence: bool = False) -> list[str]:
+    """The accepted domains, lower case and sorted; without the coexistence domain when asked (ScubaGear's
+    DMARC rules skip it: Microsoft owns it and publishes its DNS)."""
+    return sorted({d["DomainName"].lower() for d in accepted
+                   if not (skip_coexistence and d.get("IsCoexistenceDomain") is True)})
+
+
+def unreachable(lookup: Mapping[str, Any]) -> bool:
+    return lookup["error"] == "unreachable"
+
+
+def dmarc_policy(lookups: list[dict[str, Any]]) -> tuple[str | None, str | None, bool]:
+    """``(record, name, unresolved)`` of the DMARC policy that applies to a domain: the first level, from the
+    domain's own ``_dmarc`` name up through its parents, holding exactly one DMARC record (RFC 7489 6.6.3;
+    two records at one level are no policy). ``unresolved`` is true when a level before it could not be read.
+    """
+    for lookup in lookups:
+        if unreachable(lookup):
+            return None, lookup["name"], True
+        found = [r for r in lookup["records"] if _DMARC.match(r)]
+        if len(found) == 1:
+            return found[0], lookup["name"], False
+    return None, None, False
+
+
+@dataclass
+class DomainResults:
+    """Per-domain outcome of a mail check: what fails (domain to problem), and what could not be read."""
+
+    failing: dict[str, str] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)
+    records: dict[str, Any] = field(default_factory=dict)
+
+    def verdict(self, checked: int) -> Verdict:
+        """Fail on any failing domain (a certain finding even if others could not be read), else error
+        ``dns_unreachable`` while any domain is unread, else pass; no accepted domain at all fails."""
+        evidence = {"domains_checked": checked, "failing": dict(sorted(self.failing.items())),
+                    "unresolved": sorted(self.unresolved), "records": self.records}
+        if not checked:
+            return Verdict.failed(evidence, reason="no_accepted_domain")
+        if self.failing:
+            return Verdict.failed(evidence, affected=sorted(self.failing))
+        if self.unresolved:
+            return Verdict.error("dns_unreachable", evidence)
+        return Verdict.passed(evidence)
