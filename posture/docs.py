@@ -19,6 +19,7 @@ _GATE_LABEL = {
     "license:intune": "Intune",
     "license:exchange_online": "Exchange Online",
     "license:sharepoint_online": "SharePoint Online",
+    "license:defender_office_365": "Defender for Office 365",
     "not_hybrid": "hybrid (directory sync)",
 }
 

@@ -271,6 +271,16 @@ _ALL: tuple[Collection, ...] = (
     ExchangeCollection("exo_transport_rules", "Get-TransportRule"),
     ExchangeCollection("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
     ExchangeCollection("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    # Email protection: Exchange Online Protection, then Defender for Office 365 (its cmdlets exist only
+    # with that licence).
+    ExchangeCollection("exo_eop_rules", "Get-EOPProtectionPolicyRule"),
+    ExchangeCollection("exo_malware_policies", "Get-MalwareFilterPolicy"),
+    ExchangeCollection("exo_spam_policies", "Get-HostedContentFilterPolicy"),
+    ExchangeCollection("exo_connection_filter_policies", "Get-HostedConnectionFilterPolicy"),
+    ExchangeCollection("exo_atp_rules", "Get-ATPProtectionPolicyRule"),
+    ExchangeCollection("exo_safe_attachment_policies", "Get-SafeAttachmentPolicy"),
+    ExchangeCollection("exo_safe_links_policies", "Get-SafeLinksPolicy"),
+    ExchangeCollection("exo_atp_o365_policies", "Get-AtpPolicyForO365"),
     # Public DNS, for each accepted domain.
     DnsCollection("dns_spf", lambda domain: [domain]),
     DnsCollection("dns_dkim", lambda domain: [f"selector1._domainkey.{domain}", f"selector2._domainkey.{domain}"]),

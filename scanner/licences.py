@@ -25,6 +25,8 @@ _NAME_PREFIXES: dict[Gate, tuple[str, ...]] = {
     Gate.INTUNE: ("INTUNE_A",),
     Gate.EXCHANGE: ("EXCHANGE_S_",),
     Gate.SHAREPOINT: ("SHAREPOINTSTANDARD", "SHAREPOINTENTERPRISE", "SHAREPOINT_S_"),
+    # Defender for Office 365 Plan 1 (Business Premium, E5) or Plan 2 (E5): Safe Links, Safe Attachments.
+    Gate.DEFENDER: ("ATP_ENTERPRISE", "THREAT_INTELLIGENCE"),
 }
 _IDS: dict[Gate, set[str]] = {Gate.ENTRA_P1: _P1_IDS | _P2_IDS, Gate.ENTRA_P2: _P2_IDS, Gate.INTUNE: _INTUNE_IDS}
 

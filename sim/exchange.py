@@ -12,6 +12,7 @@ Decisions, and why:
   tenant must be the tenant named in the URL (GUID or domain).
 - The cmdlets served are the read cmdlets a posture scan uses (``KNOWN_CMDLETS``) plus any the tenant
   stores; a known cmdlet the tenant has no data for returns an empty collection, an unknown one 400.
+  Defender for Office 365's cmdlets are unknown in a tenant without its service plans.
 - ``ResultSize`` (``Unlimited`` or a number) limits the whole result; other parameters are accepted
   and ignored (no per-identity lookups in the simulator).
 - Faults and the throttling budget are the same machinery as Graph, with their own budget.
@@ -43,7 +44,15 @@ KNOWN_CMDLETS = frozenset({
     "Get-SafeLinksPolicy", "Get-SafeAttachmentPolicy", "Get-AtpPolicyForO365", "Get-TransportRule",
     "Get-InboundConnector", "Get-OutboundConnector", "Get-OwaMailboxPolicy", "Get-ExternalInOutlook",
     "Get-HostedConnectionFilterPolicy", "Get-MailboxAuditBypassAssociation", "Get-RoleAssignmentPolicy",
+    "Get-EOPProtectionPolicyRule", "Get-ATPProtectionPolicyRule",
 })
+
+#: Cmdlets that exist only in tenants with Defender for Office 365 (these service plans): elsewhere they
+#: are "not recognized", as Exchange Online answers (ScubaGear reads the licence from that answer).
+_DEFENDER_CMDLETS = frozenset({"get-atpprotectionpolicyrule", "get-safeattachmentpolicy", "get-safeattachmentrule",
+                               "get-safelinkspolicy", "get-safelinksrule", "get-atppolicyforo365",
+                               "get-atpbuiltinprotectionrule"})
+_DEFENDER_PLANS = frozenset({"ATP_ENTERPRISE", "THREAT_INTELLIGENCE"})
 
 _PATH = re.compile(r"^/adminapi/beta/(?P<tenant>[^/]+)/InvokeCommand/?$", re.IGNORECASE)
 _CHALLENGE = ('Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
@@ -90,6 +99,8 @@ def _handle(state: SimState, method: str, path: str, query_string: str, headers:
         return graph_error(400, "BadRequest", "The body must be {\"CmdletInput\": {\"CmdletName\": ..., "
                            "\"Parameters\": {...}}}.", ids, tenant_id=tid)
     known = {c.lower(): c for c in (*KNOWN_CMDLETS, *path_tenant.exchange)}
+    if cmdlet.lower() in _DEFENDER_CMDLETS and not path_tenant.service_plans & _DEFENDER_PLANS:
+        known.pop(cmdlet.lower(), None)
     if cmdlet.lower() not in known:
         return graph_error(400, "BadRequest", f"The term '{cmdlet}' is not recognized as a name of a cmdlet, "
                            "function, script file, or executable program.", ids, tenant_id=tid)

@@ -54,6 +54,7 @@ class Gate(enum.StrEnum):
     INTUNE = "license:intune"
     EXCHANGE = "license:exchange_online"
     SHAREPOINT = "license:sharepoint_online"
+    DEFENDER = "license:defender_office_365"
     HYBRID = "not_hybrid"
 
 

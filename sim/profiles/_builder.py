@@ -19,6 +19,7 @@ from sim.profiles._context import NAMESPACE, Context
 from sim.profiles._exchange import build_dns, build_exchange
 from sim.profiles._expected import expected_verdicts, satisfied_gates
 from sim.profiles._policies import build_ca_policies
+from sim.profiles._protection import build_protection
 from sim.profiles._roles import build_roles
 from sim.profiles._skus import SKUS, enabled_plan_names, subscribed_skus
 from sim.profiles._spec import Spec
@@ -26,6 +27,9 @@ from sim.profiles._users import BuiltUser, build_users, registration_details
 from sim.tenant import Tenant
 
 __all__ = ["MIN_USERS", "build", "default_tenant_id", "slug_of"]
+
+#: Service plans of Defender for Office 365 (Plan 1, Plan 2): what makes its cmdlets exist.
+DEFENDER_PLANS = frozenset({"ATP_ENTERPRISE", "THREAT_INTELLIGENCE"})
 
 #: Fewest user objects a tenant may have (every profile places at most this many people).
 MIN_USERS = 10
@@ -72,7 +76,8 @@ def build(spec: Spec, *, seed: int, users: int, tenant_id: str, display_name: st
         exchange_role_assigned=True,
         service_plans=plans,
         graph=graph,
-        exchange=build_exchange(ctx, spec.exchange, people),
+        exchange={**build_exchange(ctx, spec.exchange, people),
+                  **build_protection(ctx, spec.exchange, defender=bool(plans & DEFENDER_PLANS))},
         dns=build_dns(ctx, spec.exchange),
         expected=expected if spec.expected_status == "completed" else {},
         break_glass_ids=tuple(u.id for u in people if u.person is not None and u.person.break_glass),

@@ -16,6 +16,7 @@ __all__ = [
     "ALL_PERMISSIONS",
     "CHECK_GATES",
     "CHECK_IDS",
+    "DEFENDER",
     "ENTRA_P1",
     "ENTRA_P2",
     "EXCHANGE",
@@ -33,6 +34,7 @@ ENTRA_P2 = "license:entra_p2"
 INTUNE = "license:intune"
 EXCHANGE = "license:exchange_online"
 SHAREPOINT = "license:sharepoint_online"
+DEFENDER = "license:defender_office_365"
 HYBRID = "not_hybrid"
 
 _P1 = (ENTRA_P1,)
@@ -125,6 +127,17 @@ CHECK_GATES: Mapping[str, tuple[str, ...]] = {
     "exo.dmarc.published": (EXCHANGE,),
     "exo.dmarc.reject": (EXCHANGE,),
     "exo.dmarc.reports": (EXCHANGE,),
+    "exo.protection.malware_file_filter": (EXCHANGE,),
+    "exo.protection.malware_zap": (EXCHANGE,),
+    "exo.protection.spam_actions": (EXCHANGE,),
+    "exo.protection.no_allowed_sender_domains": (EXCHANGE,),
+    "exo.protection.no_ip_allow_list": (EXCHANGE,),
+    "exo.protection.safe_list_off": (EXCHANGE,),
+    "exo.protection.safe_attachments_block": (EXCHANGE, DEFENDER),
+    "exo.protection.safe_attachments_files": (EXCHANGE, DEFENDER),
+    "exo.protection.safe_links_everywhere": (EXCHANGE, DEFENDER),
+    "exo.protection.safe_links_scan_downloads": (EXCHANGE, DEFENDER),
+    "exo.protection.safe_links_click_tracking": (EXCHANGE, DEFENDER),
     "exo.shared_mailboxes_sign_in_blocked": (EXCHANGE,),
     "exo.sharing.contacts_not_shared_with_all": (EXCHANGE,),
     "exo.sharing.calendar_not_shared_with_all": (EXCHANGE,),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sim.profiles._catalogue import CHECK_GATES, ENTRA_P1, ENTRA_P2, EXCHANGE, HYBRID, INTUNE, SHAREPOINT
+from sim.profiles._catalogue import CHECK_GATES, DEFENDER, ENTRA_P1, ENTRA_P2, EXCHANGE, HYBRID, INTUNE, SHAREPOINT
 
 __all__ = ["expected_verdicts", "satisfied_gates"]
 
@@ -23,6 +23,7 @@ _PREFIXES: Mapping[str, tuple[str, ...]] = {
     INTUNE: ("INTUNE_A",),
     EXCHANGE: ("EXCHANGE_S_",),
     SHAREPOINT: ("SHAREPOINTSTANDARD", "SHAREPOINTENTERPRISE", "SHAREPOINT_S_"),
+    DEFENDER: ("ATP_ENTERPRISE", "THREAT_INTELLIGENCE"),
 }
 
 

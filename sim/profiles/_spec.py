@@ -296,6 +296,20 @@ class Exchange:
     dmarc_custom: str | None = None
     dmarc_initial: str | None = None
     dkim_keys_published: bool | None = None
+    #: Email protection (``sim.profiles._protection``): the preset security policy turned on for every
+    #: recipient (``"Strict"``, ``"Standard"`` or None), and the default policies' settings, Microsoft's
+    #: defaults unless changed.
+    preset: str | None = None
+    malware_file_filter: bool = True
+    malware_zap: bool = True
+    spam_action: str = "MoveToJmf"
+    allowed_sender_domains: tuple[str, ...] = ()
+    ip_allow_list: tuple[str, ...] = ()
+    safe_list: bool = False
+    safe_attachments_action: str = "Block"
+    #: Defender for SharePoint, OneDrive and Teams files: off until an admin turns it on.
+    atp_for_files: bool = False
+    safe_links_internal: bool = False
 
 
 @dataclass(frozen=True)

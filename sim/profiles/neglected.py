@@ -12,7 +12,7 @@ defaults, reason ``defaults``) and ``entra.roles.admins_cloud_only`` (cloud-only
 
 from __future__ import annotations
 
-from sim.profiles._catalogue import ENTRA_P1, EXCHANGE, GLOBAL_ADMIN, INTUNE, SHAREPOINT
+from sim.profiles._catalogue import DEFENDER, ENTRA_P1, EXCHANGE, GLOBAL_ADMIN, INTUNE, SHAREPOINT
 from sim.profiles._spec import (
     AUTHENTICATOR,
     GUEST_MEMBER,
@@ -79,7 +79,7 @@ SPEC = Spec(
     default_users=30,
     licences=Licences(skus=("SPB",), spare="many", expired_trials=("EMSPREMIUM",)),  # tenant.licences.unused
     # Business Premium, as typical's; the expired EMS E5 trial grants nothing.
-    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT}),
+    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT, DEFENDER}),
     filler=Filler(skus=("SPB",), method_sets=(AUTHENTICATOR, NONE, SMS, NONE)),
     people=PEOPLE,
     ca_policies=CA_POLICIES,
@@ -120,6 +120,10 @@ SPEC = Spec(
         remote_default_autoforward=True,  # exo.forwarding.remote_domains
         dkim_custom_domain=False,  # exo.dkim_enabled
         spf_custom=None,  # exo.spf_published; no DMARC either (exo.dmarc.*)
+        # exo.protection.*: the common attachment filter and ZAP switched off, spam only tagged, an IP range
+        # and Microsoft's safe list trusted, Safe Attachments set to monitor only.
+        malware_file_filter=False, malware_zap=False, spam_action="AddXHeader", ip_allow_list=("203.0.113.0/24",),
+        safe_list=True, safe_attachments_action="Allow",
         # exo.sharing.*: calendar details and contacts shared with every domain; no [EXTERNAL] tag rule.
         sharing_domains=("Anonymous:CalendarSharingFreeBusyReviewer",
                          "*:CalendarSharingFreeBusyDetail,ContactsSharing"),
@@ -193,6 +197,14 @@ SPEC = Spec(
         "exo.dmarc.published",
         "exo.dmarc.reject",
         "exo.dmarc.reports",
+        "exo.protection.malware_file_filter",
+        "exo.protection.malware_zap",
+        "exo.protection.spam_actions",
+        "exo.protection.no_ip_allow_list",
+        "exo.protection.safe_list_off",
+        "exo.protection.safe_attachments_block",
+        "exo.protection.safe_attachments_files",
+        "exo.protection.safe_links_everywhere",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.contacts_not_shared_with_all",
         "exo.sharing.calendar_not_shared_with_all",

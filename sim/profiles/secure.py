@@ -10,6 +10,7 @@ applicable: the three hybrid-only checks (cloud-only tenant, reason ``not_hybrid
 from __future__ import annotations
 
 from sim.profiles._catalogue import (
+    DEFENDER,
     ENTRA_P1,
     ENTRA_P2,
     EXCHANGE,
@@ -95,7 +96,7 @@ SPEC = Spec(
     default_users=60,
     licences=Licences(skus=("SPE_E5",)),
     # Microsoft 365 E5: Entra ID P1 and P2, Intune, Exchange Online, SharePoint Online.
-    gates=frozenset({ENTRA_P1, ENTRA_P2, INTUNE, EXCHANGE, SHAREPOINT}),
+    gates=frozenset({ENTRA_P1, ENTRA_P2, INTUNE, EXCHANGE, SHAREPOINT, DEFENDER}),
     # Adding client secrets is blocked for every app, so their lifetime limit has nothing to judge (ScubaGear).
     not_applicable={"entra.apps.secret_lifetime_limited": "password_addition_blocked"},
     filler=Filler(skus=("SPE_E5",), method_sets=(("microsoftAuthenticatorPasswordless", "fido2"),
@@ -131,7 +132,10 @@ SPEC = Spec(
                       sharing_domains=("fabrikam-partner.example:CalendarSharingFreeBusySimple",),
                       external_sender_warning=True,
                       # exo.spf_published, exo.dmarc.*: both domains reject spoofed mail and report it.
-                      dmarc_custom=_DMARC, dmarc_initial=_DMARC),
+                      dmarc_custom=_DMARC, dmarc_initial=_DMARC,
+                      # exo.protection.*: the Strict preset for every recipient; files scanned in SharePoint,
+                      # OneDrive and Teams.
+                      preset="Strict", atp_for_files=True),
     pim_hardened=True,
     secure_score=0.82,
     fails=frozenset(),

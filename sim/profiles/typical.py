@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sim.profiles._catalogue import ENTRA_P1, EXCHANGE, EXCHANGE_ADMIN, GLOBAL_ADMIN, INTUNE, SHAREPOINT
+from sim.profiles._catalogue import DEFENDER, ENTRA_P1, EXCHANGE, EXCHANGE_ADMIN, GLOBAL_ADMIN, INTUNE, SHAREPOINT
 from sim.profiles._spec import (
     AUTHENTICATOR,
     NONE,
@@ -82,7 +82,7 @@ SPEC = Spec(
     default_users=45,
     licences=Licences(skus=("SPB",), spare="many"),  # tenant.licences.unused: seats bought, never assigned
     # Microsoft 365 Business Premium: Entra ID P1, Intune, Exchange Online and SharePoint Online; no P2.
-    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT}),
+    gates=frozenset({ENTRA_P1, INTUNE, EXCHANGE, SHAREPOINT, DEFENDER}),
     filler=Filler(skus=("SPB",), method_sets=(AUTHENTICATOR, ("microsoftAuthenticatorPush",), SMS)),
     people=PEOPLE,
     ca_policies=CA_POLICIES,
@@ -144,6 +144,11 @@ SPEC = Spec(
         # exo.spf_published passes with a soft fail (MS.EXO.2.2v3 allows it); DMARC only monitors the custom
         # domain (exo.dmarc.reject, exo.dmarc.reports) and the onmicrosoft.com domain has none (exo.dmarc.published).
         spf_custom="v=spf1 include:spf.protection.outlook.com ~all",
+        # Email protection on Microsoft's defaults, plus a partner's domain allowed past spam filtering
+        # (exo.protection.no_allowed_sender_domains); no preset, so the built-in Safe Links policy, which skips
+        # internal mail, is in force (exo.protection.safe_links_everywhere); files in SharePoint, OneDrive and
+        # Teams are not scanned (exo.protection.safe_attachments_files).
+        allowed_sender_domains=("fabrikam-partner.example",),
         dmarc_custom="v=DMARC1; p=none; rua=mailto:dmarc@{custom}",
     ),
     secure_score=0.48,  # securescore.overall: below 60%
@@ -184,6 +189,9 @@ SPEC = Spec(
         "exo.dmarc.published",
         "exo.dmarc.reject",
         "exo.dmarc.reports",
+        "exo.protection.no_allowed_sender_domains",
+        "exo.protection.safe_links_everywhere",
+        "exo.protection.safe_attachments_files",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.calendar_not_shared_with_all",
         "spo.sharing.domain_restricted",

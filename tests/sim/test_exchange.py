@@ -89,3 +89,19 @@ def test_unknown_cmdlet_is_400_and_known_empty_one_is_empty(
     assert _invoke(client, url, headers, "Get-DkimSigningConfig").json()["value"] == []
     config = _invoke(client, url, headers, "Get-TransportConfig").json()["value"]
     assert config == [{"SmtpClientAuthenticationDisabled": False}]
+
+
+def test_defender_cmdlets_exist_only_in_tenants_with_defender(
+    client: httpx.Client, server: SimServer, state: SimState, token_for: Headers
+) -> None:
+    url = f"{server.exchange_url}/adminapi/beta/{CONTOSO}/InvokeCommand"
+    headers = token_for(resource="exchange")
+    refused = _invoke(client, url, headers, "Get-SafeLinksPolicy")
+    assert refused.status_code == 400 and "is not recognized" in refused.json()["error"]["message"]
+    assert _invoke(client, url, headers, "Get-EOPProtectionPolicyRule").status_code == 200  # EOP: everyone
+    plans = state.tenant(CONTOSO).service_plans
+    plans.add("ATP_ENTERPRISE")
+    try:
+        assert _invoke(client, url, headers, "Get-SafeLinksPolicy").status_code == 200
+    finally:
+        plans.discard("ATP_ENTERPRISE")

@@ -1,0 +1,80 @@
+"""Defender for Office 365 checks: Safe Attachments (MS.SECURITYSUITE.1.3, 1.4) and Safe Links (7.1 to
+7.3), with expected verdicts from SecuritySuiteConfig.rego."""
+
+import pytest
+
+from scanner.checks import Status
+from scanner.checks.exo.protection import (
+    safe_attachments_block,
+    safe_attachments_files,
+    safe_links_click_tracking,
+    safe_links_everywhere,
+    safe_links_scan_downloads,
+)
+from tests.scanner.checks.conftest import run
+from tests.scanner.checks.exo.conftest import by_identity, exchange_value
+
+BUILT_IN = "Built-In Protection Policy"
+
+
+def _rules():
+    return {"exo_eop_rules": exchange_value("Get-EOPProtectionPolicyRule"),
+            "exo_atp_rules": exchange_value("Get-ATPProtectionPolicyRule")}
+
+
+def _safe_links(check, **built_in):
+    policies = exchange_value("Get-SafeLinksPolicy")
+    by_identity(policies, BUILT_IN).update(built_in)
+    return run(check, exo_safe_links_policies=policies, **_rules())
+
+
+def test_the_built_in_safe_links_policy_skips_internal_mail_and_fails_7_1():
+    verdict = _safe_links(safe_links_everywhere)
+    assert (verdict.status, verdict.evidence["failing"]) == (Status.FAIL, {BUILT_IN: "off:EnableForInternalSenders"})
+    assert _safe_links(safe_links_everywhere, EnableForInternalSenders=True).status is Status.PASS
+
+
+@pytest.mark.parametrize(("check", "switch"), [
+    (safe_links_everywhere, "EnableSafeLinksForTeams"),
+    (safe_links_scan_downloads, "ScanUrls"),
+    (safe_links_scan_downloads, "DeliverMessageAfterScan"),
+    (safe_links_click_tracking, "TrackClicks"),
+])
+def test_each_switch_off_fails_its_policy(check, switch):
+    verdict = _safe_links(check, EnableForInternalSenders=True, **{switch: False})
+    assert (verdict.status, verdict.affected) == (Status.FAIL, [BUILT_IN])
+    assert _safe_links(check, EnableForInternalSenders=True).status is Status.PASS
+
+
+def test_a_preset_for_everyone_in_both_rules_leaves_the_built_in_policy_unjudged():
+    rules = _rules()
+    for rule_set in rules.values():
+        by_identity(rule_set, "Standard Preset Security Policy")["RecipientDomainIs"] = None
+    policies = exchange_value("Get-SafeLinksPolicy")
+    assert run(safe_links_everywhere, exo_safe_links_policies=policies, **rules).status is Status.PASS
+    by_identity(rules["exo_atp_rules"], "Standard Preset Security Policy")["RecipientDomainIs"] = ["contoso.com"]
+    assert run(safe_links_everywhere, exo_safe_links_policies=policies, **rules).status is Status.FAIL
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"Action": "Allow"}, "action:Allow"), ({"Action": "Replace"}, "action:Replace"), ({"Enable": False}, "policy_off"),
+])
+def test_safe_attachments_that_deliver_malware_fail_1_3(change, problem):
+    policies = exchange_value("Get-SafeAttachmentPolicy")
+    assert run(safe_attachments_block, exo_safe_attachment_policies=policies, **_rules()).status is Status.PASS
+    by_identity(policies, BUILT_IN).update(change)
+    verdict = run(safe_attachments_block, exo_safe_attachment_policies=policies, **_rules())
+    assert verdict.evidence["failing"] == {BUILT_IN: problem}
+
+
+def test_dynamic_delivery_complies_with_1_3():
+    policies = exchange_value("Get-SafeAttachmentPolicy")
+    by_identity(policies, BUILT_IN)["Action"] = "DynamicDelivery"
+    assert run(safe_attachments_block, exo_safe_attachment_policies=policies, **_rules()).status is Status.PASS
+
+
+def test_files_in_sharepoint_onedrive_and_teams_are_scanned_only_when_switched_on():
+    policies = exchange_value("Get-AtpPolicyForO365")
+    assert run(safe_attachments_files, exo_atp_o365_policies=policies).status is Status.FAIL
+    policies[0]["EnableATPForSPOTeamsODB"] = True
+    assert run(safe_attachments_files, exo_atp_o365_policies=policies).status is Status.PASS
