@@ -277,6 +277,7 @@ _ALL: tuple[Collection, ...] = (
     ExchangeCollection("exo_malware_policies", "Get-MalwareFilterPolicy"),
     ExchangeCollection("exo_spam_policies", "Get-HostedContentFilterPolicy"),
     ExchangeCollection("exo_connection_filter_policies", "Get-HostedConnectionFilterPolicy"),
+    ExchangeCollection("exo_antiphish_policies", "Get-AntiPhishPolicy"),
     ExchangeCollection("exo_atp_rules", "Get-ATPProtectionPolicyRule"),
     ExchangeCollection("exo_safe_attachment_policies", "Get-SafeAttachmentPolicy"),
     ExchangeCollection("exo_safe_links_policies", "Get-SafeLinksPolicy"),

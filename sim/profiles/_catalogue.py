@@ -138,6 +138,8 @@ CHECK_GATES: Mapping[str, tuple[str, ...]] = {
     "exo.protection.safe_links_everywhere": (EXCHANGE, DEFENDER),
     "exo.protection.safe_links_scan_downloads": (EXCHANGE, DEFENDER),
     "exo.protection.safe_links_click_tracking": (EXCHANGE, DEFENDER),
+    "exo.protection.domain_impersonation": (EXCHANGE, DEFENDER),
+    "exo.protection.safety_tips": (EXCHANGE, DEFENDER),
     "exo.shared_mailboxes_sign_in_blocked": (EXCHANGE,),
     "exo.sharing.contacts_not_shared_with_all": (EXCHANGE,),
     "exo.sharing.calendar_not_shared_with_all": (EXCHANGE,),

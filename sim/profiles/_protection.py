@@ -41,6 +41,9 @@ def build_protection(ctx: Context, x: Exchange, defender: bool) -> dict[str, lis
             _spam("Default", "Custom", x.spam_action, list(x.allowed_sender_domains), default=True),
             *(_spam(names[level, "spam"], level, "Quarantine" if level == "Strict" else "MoveToJmf", [])
               for level in _LEVELS)],
+        "Get-AntiPhishPolicy": [
+            _antiphish("Office365 AntiPhish Default", "Custom", x.domain_impersonation, x.safety_tips, default=True),
+            *(_antiphish(names[level, "phish"], level, True, True) for level in _LEVELS)],
         "Get-HostedConnectionFilterPolicy": [{
             "Identity": "Default", "Name": "Default", "IsDefault": True, "IPAllowList": list(x.ip_allow_list),
             "IPBlockList": [], "EnableSafeList": x.safe_list, "DirectoryBasedEdgeBlockMode": "Default",
@@ -85,6 +88,17 @@ def _spam(name: str, kind: str, spam_action: str, allowed: list[str], default: b
             "AllowedSenders": [], "AllowedSenderDomains": allowed, "BlockedSenders": [], "BlockedSenderDomains": [],
             "MarkAsSpamBulkMail": "On", "SpamZapEnabled": True, "PhishZapEnabled": True,
             "QuarantineRetentionPeriod": 30, "IsValid": True}
+
+
+def _antiphish(name: str, kind: str, impersonation: bool, tips: bool, default: bool = False) -> dict[str, Any]:
+    return {"Identity": name, "Name": name, "IsDefault": default, "RecommendedPolicyType": kind, "Enabled": True,
+            "EnableSpoofIntelligence": True, "EnableMailboxIntelligence": True, "EnableTargetedUserProtection": False,
+            "TargetedUsersToProtect": [], "EnableOrganizationDomainsProtection": impersonation,
+            "TargetedDomainProtectionAction": "Quarantine" if impersonation else "NoAction",
+            "EnableFirstContactSafetyTips": tips, "EnableSimilarUsersSafetyTips": tips,
+            "EnableSimilarDomainsSafetyTips": tips, "EnableUnusualCharactersSafetyTips": tips,
+            "EnableUnauthenticatedSender": True, "EnableViaTag": True, "AuthenticationFailAction": "MoveToJmf",
+            "IsValid": True}
 
 
 def _safe_attachments(name: str, kind: str, action: str, built_in: bool = False) -> dict[str, Any]:

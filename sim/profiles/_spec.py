@@ -310,6 +310,10 @@ class Exchange:
     #: Defender for SharePoint, OneDrive and Teams files: off until an admin turns it on.
     atp_for_files: bool = False
     safe_links_internal: bool = False
+    #: The default anti-phishing policy's impersonation protection of the company's own domains, and its
+    #: optional safety tips (first contact, look-alike users and domains, unusual characters): off until set.
+    domain_impersonation: bool = False
+    safety_tips: bool = False
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,8 @@ SPEC = Spec(
         "exo.protection.safe_attachments_block",
         "exo.protection.safe_attachments_files",
         "exo.protection.safe_links_everywhere",
+        "exo.protection.domain_impersonation",
+        "exo.protection.safety_tips",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.contacts_not_shared_with_all",
         "exo.sharing.calendar_not_shared_with_all",

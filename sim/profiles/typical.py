@@ -192,6 +192,8 @@ SPEC = Spec(
         "exo.protection.no_allowed_sender_domains",
         "exo.protection.safe_links_everywhere",
         "exo.protection.safe_attachments_files",
+        "exo.protection.domain_impersonation",  # the default anti-phishing policy, as Microsoft ships it
+        "exo.protection.safety_tips",
         "exo.shared_mailboxes_sign_in_blocked",
         "exo.sharing.calendar_not_shared_with_all",
         "spo.sharing.domain_restricted",

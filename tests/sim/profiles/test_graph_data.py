@@ -77,7 +77,7 @@ def test_scanner_requests_were_read_from_collections():
     assert len(_scanner_graph_paths()) >= 20
     assert {"/users", "/admin/sharepoint/settings", "/policies/roleManagementPolicyAssignments"} <= \
         _scanner_graph_paths()
-    assert len(_scanner_cmdlets()) == 19
+    assert len(_scanner_cmdlets()) == 20
     assert len(_privileged_role_ids()) == 10
 
 

@@ -5,11 +5,13 @@ import pytest
 
 from scanner.checks import Status
 from scanner.checks.exo.protection import (
+    domain_impersonation,
     safe_attachments_block,
     safe_attachments_files,
     safe_links_click_tracking,
     safe_links_everywhere,
     safe_links_scan_downloads,
+    safety_tips,
 )
 from tests.scanner.checks.conftest import run
 from tests.scanner.checks.exo.conftest import by_identity, exchange_value
@@ -78,3 +80,47 @@ def test_files_in_sharepoint_onedrive_and_teams_are_scanned_only_when_switched_o
     assert run(safe_attachments_files, exo_atp_o365_policies=policies).status is Status.FAIL
     policies[0]["EnableATPForSPOTeamsODB"] = True
     assert run(safe_attachments_files, exo_atp_o365_policies=policies).status is Status.PASS
+
+
+DEFAULT_ANTIPHISH = "Office365 AntiPhish Default"
+
+
+def _antiphish(check, rules=None, **default):
+    policies = exchange_value("Get-AntiPhishPolicy")
+    by_identity(policies, DEFAULT_ANTIPHISH).update(default)
+    return run(check, exo_antiphish_policies=policies, **(rules or _rules()))
+
+
+def test_the_default_anti_phishing_policy_as_shipped_fails_2_2_and_2_4():
+    verdict = _antiphish(domain_impersonation)
+    assert verdict.evidence["failing"] == {DEFAULT_ANTIPHISH: "own_domains_not_protected"}
+    tips = _antiphish(safety_tips)
+    assert tips.evidence["failing"] == {DEFAULT_ANTIPHISH: "off:EnableFirstContactSafetyTips,"
+                                        "EnableSimilarUsersSafetyTips,EnableSimilarDomainsSafetyTips,"
+                                        "EnableUnusualCharactersSafetyTips"}
+
+
+@pytest.mark.parametrize("action", ["NoAction", "BccMessage"])
+def test_domain_impersonation_that_still_delivers_fails_2_2(action):
+    verdict = _antiphish(domain_impersonation, EnableOrganizationDomainsProtection=True,
+                         TargetedDomainProtectionAction=action)
+    assert verdict.evidence["failing"] == {DEFAULT_ANTIPHISH: f"action:{action}"}
+
+
+def test_a_configured_default_policy_passes_2_2_and_2_4():
+    tips = {t: True for t in ("EnableFirstContactSafetyTips", "EnableSimilarUsersSafetyTips",
+                              "EnableSimilarDomainsSafetyTips", "EnableUnusualCharactersSafetyTips")}
+    assert _antiphish(safety_tips, **tips).status is Status.PASS
+    assert _antiphish(domain_impersonation, EnableOrganizationDomainsProtection=True,
+                      TargetedDomainProtectionAction="MoveToJmf").status is Status.PASS
+
+
+def test_a_preset_for_everyone_is_judged_on_its_own_settings():
+    rules = _rules()
+    for rule_set in rules.values():
+        by_identity(rule_set, "Standard Preset Security Policy")["RecipientDomainIs"] = None
+    assert _antiphish(safety_tips, rules).status is Status.PASS  # the default policy is no longer in force
+    policies = exchange_value("Get-AntiPhishPolicy")
+    next(p for p in policies if p["RecommendedPolicyType"] == "Standard")["EnableViaTag"] = False
+    verdict = run(safety_tips, exo_antiphish_policies=policies, **rules)
+    assert verdict.status is Status.FAIL  # ScubaGear would pass any preset covering everyone
