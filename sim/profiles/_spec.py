@@ -321,7 +321,8 @@ class Spec:
     """One profile: its description, its tenant's knobs, and the checks its intent makes fail.
 
     ``fails`` lists every check that fails among those the licences allow; every other applicable
-    check passes. ``reasons`` adds the expected reason of a pass or fail where the plan names one.
+    check passes. ``reasons`` gives the expected reason of every pass or fail that carries one (the
+    oracle compares every reason: a verdict without one here must carry none).
     ``gates`` is what the licences give, written out by hand from the SKUs' service plans (Microsoft's
     licensing pages), never computed: the scanner's detection of them is what is under test.
     """

@@ -67,8 +67,19 @@ SPEC = Spec(
     # The default sharing policy shares free/busy with every domain, and nothing tags external mail.
     exchange=Exchange(),
     secure_score=0.45,  # securescore.overall
+    # The reason of every verdict that carries one, from the defaults above.
     reasons={"entra.roles.least_privilege_ratio": "global_admins_outnumber_others",
              "entra.apps.credential_policy": "policy_disabled",
+             "entra.apps.secret_lifetime_limited": "policy_disabled",
+             "entra.apps.certificate_lifetime_limited": "policy_disabled",
+             "entra.authmethods.fido2_hardened": "fido2_disabled",
+             "entra.authmethods.migration_complete": "state_not_reported",  # passes: null reads as complete
+             "entra.authmethods.registration_campaign": "campaign_not_enabled",  # Microsoft-managed
+             "entra.authmethods.tap_one_time": "tap_disabled",
+             "entra.consent.admin_workflow": "workflow_disabled",
+             "entra.groups.m365_creation_restricted": "no_settings_object",  # no Group.Unified settings at all
+             "entra.guests.access_restricted": "limited",
+             "entra.session.idle_timeout": "no_default_timeout",
              "exo.external_sender_warning": "no_external_warning_rule"},
     fails=frozenset({
         "entra.authmethods.weak_methods_disabled",

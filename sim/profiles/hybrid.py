@@ -47,6 +47,7 @@ SPEC: Spec = replace(
         password_validity_days=(2147483647, 90),  # 90 days on the federated domain: not judged
     ),
     gates=typical.SPEC.gates | {HYBRID},  # typical's licences, and a directory synchronised from on-premises
+    reasons={**typical.SPEC.reasons, "entra.passwords.onprem_protection": "audit_mode"},
     fails=typical.SPEC.fails | {
         "entra.roles.admins_cloud_only",
         "entra.passwords.onprem_protection",  # typical's Password Rule Settings: on-premises mode Audit

@@ -129,8 +129,33 @@ SPEC = Spec(
                          "*:CalendarSharingFreeBusyDetail,ContactsSharing"),
     ),
     secure_score=0.18,
+    # The reason of every verdict that carries one, from the knobs above.
     reasons={"entra.ca.break_glass_excluded": "no_common_exclusion", "entra.passwords.smart_lockout": "defaults",
              "entra.apps.credential_policy": "policy_disabled",
+             "entra.apps.secret_lifetime_limited": "policy_disabled",
+             "entra.apps.certificate_lifetime_limited": "policy_disabled",
+             "entra.authmethods.fido2_hardened": "fido2_disabled",
+             "entra.authmethods.migration_complete": "migration_incomplete",  # preMigration
+             "entra.authmethods.registration_campaign": "campaign_not_enabled",
+             "entra.ca.admin_sign_in_frequency": "no_matching_policy",
+             "entra.ca.block_auth_transfer": "no_matching_policy",
+             "entra.ca.block_device_code_flow": "no_matching_policy",
+             "entra.ca.block_legacy_auth": "no_matching_policy",  # created, never switched on
+             "entra.ca.managed_device_required": "no_matching_policy",
+             "entra.ca.mfa_admins": "report_only",
+             "entra.ca.mfa_all_users": "report_only",
+             "entra.ca.mfa_azure_management": "report_only",
+             "entra.ca.mfa_guests": "report_only",
+             "entra.ca.phishing_resistant_mfa_admins": "no_matching_policy",
+             "entra.ca.phishing_resistant_mfa_all": "no_matching_policy",
+             "entra.ca.secure_security_info_registration": "no_matching_policy",
+             "entra.consent.admin_workflow": "workflow_disabled",
+             "entra.groups.m365_creation_restricted": "no_settings_object",
+             "entra.passwords.banned_list": "no_settings_object",  # no Password Rule Settings object
+             "entra.roles.global_admin_count": "too_many",  # five
+             "entra.roles.least_privilege_ratio": "global_admin_count_out_of_bounds",
+             "entra.secdef.enabled": "disabled_without_ca_baseline",
+             "entra.session.idle_timeout": "no_default_timeout",
              "exo.external_sender_warning": "no_external_warning_rule"},
     fails=frozenset({
         "tenant.licences.unused",

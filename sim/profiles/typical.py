@@ -152,7 +152,26 @@ SPEC = Spec(
         dmarc_custom="v=DMARC1; p=none; rua=mailto:dmarc@{custom}",
     ),
     secure_score=0.48,  # securescore.overall: below 60%
-    reasons={"entra.apps.credential_policy": "policy_disabled"},
+    # The reason of every verdict that carries one, from the knobs above.
+    reasons={
+        "entra.apps.credential_policy": "policy_disabled",
+        "entra.apps.secret_lifetime_limited": "policy_disabled",  # the default app-management policy is off
+        "entra.apps.certificate_lifetime_limited": "policy_disabled",
+        "entra.authmethods.fido2_hardened": "not_hardened",  # FIDO2 on, no attestation, no key restrictions
+        "entra.authmethods.migration_complete": "migration_incomplete",  # migrationInProgress
+        "entra.authmethods.tap_one_time": "tap_disabled",  # passes: no Temporary Access Pass to misuse
+        "entra.ca.admin_sign_in_frequency": "no_matching_policy",
+        "entra.ca.block_auth_transfer": "no_matching_policy",  # CA003 targets the device code flow only
+        "entra.ca.block_device_code_flow": "report_only",  # CA003
+        "entra.ca.managed_device_required": "no_matching_policy",  # CA004 is disabled
+        "entra.ca.phishing_resistant_mfa_admins": "no_matching_policy",
+        "entra.ca.phishing_resistant_mfa_all": "no_matching_policy",
+        "entra.ca.secure_security_info_registration": "no_matching_policy",
+        "entra.guests.access_restricted": "limited",  # passes: guests have limited access (the default)
+        "entra.roles.least_privilege_ratio": "global_admins_outnumber_others",
+        "entra.secdef.enabled": "replaced_by_conditional_access",  # passes: CA001 and CA002 replace them
+        "entra.session.idle_timeout": "timeout_too_long",  # a day
+    },
     fails=frozenset({
         "tenant.licences.unused",
         "entra.ca.phishing_resistant_mfa_admins",

@@ -23,9 +23,11 @@ async def test_scan_matches_expected_verdicts(clean_world: World, profile: str):
     got = {r.id: r.status.value for r in result.checks}
     mismatches = {cid: (want, got.get(cid)) for cid, want in tenant.expected.items() if got.get(cid) != want}
     assert mismatches == {}
-    # The reasons the profile declares (licence gates, and the failures whose reason it names) too.
+    # Every reason too: the ones the profile declares (licence gates, and the reasons of its passes and
+    # failures), and no reason where it declares none.
     reasons = {r.id: r.reason for r in result.checks}
-    wrong = {cid: (want, reasons.get(cid)) for cid, want in tenant.expected_reasons.items() if reasons.get(cid) != want}
+    wrong = {cid: (tenant.expected_reasons.get(cid), got) for cid, got in reasons.items()
+             if got != tenant.expected_reasons.get(cid)}
     assert wrong == {}
     assert result.status == PROFILES[profile].expected_status
     assert result.tenant.id == tenant.id and result.tenant.name == tenant.display_name
