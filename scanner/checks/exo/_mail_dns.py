@@ -11,13 +11,13 @@ whitespace forgiven, so a record ScubaGear rejects is never accepted here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.checks._model import Verdict
 
-__all__ = ["DomainResults", "dmarc_policy", "mail_domains", "unreachable"]
+__all__ = ["DomainResults", "dmarc_policy", "judge_dmarc", "mail_domains", "unreachable"]
 
 #: How ScubaGear's provider recognises a DMARC record when it walks up the tree (its rules then
 #: require the stricter literal ``v=DMARC1;`` prefix).
@@ -69,3 +69,20 @@ class DomainResults:
         if self.unresolved:
             return Verdict.error("dns_unreachable", evidence)
         return Verdict.passed(evidence)
+
+
+def judge_dmarc(data: Mapping[str, Any], problem: Callable[[str, str, str], str | None]) -> Verdict:
+    """The DMARC checks' shared verdict: each accepted domain but the coexistence one needs a policy
+    (``no_dmarc_record`` otherwise), which ``problem(domain, record, name)`` then judges."""
+    domains = mail_domains(data["exo_accepted_domains"], skip_coexistence=True)
+    results = DomainResults()
+    for domain in domains:
+        record, name, unresolved = dmarc_policy(data["dns_dmarc"][domain])
+        results.records[domain] = record
+        if unresolved:
+            results.unresolved.append(domain)
+        elif record is None or name is None:
+            results.failing[domain] = "no_dmarc_record"
+        elif found := problem(domain, record, name):
+            results.failing[domain] = found
+    return results.verdict(len(domains))

@@ -6,7 +6,7 @@ DMARC record can be added in the Microsoft 365 admin center).
 """
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
-from scanner.checks.exo._mail_dns import DomainResults, dmarc_policy, mail_domains
+from scanner.checks.exo._mail_dns import judge_dmarc
 
 META = CheckMeta(
     id="exo.dmarc.published",
@@ -34,16 +34,9 @@ META = CheckMeta(
 )
 
 
+def _problem(_domain: str, record: str, _name: str) -> str | None:
+    return None if record.startswith("v=DMARC1;") else "malformed_dmarc_record"
+
+
 def evaluate(data: Collected) -> Verdict:
-    domains = mail_domains(data["exo_accepted_domains"], skip_coexistence=True)
-    results = DomainResults()
-    for domain in domains:
-        record, _name, unresolved = dmarc_policy(data["dns_dmarc"][domain])
-        results.records[domain] = record
-        if unresolved:
-            results.unresolved.append(domain)
-        elif record is None:
-            results.failing[domain] = "no_dmarc_record"
-        elif not record.startswith("v=DMARC1;"):
-            results.failing[domain] = "malformed_dmarc_record"
-    return results.verdict(len(domains))
+    return judge_dmarc(data, _problem)

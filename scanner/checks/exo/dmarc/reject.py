@@ -6,7 +6,7 @@ ScubaGear's literal and the parsed policy to be reject, with every message cover
 """
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
-from scanner.checks.exo._mail_dns import DomainResults, dmarc_policy, mail_domains
+from scanner.checks.exo._mail_dns import judge_dmarc
 
 META = CheckMeta(
     id="exo.dmarc.reject",
@@ -54,15 +54,4 @@ def _problem(domain: str, record: str, name: str) -> str | None:
 
 
 def evaluate(data: Collected) -> Verdict:
-    domains = mail_domains(data["exo_accepted_domains"], skip_coexistence=True)
-    results = DomainResults()
-    for domain in domains:
-        record, name, unresolved = dmarc_policy(data["dns_dmarc"][domain])
-        results.records[domain] = record
-        if unresolved:
-            results.unresolved.append(domain)
-        elif record is None or name is None:
-            results.failing[domain] = "no_dmarc_record"
-        elif problem := _problem(domain, record, name):
-            results.failing[domain] = problem
-    return results.verdict(len(domains))
+    return judge_dmarc(data, _problem)

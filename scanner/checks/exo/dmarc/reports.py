@@ -6,7 +6,7 @@ agencies can meet. What they protect (someone reads the reports) is checked for 
 """
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
-from scanner.checks.exo._mail_dns import DomainResults, dmarc_policy, mail_domains
+from scanner.checks.exo._mail_dns import judge_dmarc
 
 META = CheckMeta(
     id="exo.dmarc.reports",
@@ -39,18 +39,13 @@ def _addresses(record: str, tag: str) -> list[str]:
     return []
 
 
+def _problem(_domain: str, record: str, _name: str) -> str | None:
+    if not _addresses(record, "rua"):
+        return "no_aggregate_reports"
+    if not _addresses(record, "ruf"):
+        return "no_failure_reports"
+    return None
+
+
 def evaluate(data: Collected) -> Verdict:
-    domains = mail_domains(data["exo_accepted_domains"], skip_coexistence=True)
-    results = DomainResults()
-    for domain in domains:
-        record, _name, unresolved = dmarc_policy(data["dns_dmarc"][domain])
-        results.records[domain] = record
-        if unresolved:
-            results.unresolved.append(domain)
-        elif record is None:
-            results.failing[domain] = "no_dmarc_record"
-        elif not _addresses(record, "rua"):
-            results.failing[domain] = "no_aggregate_reports"
-        elif not _addresses(record, "ruf"):
-            results.failing[domain] = "no_failure_reports"
-    return results.verdict(len(domains))
+    return judge_dmarc(data, _problem)

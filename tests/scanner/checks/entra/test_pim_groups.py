@@ -18,8 +18,9 @@ from scanner.checks.entra.pim import (
     privileged_activation_alerts,
 )
 from scanner.checks.entra.roles import admins_cloud_only, global_admin_count, least_privilege_ratio
-from scanner.collections import GLOBAL_ADMIN_ROLE_ID, PRIVILEGED_ROLE_IDS
+from scanner.collections import GLOBAL_ADMIN_ROLE_ID
 from tests.scanner.checks.conftest import NO_PIM_GROUPS, graph_value, run
+from tests.scanner.checks.entra.test_pim_role_alerts import every_role
 
 GROUP = "2b0c7e6a-41c3-4f3e-8d0e-6f6a3c9d2e10"  # "Exchange Admins" in the role assignments fixture
 NESTED = "5a9d2c7e-1b3f-4e8a-9c6d-0f2e4a6b8c1d"
@@ -100,27 +101,15 @@ def test_a_synchronised_user_eligible_through_a_pim_group_fails_cloud_only() -> 
 
 def _role_policies(recipients: list[str], approval: bool) -> list[dict[str, Any]]:
     """Every privileged role's tenant-wide policy, alerting ``recipients`` and requiring approval or not."""
-    template = graph_value("policies-rolemanagementpolicyassignments")[0]
-    activation = next(r for r in template["policy"]["rules"] if r["id"] == "Notification_Admin_EndUser_Assignment")
-    for rule_id, level in (("Notification_Admin_Admin_Eligibility", "Eligibility"),
-                           ("Notification_Admin_Admin_Assignment", "Assignment")):
-        rule = copy.deepcopy(activation)
-        rule["id"], rule["target"] = rule_id, {**rule["target"], "caller": "Admin", "level": level}
-        template["policy"]["rules"].append(rule)
-    out = []
-    for role_id in PRIVILEGED_ROLE_IDS:
-        assignment = copy.deepcopy(template)
-        assignment["roleDefinitionId"] = role_id
+    policies = every_role(recipients)
+    for assignment in policies:
         for rule in assignment["policy"]["rules"]:
-            if rule["id"].startswith("Notification_Admin_"):
-                rule["notificationRecipients"] = list(recipients)
             if rule["id"] == "Approval_EndUser_Assignment":
                 rule["setting"]["isApprovalRequired"] = approval
                 rule["setting"]["approvalStages"][0]["primaryApprovers"] = (
                     [{"@odata.type": "#microsoft.graph.singleUser", "userId": "48d31887-5fad-4d73-a9f5-3c356e68a038"}]
                     if approval else [])
-        out.append(assignment)
-    return out
+    return policies
 
 
 def _group_policy(recipients: list[str], approval: bool, access: str = "member") -> dict[str, Any]:

@@ -15,7 +15,7 @@ ASSIGNMENT_RULES = ("Notification_Admin_Admin_Eligibility", "Notification_Admin_
 ACTIVATION_RULE = "Notification_Admin_EndUser_Assignment"
 
 
-def _every_role(recipients: list[str]) -> list[dict]:
+def every_role(recipients: list[str]) -> list[dict]:
     """The documented policy assignment, once per highly privileged role, with these extra recipients."""
     template = graph_value("policies-rolemanagementpolicyassignments")[0]
     # The fixture keeps two of the documented example's rules; the assignment alerts are notification
@@ -43,18 +43,18 @@ def _rule(assignments: list[dict], role_id: str, rule_id: str) -> dict:
 
 @pytest.mark.parametrize("check", [assignment_alerts, privileged_activation_alerts])
 def test_passes_when_every_role_alerts_an_additional_recipient(check) -> None:
-    assert run(check, **NO_ROLE_GROUPS, role_policy_assignments=_every_role(["soc@msp.example"])).status is Status.PASS
+    assert run(check, **NO_ROLE_GROUPS, role_policy_assignments=every_role(["soc@msp.example"])).status is Status.PASS
 
 
 @pytest.mark.parametrize("check", [assignment_alerts, privileged_activation_alerts])
 def test_default_recipients_alone_fail(check) -> None:
-    verdict = run(check, **NO_ROLE_GROUPS, role_policy_assignments=_every_role([]))
+    verdict = run(check, **NO_ROLE_GROUPS, role_policy_assignments=every_role([]))
     assert verdict.status is Status.FAIL and len(verdict.affected) >= len(PRIVILEGED_ROLE_IDS) - 1
 
 
 @pytest.mark.parametrize("rule_id", ASSIGNMENT_RULES)
 def test_one_silent_assignment_alert_of_one_role_fails_7_7(rule_id: str) -> None:
-    assignments = _every_role(["soc@msp.example"])
+    assignments = every_role(["soc@msp.example"])
     role_id, name = next((r, n) for r, n in PRIVILEGED_ROLE_IDS.items() if r != GLOBAL_ADMIN_ROLE_ID)
     _rule(assignments, role_id, rule_id)["notificationRecipients"] = []
     verdict = run(assignment_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)
@@ -62,13 +62,13 @@ def test_one_silent_assignment_alert_of_one_role_fails_7_7(rule_id: str) -> None
 
 
 def test_7_9_leaves_global_administrator_to_7_8() -> None:
-    assignments = _every_role(["soc@msp.example"])
+    assignments = every_role(["soc@msp.example"])
     _rule(assignments, GLOBAL_ADMIN_ROLE_ID, ACTIVATION_RULE)["notificationRecipients"] = []
     verdict = run(privileged_activation_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)
     assert verdict.status is Status.PASS
 
 
 def test_a_role_without_a_policy_is_an_error_not_a_pass() -> None:
-    assignments = _every_role(["soc@msp.example"])[1:]
+    assignments = every_role(["soc@msp.example"])[1:]
     with pytest.raises(KeyError):
         run(assignment_alerts, **NO_ROLE_GROUPS, role_policy_assignments=assignments)
