@@ -103,8 +103,10 @@ class DnsResolver:
             return {"name": name, "records": [], "error": "nxdomain"}
         except dns.resolver.NoAnswer:
             return {"name": name, "records": [], "error": "no_answer"}
-        except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.YXDOMAIN, OSError) as exc:
-            return {"name": name, "records": [], "error": "unreachable", "detail": str(exc)[:200]}
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            # Timeouts, SERVFAIL, no nameserver, and names DNS cannot carry (an empty label, over 253
+            # characters, bad IDNA): not a fact about the domain, so the checks say error.
+            return {"name": name, "records": [], "error": "unreachable", "detail": f"{type(exc).__name__}: {exc}"[:200]}
         records = [b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer]
         return {"name": name, "records": records, "error": None}
 

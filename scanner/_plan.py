@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from scanner._dns import DnsResolver
-from scanner._errors import ScannerError
+from scanner._errors import MalformedData, ScannerError
 from scanner._exchange import ExchangeClient
 from scanner._transport import GraphClient, GraphRequest
 from scanner.checks import Check
@@ -150,7 +150,11 @@ class Collector:
                 if isinstance(source, ScannerError):
                     self.results[name] = source
                     continue
-                lookups[name] = {domain: spec.names(domain) for domain in accepted_domain_names(source)}
+                try:
+                    lookups[name] = {domain: spec.names(domain) for domain in accepted_domain_names(source)}
+                except (KeyError, TypeError, AttributeError) as exc:
+                    detail = f"{spec.source} has an unexpected shape: {exc!r}"[:300]
+                    self.results[name] = MalformedData(None, None, detail, spec.source)
         graph_task = self._graph.fetch_many(graph) if graph else _nothing()
         exchange_task = self._exchange_client().invoke_many(exchange) if exchange else _nothing()
         names_to_resolve = [n for per_domain in lookups.values() for listed in per_domain.values() for n in listed]

@@ -129,10 +129,10 @@ def accepted_domain_names(accepted: list[dict[str, Any]]) -> list[str]:
 
 
 def _dmarc_names(domain: str) -> list[str]:
-    # The domain's own policy first, then its parents' (RFC 7489 6.6.3: a subdomain without a record
-    # falls back to its organisational domain), down to two labels.
-    labels = domain.split(".")
-    return [f"_dmarc.{'.'.join(labels[i:])}" for i in range(max(len(labels) - 1, 1))]
+    # The domain's own policy, then its organisational domain's (RFC 7489 6.6.3), taken as its last two
+    # labels, as ScubaGear's first provider did (see scanner/checks/exo/_mail_dns.py).
+    organisational = ".".join(domain.split(".")[-2:])
+    return [f"_dmarc.{domain}"] + ([f"_dmarc.{organisational}"] if organisational != domain else [])
 
 
 Collection = GraphCollection | GraphFanOut | ExchangeCollection | DnsCollection

@@ -17,9 +17,10 @@ from tests.support.database import test_database
 
 ROLES = DatabaseRoles()
 
-# No DNS lookup leaves loopback in the tests: processes the tests start inherit "none" unless a test
-# points them at the simulator's DNS server, and in-process scans given no resolver find no system one.
-os.environ.setdefault("POSTURE_DNS_RESOLVER", "none")
+# No DNS lookup leaves loopback in the tests: processes the tests start inherit "none" (whatever the
+# shell says) unless a test points them at the simulator's DNS server, and in-process scans given no
+# resolver find no system one.
+os.environ["POSTURE_DNS_RESOLVER"] = "none"
 
 
 def _no_system_resolver() -> dns.resolver.Resolver:

@@ -186,3 +186,18 @@ async def test_without_dns_the_mail_checks_say_error_and_the_rest_keep_their_ver
     assert result.status == "partial"
     others = [r for r in result.checks if r.id not in MAIL_CHECKS]
     assert all(r.status.value == tenant.expected[r.id] for r in others)
+
+
+async def test_a_malformed_accepted_domain_errors_the_mail_checks_and_the_scan_goes_on(clean_world: World):
+    tenant = clean_world.tenants["secure"]
+    accepted = tenant.exchange["Get-AcceptedDomain"]
+    accepted.append({"Identity": "broken", "Name": "broken", "DomainName": None, "DomainType": "Authoritative"})
+    try:
+        result = await clean_world.scan("secure", checks=select_checks([*MAIL_CHECKS, "exo.modern_auth"]))
+    finally:
+        accepted.pop()
+    by_id = {r.id: r for r in result.checks}
+    assert {by_id[c].status for c in MAIL_CHECKS} == {Status.ERROR}
+    assert by_id["exo.spf_published"].reason == "malformed_data"
+    assert by_id["exo.modern_auth"].status is Status.PASS
+    assert result.status == "partial"

@@ -20,7 +20,7 @@ CONTRACT_CHECK_KEYS = {"id", "title", "area", "severity", "status", "reason", "r
 
 
 def posture(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_DNS_RESOLVER"}
     return subprocess.run([sys.executable, "-m", "posture", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**clean_env, **(env or {})}, timeout=300)
 
@@ -133,7 +133,7 @@ def test_sim_command_serves_tenants_that_posture_scan_can_reach(tmp_path):
     import signal
     import time
 
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_DNS_RESOLVER"}
     proc = subprocess.Popen([sys.executable, "-m", "posture", "sim", "--profile", "secure", "--profile", "revoked"],
                             cwd=ROOT, env={**clean_env, "POSTURE_DATA_DIR": str(tmp_path)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -24,7 +24,8 @@ def test_demo_scans_a_fleet_and_prints_it(tmp_path):
 
 
 def _demo(owner_url, tmp_path, tenants: int) -> tuple[subprocess.CompletedProcess, int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_BROKER_URL"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("POSTURE_") or k in ("POSTURE_BROKER_URL", "POSTURE_DNS_RESOLVER")}
     env.update(POSTURE_DATABASE_URL=owner_url, POSTURE_DATA_DIR=str(tmp_path))
     port = _free_port()
     proc = subprocess.run([sys.executable, "-m", "posture", "demo", "--once", "--no-browser", "--tenants", str(tenants),

@@ -54,3 +54,10 @@ def test_without_a_system_resolver_lookups_are_unreachable_not_a_crash() -> None
     # The test suite removes the host's resolvers (tests/conftest.py): nothing leaves loopback.
     found = asyncio.run(DnsResolver(None).txt("contoso.com"))
     assert found["error"] == "unreachable" and "POSTURE_DNS_RESOLVER" in found["detail"]
+
+
+@pytest.mark.parametrize("name", ["a..contoso.com", "selector1._domainkey." + "x" * 64 + ".com",
+                                  "selector1._domainkey." + ".".join(["abcdefghij"] * 24) + ".com"])
+def test_a_name_dns_cannot_carry_is_unreachable_not_a_crash(name) -> None:
+    found = asyncio.run(DnsResolver([("127.0.0.1", 9)], timeout_s=0.5).txt(name))
+    assert (found["error"], found["records"]) == ("unreachable", [])

@@ -19,9 +19,9 @@ from scanner.checks._model import Verdict
 
 __all__ = ["DomainResults", "dmarc_policy", "judge_dmarc", "mail_domains", "unreachable"]
 
-#: How ScubaGear's provider recognises a DMARC record when it walks up the tree (its rules then
-#: require the stricter literal ``v=DMARC1;`` prefix).
-_DMARC = re.compile(r"^\s*v=DMARC1\s*;")
+#: What looks like a DMARC record (any case, spaces allowed, as ScubaGear's provider matches with
+#: PowerShell's case-insensitive ``-match``); the checks then require the literal ``v=DMARC1;`` prefix.
+_DMARC = re.compile(r"^\s*v=DMARC1\s*;", re.IGNORECASE)
 
 
 def mail_domains(accepted: list[dict[str, Any]], *, skip_coexistence: bool = False) -> list[str]:
@@ -36,16 +36,21 @@ def unreachable(lookup: Mapping[str, Any]) -> bool:
 
 
 def dmarc_policy(lookups: list[dict[str, Any]]) -> tuple[str | None, str | None, bool]:
-    """``(record, name, unresolved)`` of the DMARC policy that applies to a domain: the first level, from the
-    domain's own ``_dmarc`` name up through its parents, holding exactly one DMARC record (RFC 7489 6.6.3;
-    two records at one level are no policy). ``unresolved`` is true when a level before it could not be read.
+    """``(record, name, unresolved)`` of the DMARC policy that applies to a domain (lookups: its own
+    ``_dmarc`` name, then its organisational domain's).
+
+    The strictest reading of RFC 7489 6.6.3 and both of ScubaGear's providers: any TXT record at the
+    domain's own name decides there (exactly one DMARC record is the policy; none, or two, is no policy,
+    never a fall back to the parent's); only a name without records falls back to the organisational
+    domain (its last two labels), whose single DMARC record is the policy. ``unresolved``: a lookup that
+    decides could not be made.
     """
     for lookup in lookups:
         if unreachable(lookup):
             return None, lookup["name"], True
-        found = [r for r in lookup["records"] if _DMARC.match(r)]
-        if len(found) == 1:
-            return found[0], lookup["name"], False
+        if lookup["records"]:
+            found = [r for r in lookup["records"] if _DMARC.match(r)]
+            return (found[0] if len(found) == 1 else None), lookup["name"], False
     return None, None, False
 
 
@@ -82,7 +87,7 @@ def judge_dmarc(data: Mapping[str, Any], problem: Callable[[str, str, str], str 
         if unresolved:
             results.unresolved.append(domain)
         elif record is None or name is None:
-            results.failing[domain] = "no_dmarc_record"
+            results.failing[domain] = "no_dmarc_record"  # none, two, or only other TXT records
         elif found := problem(domain, record, name):
             results.failing[domain] = found
     return results.verdict(len(domains))

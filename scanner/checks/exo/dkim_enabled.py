@@ -7,7 +7,7 @@ starting ``v=DKIM1;``. An accepted domain with no signing configuration at all f
 """
 
 from scanner.checks._model import CheckMeta, Collected, Gate, Severity, Verdict
-from scanner.checks.exo._mail_dns import DomainResults, mail_domains, unreachable
+from scanner.checks.exo._mail_dns import DomainResults, unreachable
 
 META = CheckMeta(
     id="exo.dkim_enabled",
@@ -29,9 +29,9 @@ META = CheckMeta(
         "-Enabled $true."
     ),
     decision=(
-        "Every accepted domain must have an enabled signing configuration (a configuration for a domain that is "
-        "no longer accepted is not judged) and a published key: the first selector record that answers starts "
-        "with 'v=DKIM1;' (as ScubaGear). A lookup that could not be made leaves the check in error "
+        "Every accepted domain must have an enabled signing configuration for exactly its name (a configuration "
+        "for a domain that is no longer accepted is not judged) and a published key: the first selector record "
+        "that answers starts with 'v=DKIM1;' (as ScubaGear). A lookup that could not be made leaves the check in error "
         "(dns_unreachable) unless another domain fails."
     ),
 )
@@ -49,12 +49,13 @@ def _key_problem(lookups: list[dict]) -> str | None:
 
 
 def evaluate(data: Collected) -> Verdict:
-    domains = mail_domains(data["exo_accepted_domains"])
-    signing = {c["Domain"].lower() for c in data["exo_dkim_configs"] if c["Enabled"] is True}
-    configured = {c["Domain"].lower() for c in data["exo_dkim_configs"]}
+    # A configuration matches its accepted domain exactly, as in ScubaGear's rule.
+    domains = sorted({d["DomainName"] for d in data["exo_accepted_domains"]})
+    signing = {c["Domain"] for c in data["exo_dkim_configs"] if c["Enabled"] is True}
+    configured = {c["Domain"] for c in data["exo_dkim_configs"]}
     results = DomainResults()
     for domain in domains:
-        lookups = data["dns_dkim"][domain]
+        lookups = data["dns_dkim"][domain.lower()]
         results.records[domain] = next((lk["records"] for lk in lookups if lk["records"]), [])
         if domain not in configured:
             results.failing[domain] = "no_signing_config"

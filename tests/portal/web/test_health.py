@@ -98,7 +98,7 @@ def test_htmx_is_served_from_our_own_files(web_engine: Engine) -> None:
 def served(owner_url: str, scope_key: bytes, broker_table: None) -> Iterator[str]:
     """``posture serve`` with two web processes on a free loopback port; yields its base URL."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTURE_") or k == "POSTURE_DNS_RESOLVER"}
     env.update(POSTURE_DATABASE_URL=owner_url, POSTURE_SCOPE_KEY=scope_key.decode())
     if os.environ.get("POSTURE_BROKER_URL"):
         env["POSTURE_BROKER_URL"] = os.environ["POSTURE_BROKER_URL"]

@@ -45,4 +45,6 @@ def evaluate(data: Collected) -> Verdict:
         evidence["eligible_groups_not_expanded"] = sorted(unexpanded)
     if synced:
         return Verdict.failed(evidence, affected=synced)
+    if unexpanded:  # someone unread may hold the role: no pass on half the holders
+        return Verdict.error("eligible_group_unread", evidence)
     return Verdict.passed(evidence)

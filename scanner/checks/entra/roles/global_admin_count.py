@@ -40,4 +40,6 @@ def evaluate(data: Collected) -> Verdict:
         return Verdict.failed(evidence, reason="too_few")
     if len(names) > high:
         return Verdict.failed(evidence, affected=names, reason="too_many")
+    if unexpanded:  # someone unread may hold the role: no pass on half the holders
+        return Verdict.error("eligible_group_unread", evidence)
     return Verdict.passed(evidence)

@@ -43,4 +43,6 @@ def evaluate(data: Collected) -> Verdict:
         return Verdict.failed(evidence, affected=admins, reason="global_admin_count_out_of_bounds")
     if len(admins) > others:
         return Verdict.failed(evidence, affected=admins, reason="global_admins_outnumber_others")
+    if unexpanded:  # someone unread may hold the role: no pass on half the holders
+        return Verdict.error("eligible_group_unread", evidence)
     return Verdict.passed(evidence)

@@ -26,7 +26,8 @@ META = CheckMeta(
     decision=(
         "Judges every anti-phishing policy in force (a preset counts only with both its protection rules on): "
         "EnableOrganizationDomainsProtection is on and TargetedDomainProtectionAction quarantines, deletes, "
-        "redirects or moves the mail to Junk (not NoAction or BccMessage, as ScubaGear)."
+        "redirects or moves the mail to Junk (not NoAction or BccMessage, as ScubaGear); a switched-off policy "
+        "fails."
     ),
     versus_scuba=(
         "stricter: every policy that may apply is judged, and a preset counts only when its Defender rule "
@@ -38,6 +39,8 @@ _STOPPED = {"Quarantine", "Delete", "Redirect", "MoveToJmf"}
 
 
 def _problem(policy: dict[str, Any]) -> str | None:
+    if policy["Enabled"] is not True:  # ScubaGear counts enabled policies only
+        return "policy_off"
     if policy["EnableOrganizationDomainsProtection"] is not True:
         return "own_domains_not_protected"
     action = policy["TargetedDomainProtectionAction"]

@@ -26,7 +26,8 @@ META = CheckMeta(
     decision=(
         "Judges every anti-phishing policy in force, presets included (their settings are read, not assumed): "
         "EnableFirstContactSafetyTips, EnableSimilarUsersSafetyTips, EnableSimilarDomainsSafetyTips, "
-        "EnableUnusualCharactersSafetyTips, EnableUnauthenticatedSender and EnableViaTag are on (ScubaGear's six)."
+        "EnableUnusualCharactersSafetyTips, EnableUnauthenticatedSender and EnableViaTag are on (ScubaGear's six), "
+        "and EnableSuspiciousSafetyTip where sent (an older ScubaGear's); a switched-off policy fails."
     ),
     versus_scuba=(
         "stricter: every policy that may apply is judged, and a preset passes only on its settings "
@@ -39,7 +40,11 @@ _TIPS = ("EnableFirstContactSafetyTips", "EnableSimilarUsersSafetyTips", "Enable
 
 
 def _problem(policy: dict[str, Any]) -> str | None:
-    off = [t for t in _TIPS if policy[t] is not True]
+    if policy["Enabled"] is not True:  # ScubaGear counts enabled policies only
+        return "policy_off"
+    # An older ScubaGear read EnableSuspiciousSafetyTip instead of EnableUnauthenticatedSender: where the
+    # API still sends it, it must be on too.
+    off = [t for t in (*_TIPS, "EnableSuspiciousSafetyTip") if policy.get(t, t not in _TIPS) is not True]
     return f"off:{','.join(off)}" if off else None
 
 

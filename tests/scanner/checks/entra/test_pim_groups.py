@@ -83,6 +83,7 @@ def test_pim_group_eligibility_raises_the_global_admin_side_of_the_ratio() -> No
 
 def test_a_synchronised_user_eligible_through_a_pim_group_fails_cloud_only() -> None:
     data = _role_data(USER_ADMIN)
+    data["pim_nested_group_members"] = {NESTED: []}  # the nested group was read: nobody in it
     users = [{**a["principal"], "userPrincipalName": a["principal"].get("userPrincipalName", a["principalId"]),
               "onPremisesSyncEnabled": None, "onPremisesImmutableId": None}
              for a in data["role_assignments"] if a["principal"]["@odata.type"] == "#microsoft.graph.user"]
@@ -182,3 +183,13 @@ def test_a_group_policy_without_the_rule_is_an_error_not_a_pass() -> None:
     policy["policy"]["rules"] = [r for r in policy["policy"]["rules"] if r["id"] != "Approval_EndUser_Assignment"]
     with pytest.raises(KeyError):
         run(ga_activation_approval, **_policy_data(GLOBAL_ADMIN_ROLE_ID, [policy]))
+
+
+@pytest.mark.parametrize("check", [global_admin_count, least_privilege_ratio])
+def test_a_group_whose_members_were_not_read_is_an_error_not_a_pass(check):
+    data = _role_data(USER_ADMIN)  # the group holds a narrower role: counts stay within bounds
+    data["group_pim_eligibility"] = {GROUP: [i for i in graph_value(PIM_GROUP_ELIGIBILITY)
+                                             if i["principal"]["@odata.type"] == "#microsoft.graph.group"]}
+    verdict = run(check, config=TenantConfig(global_admin_min=1, global_admin_max=10), **data)
+    assert (verdict.status, verdict.reason) == (Status.ERROR, "eligible_group_unread")
+    assert verdict.evidence["eligible_groups_not_expanded"] == [NESTED]

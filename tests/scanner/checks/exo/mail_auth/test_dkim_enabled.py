@@ -42,8 +42,8 @@ def test_an_accepted_domain_without_any_signing_config_fails_as_scubagear_3_1_ru
     accepted.append({**accepted[1], "DomainName": "Fabrikam.com", "Identity": "fabrikam.com", "Default": False})
     verdict = _run(configs=configs, accepted=accepted)
     assert verdict.status is Status.FAIL
-    assert verdict.affected == ["fabrikam.com"]
-    assert verdict.evidence["failing"]["fabrikam.com"] == "no_signing_config"
+    assert verdict.affected == ["Fabrikam.com"]  # as Exchange lists it
+    assert verdict.evidence["failing"]["Fabrikam.com"] == "no_signing_config"
 
 
 def test_a_config_for_a_domain_no_longer_accepted_is_not_judged():
@@ -90,3 +90,9 @@ def test_an_unreachable_selector_is_an_error_not_a_pass():
     configs = _signing()
     by_identity(configs, "contoso.onmicrosoft.com")["Enabled"] = False
     assert _run(configs=configs, records=records).status is Status.FAIL
+
+
+def test_a_signing_config_matches_its_accepted_domain_exactly():
+    configs = _signing()
+    by_identity(configs, "contoso.com")["Domain"] = "Contoso.com"  # ScubaGear's rule compares exactly
+    assert _run(configs=configs).evidence["failing"] == {"contoso.com": "no_signing_config"}

@@ -99,3 +99,23 @@ def test_an_unreachable_dmarc_name_is_an_error_not_a_verdict(check):
     records["_dmarc.contoso.com"] = None  # SERVFAIL
     verdict = _run(check, records)
     assert (verdict.status, verdict.reason) == (Status.ERROR, "dns_unreachable")
+
+
+def test_an_invalid_record_at_the_domain_itself_is_not_replaced_by_the_parents():
+    accepted = exchange_value("Get-AcceptedDomain")
+    accepted.append({**accepted[1], "DomainName": "sub.contoso.com", "Identity": "sub.contoso.com"})
+    records = published_records()
+    records["_dmarc.sub.contoso.com"] = ["v=dmarc1; p=none;"]  # looks like DMARC, wrong case: ScubaGear fails
+    verdict = _run(dmarc_published, records, accepted)
+    assert verdict.evidence["failing"] == {"sub.contoso.com": "malformed_dmarc_record"}
+    records["_dmarc.sub.contoso.com"] = ["google-site-verification=abc"]  # records, none of them DMARC
+    assert _run(dmarc_reject, records, accepted).evidence["failing"] == {"sub.contoso.com": "no_dmarc_record"}
+
+
+def test_a_deep_subdomain_falls_back_to_the_organisational_domain_not_an_intermediate_one():
+    accepted = exchange_value("Get-AcceptedDomain")
+    accepted.append({**accepted[1], "DomainName": "a.b.contoso.com", "Identity": "a.b.contoso.com"})
+    records = _with_dmarc("v=DMARC1; p=none; rua=mailto:d@rua.contoso.com;")
+    records["_dmarc.b.contoso.com"] = ["v=DMARC1; p=reject;"]
+    verdict = _run(dmarc_reject, records, accepted)
+    assert verdict.evidence["failing"]["a.b.contoso.com"] == "policy_none"

@@ -124,3 +124,18 @@ def test_a_preset_for_everyone_is_judged_on_its_own_settings():
     next(p for p in policies if p["RecommendedPolicyType"] == "Standard")["EnableViaTag"] = False
     verdict = run(safety_tips, exo_antiphish_policies=policies, **rules)
     assert verdict.status is Status.FAIL  # ScubaGear would pass any preset covering everyone
+
+
+@pytest.mark.parametrize("check", [domain_impersonation, safety_tips])
+def test_a_switched_off_anti_phishing_policy_fails(check):
+    tips = {t: True for t in ("EnableFirstContactSafetyTips", "EnableSimilarUsersSafetyTips",
+                              "EnableSimilarDomainsSafetyTips", "EnableUnusualCharactersSafetyTips")}
+    verdict = _antiphish(check, Enabled=False, EnableOrganizationDomainsProtection=True, **tips)
+    assert verdict.evidence["failing"] == {DEFAULT_ANTIPHISH: "policy_off"}
+
+
+def test_the_older_suspicious_safety_tip_must_be_on_where_it_is_sent():
+    tips = {t: True for t in ("EnableFirstContactSafetyTips", "EnableSimilarUsersSafetyTips",
+                              "EnableSimilarDomainsSafetyTips", "EnableUnusualCharactersSafetyTips")}
+    assert _antiphish(safety_tips, EnableSuspiciousSafetyTip=False, **tips).evidence["failing"] == {
+        DEFAULT_ANTIPHISH: "off:EnableSuspiciousSafetyTip"}

@@ -93,3 +93,8 @@ def test_connection_filter_allow_list_and_safe_list():
     assert (allow.status, allow.affected, allow.evidence["allowed_ips"]) == (
         Status.FAIL, ["Default"], ["203.0.113.0/24"])
     assert run(safe_list_off, exo_connection_filter_policies=policies).affected == ["Default"]
+
+
+def test_file_types_are_compared_exactly_as_scubagear_does():
+    verdict = _malware(malware_file_filter, FileTypes=["EXE", "CMD", "VBE"])
+    assert verdict.evidence["failing"] == {"Default": "types_not_blocked:cmd,exe,vbe"}
