@@ -107,6 +107,8 @@ def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: 
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise InvalidInput("give the customer a name of 1 to 200 characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):  # PostgreSQL refuses NUL; no name needs a control
+        raise InvalidInput("a customer's name cannot hold control characters")
     customer_id = uuid.uuid4()
     labels = list(parse_tags(tags))
     # The columns the portal may write (migration 0011); the rest are the database's defaults.

@@ -21,6 +21,11 @@ def _choice(kind: type, value: str | None):  # type: ignore[no-untyped-def]
         return None
 
 
+def _text(value: str | None, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL, so no name or tag contains one: a NUL in a search is noise.
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
 def fleet_query(params: Mapping[str, str], *, page_size: int = PAGE_SIZE) -> FleetQuery:
     """The :class:`FleetQuery` of ``q``, ``tag``, ``state``, ``tier``, ``sort`` and ``page``."""
     try:
@@ -28,6 +33,6 @@ def fleet_query(params: Mapping[str, str], *, page_size: int = PAGE_SIZE) -> Fle
     except ValueError:
         page = 1
     return FleetQuery(
-        search=(params.get("q") or "").strip()[:200], tag=(params.get("tag") or "").strip()[:100] or None,
+        search=_text(params.get("q"), 200), tag=_text(params.get("tag"), 100) or None,
         state=_choice(ConnectionState, params.get("state")), tier=_choice(AccessTier, params.get("tier")),
         sort=_choice(FleetSort, params.get("sort")) or FleetSort.NAME, page=page, page_size=page_size)

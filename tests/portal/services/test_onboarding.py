@@ -22,6 +22,7 @@ from portal.db.models import Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView
+from portal.services.errors import InvalidInput
 from portal.services.onboarding import ConsentApp, add_customer, complete_consent, consent_link
 from scanner import required_permissions
 from sim import FaultConfig, ServiceApp, SimServer, SimState
@@ -298,3 +299,10 @@ def test_only_msp_admins_and_manage_tier_staff_record_break_glass_even_by_inject
     foreign = make_customer(owner_engine, make_msp(owner_engine), name="Another MSP's")
     with pytest.raises(DBAPIError, match="not yours to configure"), unit_of_work(web_engine, people["admin"]) as uow:
         uow.session.execute(text("SELECT posture_record_break_glass(:c, :b)"), {"c": foreign.customer_id, "b": account})
+
+
+@pytest.mark.parametrize("name", ["Contoso\x00Ltd", "Contoso\nLtd", "Contoso\x7f"])
+def test_a_name_with_a_control_character_is_refused_not_a_server_error(msp, web_engine: Engine, name: str) -> None:
+    _, scope, admin = msp
+    with pytest.raises(InvalidInput, match="control characters"), unit_of_work(web_engine, scope) as uow:
+        add_customer(uow, admin, name=name)
