@@ -49,7 +49,7 @@ def group_policy_rules(
     one of ``role_ids``, actively or eligibly. The label is the group's display name, or its id.
 
     Raises:
-        KeyError: a group's membership policy lacks the rule.
+        KeyError: a group's membership policy lacks the rule, or the group's policies were not read.
     """
     wanted = set(role_ids)
     labels: dict[str, str] = {}
@@ -59,7 +59,9 @@ def group_policy_rules(
             labels[assignment["principalId"]] = principal.get("displayName") or assignment["principalId"]
     found = []
     for gid in sorted(labels):
-        for policy_assignment in data["group_pim_policies"].get(gid, []):
+        # Indexed, not .get(): the fan-out asks for every such group, so a missing one is unread data
+        # (malformed_data), not a group without a policy.
+        for policy_assignment in data["group_pim_policies"][gid]:
             if policy_assignment["roleDefinitionId"] != "member":
                 continue
             rules = [r for r in policy_assignment["policy"]["rules"] if r["id"] == rule_id]

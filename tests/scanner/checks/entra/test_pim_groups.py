@@ -193,3 +193,10 @@ def test_a_group_whose_members_were_not_read_is_an_error_not_a_pass(check):
     verdict = run(check, config=TenantConfig(global_admin_min=1, global_admin_max=10), **data)
     assert (verdict.status, verdict.reason) == (Status.ERROR, "eligible_group_unread")
     assert verdict.evidence["eligible_groups_not_expanded"] == [NESTED]
+
+
+def test_a_role_group_whose_policies_were_not_read_is_an_error_not_a_pass() -> None:
+    data = _policy_data(GLOBAL_ADMIN_ROLE_ID, [])
+    data["group_pim_policies"] = {}  # the fan-out always asks for every role group: missing means unread
+    with pytest.raises(KeyError):
+        run(ga_activation_approval, **data)
