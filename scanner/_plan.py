@@ -86,11 +86,12 @@ class Collector:
         graph: GraphClient,
         exchange_factory: Callable[[], ExchangeClient],
         progress: ProgressFn | None = None,
-        dns: DnsResolver | None = None,
+        dns_factory: Callable[[], DnsResolver] = DnsResolver,
     ) -> None:
         self._graph = graph
         self._exchange_factory = exchange_factory
-        self._dns = dns or DnsResolver()
+        self._dns_factory = dns_factory
+        self._dns: DnsResolver | None = None
         self._exchange: ExchangeClient | None = None
         self._progress = progress
         self.results: dict[str, Any] = {}
@@ -117,9 +118,7 @@ class Collector:
 
     def _is_ready(self, name: str) -> bool:
         spec = COLLECTIONS[name]
-        if isinstance(spec, DnsCollection):
-            return spec.source in self.results
-        return not isinstance(spec, GraphFanOut) or all(s in self.results for s in spec.sources)
+        return not isinstance(spec, GraphFanOut | DnsCollection) or all(s in self.results for s in spec.sources)
 
     def _report(self) -> None:
         if self._progress is not None:
@@ -158,7 +157,7 @@ class Collector:
         graph_task = self._graph.fetch_many(graph) if graph else _nothing()
         exchange_task = self._exchange_client().invoke_many(exchange) if exchange else _nothing()
         names_to_resolve = [n for per_domain in lookups.values() for listed in per_domain.values() for n in listed]
-        dns_task = self._dns.txt_many(names_to_resolve) if names_to_resolve else _nothing()
+        dns_task = self._dns_resolver().txt_many(names_to_resolve) if names_to_resolve else _nothing()
         graph_out, exchange_out, dns_out = await asyncio.gather(graph_task, exchange_task, dns_task)
         for name in graph:
             if "/" not in name:
@@ -169,6 +168,12 @@ class Collector:
         for name, per_domain in lookups.items():
             self.results[name] = {domain: [dns_out[n] for n in listed] for domain, listed in per_domain.items()}
         self._report()
+
+    def _dns_resolver(self) -> DnsResolver:
+        # Built on first use too: a scan without mail checks never reads the host's resolver settings.
+        if self._dns is None:
+            self._dns = self._dns_factory()
+        return self._dns
 
     def _exchange_client(self) -> ExchangeClient:
         # Built on first use: a scan that needs no Exchange data requests no Exchange token.
@@ -182,10 +187,8 @@ def _with_sources(names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         spec = COLLECTIONS[name]
-        if isinstance(spec, GraphFanOut):
+        if isinstance(spec, GraphFanOut | DnsCollection):
             out.extend(_with_sources(spec.sources))
-        elif isinstance(spec, DnsCollection):
-            out.append(spec.source)
         out.append(name)
     return out
 

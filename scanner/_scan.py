@@ -116,7 +116,7 @@ async def scan_tenant(
     }
     graph = GraphClient(tenant_id, tokens, graph_url, **common)
     collector = Collector(graph, lambda: ExchangeClient(tenant_id, tokens, exchange_url, **common), report,
-                          dns=DnsResolver(parse_resolver(dns_resolver)))
+                          dns_factory=lambda: DnsResolver(parse_resolver(dns_resolver)))
     log.info("scan started", extra={"tenant_id": tenant_id, "checks": len(checks)})
     try:
         collector.expect(first_round(checks))

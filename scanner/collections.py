@@ -122,6 +122,11 @@ class DnsCollection:
     source: str = "exo_accepted_domains"
     permissions: tuple[str, ...] = ()
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """What it is derived from (as for ``GraphFanOut``)."""
+        return (self.source,)
+
 
 def accepted_domain_names(accepted: list[dict[str, Any]]) -> list[str]:
     """The accepted domains' names, lower case, sorted, once each."""

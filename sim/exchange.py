@@ -30,6 +30,7 @@ from sim.graph import Reply, graph_error, new_request_ids, record
 from sim.graph._handler import authenticate, fault_reply
 from sim.graph._paging import make_skiptoken, paging_scope, read_skiptoken
 from sim.state import SimState
+from sim.tenant import DEFENDER_PLANS
 
 __all__ = ["EXCHANGE_PAGE_SIZE", "KNOWN_CMDLETS", "handle_exchange"]
 
@@ -52,7 +53,7 @@ KNOWN_CMDLETS = frozenset({
 _DEFENDER_CMDLETS = frozenset({"get-atpprotectionpolicyrule", "get-safeattachmentpolicy", "get-safeattachmentrule",
                                "get-safelinkspolicy", "get-safelinksrule", "get-atppolicyforo365",
                                "get-atpbuiltinprotectionrule"})
-_DEFENDER_PLANS = frozenset({"ATP_ENTERPRISE", "THREAT_INTELLIGENCE"})
+
 
 _PATH = re.compile(r"^/adminapi/beta/(?P<tenant>[^/]+)/InvokeCommand/?$", re.IGNORECASE)
 _CHALLENGE = ('Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
@@ -99,7 +100,7 @@ def _handle(state: SimState, method: str, path: str, query_string: str, headers:
         return graph_error(400, "BadRequest", "The body must be {\"CmdletInput\": {\"CmdletName\": ..., "
                            "\"Parameters\": {...}}}.", ids, tenant_id=tid)
     known = {c.lower(): c for c in (*KNOWN_CMDLETS, *path_tenant.exchange)}
-    if cmdlet.lower() in _DEFENDER_CMDLETS and not path_tenant.service_plans & _DEFENDER_PLANS:
+    if cmdlet.lower() in _DEFENDER_CMDLETS and not path_tenant.service_plans & DEFENDER_PLANS:
         known.pop(cmdlet.lower(), None)
     if cmdlet.lower() not in known:
         return graph_error(400, "BadRequest", f"The term '{cmdlet}' is not recognized as a name of a cmdlet, "

@@ -24,6 +24,10 @@ from typing import Any, Literal
 ConsentState = Literal["pending", "granted", "revoked", "disabled"]
 
 
+#: Service plans of Defender for Office 365 (Plan 1, Plan 2): where its Exchange cmdlets exist.
+DEFENDER_PLANS = frozenset({"ATP_ENTERPRISE", "THREAT_INTELLIGENCE"})
+
+
 @dataclass
 class Tenant:
     id: str

@@ -24,12 +24,9 @@ from sim.profiles._roles import build_roles
 from sim.profiles._skus import SKUS, enabled_plan_names, subscribed_skus
 from sim.profiles._spec import Spec
 from sim.profiles._users import BuiltUser, build_users, registration_details
-from sim.tenant import Tenant
+from sim.tenant import DEFENDER_PLANS, Tenant
 
 __all__ = ["MIN_USERS", "build", "default_tenant_id", "slug_of"]
-
-#: Service plans of Defender for Office 365 (Plan 1, Plan 2): what makes its cmdlets exist.
-DEFENDER_PLANS = frozenset({"ATP_ENTERPRISE", "THREAT_INTELLIGENCE"})
 
 #: Fewest user objects a tenant may have (every profile places at most this many people).
 MIN_USERS = 10

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.checks._model import Verdict
+from scanner.collections import accepted_domain_names
 
 __all__ = ["DomainResults", "dmarc_policy", "judge_dmarc", "mail_domains", "unreachable"]
 
@@ -27,8 +28,8 @@ _DMARC = re.compile(r"^\s*v=DMARC1\s*;", re.IGNORECASE)
 def mail_domains(accepted: list[dict[str, Any]], *, skip_coexistence: bool = False) -> list[str]:
     """The accepted domains, lower case and sorted; without the coexistence domain when asked (ScubaGear's
     DMARC rules skip it: Microsoft owns it and publishes its DNS)."""
-    return sorted({d["DomainName"].lower() for d in accepted
-                   if not (skip_coexistence and d.get("IsCoexistenceDomain") is True)})
+    return accepted_domain_names([d for d in accepted
+                                  if not (skip_coexistence and d.get("IsCoexistenceDomain") is True)])
 
 
 def unreachable(lookup: Mapping[str, Any]) -> bool:

@@ -44,7 +44,9 @@ def _problem(policy: dict[str, Any]) -> str | None:
         return "policy_off"
     # An older ScubaGear read EnableSuspiciousSafetyTip instead of EnableUnauthenticatedSender: where the
     # API still sends it, it must be on too.
-    off = [t for t in (*_TIPS, "EnableSuspiciousSafetyTip") if policy.get(t, t not in _TIPS) is not True]
+    off = [t for t in _TIPS if policy.get(t) is not True]
+    if policy.get("EnableSuspiciousSafetyTip", True) is not True:
+        off.append("EnableSuspiciousSafetyTip")
     return f"off:{','.join(off)}" if off else None
 
 
