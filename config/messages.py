@@ -16,12 +16,14 @@ from dramatiq import Broker, Message
 __all__ = [
     "PROBE_CONNECTION",
     "QUEUES",
+    "RESCORE_CUSTOMER",
     "RUN_DUE_SCHEDULES",
     "SCANS_QUEUE",
     "SCAN_DEAD_LETTER",
     "SCAN_TENANT",
     "SCHEDULES_QUEUE",
     "BrokerConnectionCheck",
+    "BrokerRescoreQueue",
     "BrokerScanQueue",
     "send",
 ]
@@ -35,6 +37,7 @@ SCAN_TENANT = "scan_tenant"
 SCAN_DEAD_LETTER = "scan_dead_letter"
 PROBE_CONNECTION = "probe_connection"
 RUN_DUE_SCHEDULES = "run_due_schedules"
+RESCORE_CUSTOMER = "rescore_customer"
 
 
 def send(broker: Broker, actor_name: str, queue_name: str, *, delay_ms: int | None = None,
@@ -66,3 +69,14 @@ class BrokerConnectionCheck:
     def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         send(self.broker, PROBE_CONNECTION, SCANS_QUEUE, delay_ms=self.delay_s * 1000, msp_id=str(msp_id),
              customer_id=str(customer_id))
+
+
+class BrokerRescoreQueue:
+    """The ``portal.services.risks.RescoreQueue``: asks a worker to recompute one customer's score
+    (after a person accepted or revoked a risk: the web role cannot write scores)."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        send(self.broker, RESCORE_CUSTOMER, SCANS_QUEUE, msp_id=str(msp_id), customer_id=str(customer_id))

@@ -44,12 +44,13 @@ from portal.web.callers import (
     redirect_to_second_factor,
     redirect_to_sign_in,
 )
-from portal.web.customers import CustomerPagesController, CustomersApiController
+from portal.web.customers import CustomerPagesController, CustomersApiController, RisksController
 from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
 from portal.web.onboarding import ConsentCallbackController, OnboardingController
 from portal.web.runtime import WebRuntime
+from portal.web.search import SearchApiController, SearchController
 from portal.web.security_headers import security_headers
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
@@ -69,7 +70,7 @@ def create_app(web: WebRuntime) -> Litestar:
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
                         TwoFactorController, TeamController, InvitationsController, AuditController,
                         FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
-                        ConsentCallbackController,
+                        ConsentCallbackController, SearchController, SearchApiController, RisksController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -88,7 +89,7 @@ def create_app_from_environment() -> Litestar:
     """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
-    from config.messages import BrokerScanQueue
+    from config.messages import BrokerRescoreQueue, BrokerScanQueue
     from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
     from scanner import required_permissions
@@ -120,7 +121,7 @@ def create_app_from_environment() -> Litestar:
     except ScannerNotConfigured as exc:
         log.warning("onboarding is off: %s", exc)
         scanner_env, consent = None, None
+    publisher = broker_from_settings(settings, owner, publisher=True)
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
-                                 mailer=mailer, public_url=public_url,
-                                 scan_queue=BrokerScanQueue(broker_from_settings(settings, owner, publisher=True)),
-                                 consent=consent, scanner_env=scanner_env))
+                                 mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
+                                 consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher)))

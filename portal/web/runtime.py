@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from portal.services.environment import ScannerEnvironment
 from portal.services.mail import MailSender
 from portal.services.onboarding import ConsentApp
+from portal.services.risks import RescoreQueue
 from portal.services.scans import ScanQueue
 
 __all__ = ["WebRuntime"]
@@ -32,6 +33,8 @@ class WebRuntime:
         scan_queue: sends "scan this tenant" messages ("Scan now"); None when no broker is configured.
         consent: the service app as admin consent needs it; None when no app is configured.
         scanner_env: reads tenants, to confirm a consent at the callback; None when no app is configured.
+        rescore_queue: asks a worker to rescore a customer after a risk is accepted or revoked; None
+            sends nothing (the next scan rescores).
     """
 
     engine: Engine
@@ -42,3 +45,4 @@ class WebRuntime:
     scan_queue: ScanQueue | None = None
     consent: ConsentApp | None = None
     scanner_env: ScannerEnvironment | None = None
+    rescore_queue: RescoreQueue | None = None

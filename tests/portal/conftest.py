@@ -96,6 +96,12 @@ def _onboarding_request(r: Refs) -> Row:
             "expires_at": _now() + dt.timedelta(minutes=30)}
 
 
+def _risk_acceptance(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "check_id": f"seed.check_{next(_serial)}", "reason": "seeded", "accepted_by": "seed@example.test",
+            "expires_at": _now() + dt.timedelta(days=30)}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -112,6 +118,7 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "api_tokens": _api_token,
     "invitations": _invitation,
     "onboarding_requests": _onboarding_request,
+    "risk_acceptances": _risk_acceptance,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.

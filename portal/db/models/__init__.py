@@ -7,6 +7,8 @@ from portal.db.models.customer import AccessTier, ConnectionState, Customer
 from portal.db.models.latest_result import LatestResult
 from portal.db.models.membership import Membership, Role
 from portal.db.models.msp import Msp
+from portal.db.models.risk_acceptance import RiskAcceptance
+from portal.db.models.saved_search import SavedSearch
 from portal.db.models.scan import Scan, ScanStatus, ScanTrigger
 from portal.db.models.score_history import ScoreHistory
 from portal.db.models.user import User
@@ -22,7 +24,9 @@ __all__ = [
     "LatestResult",
     "Membership",
     "Msp",
+    "RiskAcceptance",
     "Role",
+    "SavedSearch",
     "Scan",
     "ScanStatus",
     "ScanTrigger",

@@ -1,16 +1,20 @@
 """The latest result per (customer, check): what the fleet page and cross-tenant search read.
 
 Kept by the scans service in the same transaction that stores a scan's results, so it is never
-ahead of or behind the history. ``first_seen_at`` is when the check was first evaluated for this
-customer; ``status_since`` is when its current status began (a regression or a fix resets it).
+ahead of or behind the history. It carries the latest evidence and affected objects too, so a
+cross-tenant search filters on them without reading the history. ``first_seen_at`` is when the
+check was first evaluated for this customer; ``status_since`` is when its current status began (a
+regression or a fix resets it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned
@@ -34,3 +38,8 @@ class LatestResult(CustomerOwned, Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status_since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The latest result's evidence and affected objects (migration 0015), for cross-tenant search;
+    #: ``affected_keys`` holds the affected objects lower-cased (addresses compare without case).
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    affected: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    affected_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)

@@ -9,6 +9,10 @@ Decisions:
   and not-applicable ones: a customer admin should see what is fine too, not only what is wrong.
 - A check the catalogue no longer has keeps its stored verdict with its id as the title, rather than
   disappearing from the history.
+- A failing check with a standing risk acceptance is shown as ``accepted`` (with who accepted it, why
+  and until when), sorted after the failures, and counts in neither the score nor the failing counts.
+- The score is the customer row's (the effective score, ``portal.services.risks``), not the last
+  scan's own figure: a re-verify of a few checks or an acceptance moves it.
 - A finding's history is its verdict at each scan that read it, newest first, capped at
   ``HISTORY_LIMIT`` scans.
 """
@@ -23,9 +27,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.db.models import AccessTier, CheckResultRow, ConnectionState, Customer, LatestResult, Scan, ScanStatus
+from portal.db.models import AccessTier, CheckResultRow, ConnectionState, Customer, LatestResult, Scan
 from portal.db.uow import UnitOfWork
 from portal.services.errors import NotFound
+from portal.services.risks import Acceptance, standing_acceptances
 from portal.services.scans.queries import recent_scans, score_history
 from scanner import CheckMeta, Severity, Status, catalogue, score_of
 
@@ -34,7 +39,9 @@ __all__ = ["HISTORY_LIMIT", "AreaScore", "CustomerPosture", "Finding", "FindingD
 
 HISTORY_LIMIT = 50
 _SEVERITY_ORDER = {s: i for i, s in enumerate(("critical", "high", "medium", "low", "info"))}
-_STATUS_ORDER = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3}
+_STATUS_ORDER = {"fail": 0, "accepted": 1, "error": 2, "pass": 3, "not_applicable": 4}
+#: Statuses that count in an area's score, as the scanner's own status.
+_SCORED = {"fail": Status.FAIL, "pass": Status.PASS, "error": Status.ERROR, "not_applicable": Status.NOT_APPLICABLE}
 
 
 @functools.cache
@@ -53,6 +60,7 @@ class Finding:
     affected_count: int
     status_since: dt.datetime
     new: bool  # started failing at the last scan
+    acceptance: Acceptance | None = None  # standing, when the status is "accepted"
 
 
 @dataclass(frozen=True)
@@ -114,12 +122,13 @@ def _customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-def _finding(row: LatestResult) -> Finding:
+def _finding(row: LatestResult, accepted: dict[str, Acceptance]) -> Finding:
     meta = _catalogue().get(row.check_id)
     title, area = (meta.title, meta.area) if meta else (row.check_id, "Retired checks")
     new = row.status == "fail" and row.status_since == row.last_seen_at and row.first_seen_at < row.last_seen_at
-    return Finding(row.check_id, title, area, row.severity, row.status, row.reason, row.affected_count,
-                   row.status_since, new)
+    acceptance = accepted.get(row.check_id) if row.status == "fail" else None
+    return Finding(row.check_id, title, area, row.severity, "accepted" if acceptance else row.status, row.reason,
+                   row.affected_count, row.status_since, new and acceptance is None, acceptance)
 
 
 def _sort_key(f: Finding) -> tuple[int, int, str]:
@@ -127,29 +136,26 @@ def _sort_key(f: Finding) -> tuple[int, int, str]:
 
 
 def customer_posture(uow: UnitOfWork, customer_id: uuid.UUID, *, today: dt.date, trend_days: int = 90,
-                     scans: int = 20) -> CustomerPosture:
+                     scans: int = 20, now: dt.datetime | None = None) -> CustomerPosture:
     """The customer's page. Raises ``NotFound`` outside the caller's scope."""
     customer = _customer(uow, customer_id)
     rows = list(uow.session.scalars(select(LatestResult).where(LatestResult.customer_id == customer_id)))
-    findings = sorted((_finding(r) for r in rows), key=_sort_key)
+    accepted = standing_acceptances(uow, customer_id, now=now or dt.datetime.now(dt.UTC))
+    findings = sorted((_finding(r, accepted) for r in rows), key=_sort_key)
     areas: dict[str, list[Finding]] = {}
     for finding in findings:
         areas.setdefault(finding.area, []).append(finding)
     area_scores = [
-        AreaScore(area, score_of((Severity(f.severity), Status(f.status)) for f in items if f.status in _STATUS_ORDER),
+        AreaScore(area, score_of((Severity(f.severity), _SCORED[f.status]) for f in items if f.status in _SCORED),
                   sum(f.status == "fail" for f in items), len(items))
         for area, items in sorted(areas.items())]
-    scored = uow.session.scalars(
-        select(Scan).where(Scan.customer_id == customer_id, Scan.status.in_((ScanStatus.COMPLETED, ScanStatus.PARTIAL)))
-        .order_by(Scan.finished_at.desc()).limit(1)).first()
     history = score_history(uow, customer_id, since=today - dt.timedelta(days=trend_days - 1))
     return CustomerPosture(
         customer_id=customer.id, msp_id=customer.msp_id, name=customer.name, tenant_id=customer.tenant_id,
         default_domain=customer.default_domain, connection_state=ConnectionState(customer.connection_state),
         connection_reason=customer.connection_reason, missing_permissions=tuple(customer.missing_permissions or ()),
         access_tier=AccessTier(customer.access_tier), tags=tuple(customer.tags or ()),
-        score=scored.score if scored else None, grade=scored.grade if scored else None,
-        coverage=scored.coverage if scored else None, scored_at=scored.finished_at if scored else None,
+        score=customer.score, grade=customer.grade, coverage=customer.coverage, scored_at=customer.scored_at,
         areas=area_scores, findings=findings, trend=[(h.day, h.score) for h in history],
         scans=recent_scans(uow, customer_id, limit=scans), break_glass_ids=tuple(customer.break_glass_ids or ()),
         break_glass_candidates=_break_glass_candidates(uow, rows),
@@ -176,7 +182,7 @@ def finding_detail(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str) -> Fi
     row = uow.session.get(LatestResult, (customer_id, check_id))
     if row is None:
         raise NotFound(f"no finding {check_id} for customer {customer_id}")
-    finding = _finding(row)
+    finding = _finding(row, standing_acceptances(uow, customer_id, now=dt.datetime.now(dt.UTC)))
     latest = uow.session.scalars(select(CheckResultRow).where(CheckResultRow.scan_id == row.scan_id,
                                                               CheckResultRow.check_id == check_id)).first()
     history = uow.session.execute(

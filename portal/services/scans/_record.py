@@ -17,6 +17,10 @@ a slow older scan never overwrites a newer one. ``first_seen_at`` is kept from t
 a scan is when it started reading the tenant (``ScanResult.started_at``).
 
 Decisions:
+- The customer's score and its trend point are the portal's effective score, computed from the
+  projection just written (``portal.services.risks``: accepted failures left out), not the scan's own
+  figure, which stays on the scan row. The projection also keeps each result's evidence and affected
+  objects (migration 0015), for cross-tenant search.
 - The projection holds the latest result whatever it is, ``error`` included: "we could not read
   this" is the truth, and hiding it behind an older ``pass`` would overstate the posture.
 - A disconnected scan has no check results (the scanner's decision) and writes no trend point: it
@@ -31,7 +35,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, insert, or_, select
+from sqlalchemy import Table, case, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
@@ -39,8 +43,9 @@ from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
 from portal.services.customers import Connection, apply_connection, outcome_of_scan
 from portal.services.errors import NotFound
+from portal.services.risks import rescore
 from portal.services.scans._summary import note_finished
-from scanner import ScanResult, json_safe
+from scanner import ScanResult, grade, json_safe
 
 __all__ = ["record_scan"]
 
@@ -74,9 +79,10 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
     if result.checks:
         _insert_check_results(uow, scan, result)
         _upsert_latest_results(uow, scan, result)
-        _count_failures(uow, customer)
+        uow.session.refresh(customer)  # note_finished wrote its row behind the session's back
+        rescore(uow, customer, now=result.finished_at)
     if result.status != "disconnected":
-        _upsert_score_history(uow, scan, result)
+        _upsert_score_history(uow, scan, result, score=customer.score if result.checks else result.score)
     connection = apply_connection(uow, customer, outcome_of_scan(result))
     if not customer.default_domain and result.tenant.default_domain:
         customer.default_domain = result.tenant.default_domain
@@ -85,17 +91,6 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
         "requests": result.stats.requests, "connection_state": connection.state.value,
     })
     return connection
-
-
-def _count_failures(uow: UnitOfWork, customer: Customer) -> None:
-    """The fleet page's figures for this customer, from the projection just written (migration 0012)."""
-    latest = LatestResult
-    counts = uow.session.execute(
-        select(func.count().filter(latest.severity == "critical"), func.count().filter(latest.severity == "high"),
-               func.count().filter(latest.status_since == latest.last_seen_at,
-                                   latest.first_seen_at < latest.last_seen_at))
-        .where(latest.customer_id == customer.id, latest.status == "fail")).one()
-    customer.open_critical, customer.open_high, customer.new_failing = (int(n) for n in counts)
 
 
 def _lock(uow: UnitOfWork, model: type[Scan] | type[Customer], key: uuid.UUID) -> Any:
@@ -135,13 +130,15 @@ def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> No
 def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
     seen = result.started_at
     table = _LATEST
-    rows = [
-        {"customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
-         "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
-         "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
-         "status_since": seen, "last_seen_at": seen}
-        for check in _unique_checks(result)
-    ]
+    rows = []
+    for check in _unique_checks(result):
+        affected = json_safe(list(check.affected))
+        rows.append({
+            "customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
+            "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
+            "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
+            "status_since": seen, "last_seen_at": seen, "evidence": json_safe(check.evidence),
+            "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected})})
     stmt = pg_insert(table).values(rows)
     new = stmt.excluded
     changed = table.c.status.is_distinct_from(new.status)
@@ -157,18 +154,21 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
             "reason": new.reason,
             "affected_count": new.affected_count,
             "last_seen_at": new.last_seen_at,
+            "evidence": new.evidence,
+            "affected": new.affected,
+            "affected_keys": new.affected_keys,
         },
         where=table.c.last_seen_at <= new.last_seen_at,
     )
     uow.session.execute(stmt)
 
 
-def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
+def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None) -> None:
     table = _SCORES
     scans = _SCANS
     stmt = pg_insert(table).values(
         customer_id=scan.customer_id, day=result.started_at.astimezone(dt.UTC).date(), msp_id=scan.msp_id,
-        scan_id=scan.id, score=result.score, grade=result.grade, coverage=result.coverage,
+        scan_id=scan.id, score=score, grade=grade(score), coverage=result.coverage,
     )
     source_started = select(scans.c.started_at).where(scans.c.id == table.c.scan_id).scalar_subquery()
     stmt = stmt.on_conflict_do_update(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
+from portal.services.risks import lapse_expired
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._start import enqueue_due_scans, resend_stranded_scans
 
@@ -36,6 +37,7 @@ def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue) -> 
     for msp_id in msp_ids:
         with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:
             resend_stranded_scans(uow, now, queue=queue)
+            lapse_expired(uow, now)  # accepted risks that ran out count against the score again
             queued += len(enqueue_due_scans(uow, now, queue=queue))
     if queued:
         log.info("scheduled scans queued", extra={"queued": queued, "msps": len(msp_ids)})

@@ -2,5 +2,6 @@
 
 from portal.web.customers.controllers import CustomersApiController
 from portal.web.customers.pages import CustomerPagesController
+from portal.web.customers.risks import RisksController
 
-__all__ = ["CustomerPagesController", "CustomersApiController"]
+__all__ = ["CustomerPagesController", "CustomersApiController", "RisksController"]

@@ -25,13 +25,14 @@ from portal.services.accounts import Action, CustomerAccess, may
 from portal.services.errors import NotFound
 from portal.services.onboarding import may_make_consent_link
 from portal.services.posture import CustomerPosture, customer_posture, finding_detail
+from portal.services.risks import MAX_DAYS
 from portal.services.scans import ScanRefused, request_scan
 from portal.services.scans.queries import get_scan
 from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
-__all__ = ["CustomerPagesController", "render_customer_page"]
+__all__ = ["CustomerPagesController", "customer_header", "render_customer_page", "render_finding_page"]
 
 #: Days of trend on the customer page.
 TREND_DAYS = 90
@@ -56,7 +57,7 @@ class _Header:
     access: CustomerAccess
 
 
-def _header(uow: UnitOfWork, customer_id: uuid.UUID) -> _Header:
+def customer_header(uow: UnitOfWork, customer_id: uuid.UUID) -> _Header:
     """The customer's name and access (one row: not its posture). Raises ``NotFound`` outside the scope."""
     customer = uow.session.get(Customer, customer_id)
     if customer is None:
@@ -99,6 +100,27 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings), **extra})
 
 
+def render_finding_page(request: Request, web: WebRuntime, caller: Caller, customer_id: uuid.UUID, check_id: str,
+                        status_code: int = 200, **extra: object) -> Template:
+    """One finding's page (``extra``: the acceptance form's error and what was typed)."""
+    try:
+        with caller_unit_of_work(web, caller, request) as uow:
+            header = customer_header(uow, customer_id)
+            detail = finding_detail(uow, customer_id, check_id)
+    except NotFound:
+        raise NotFoundException("no such finding, or not one you can see") from None
+    done = request.query_params.get("risk")
+    today = dt.datetime.now(dt.UTC).date()
+    return Template("customers/finding.html", status_code=status_code, context={
+        "user": caller, "c": header, "d": detail,
+        "evidence": json.dumps(detail.evidence, indent=2, sort_keys=True, ensure_ascii=False),
+        "may_accept": may(caller.membership, Action.ACCEPT_RISK, header.access),
+        "risk_done": done if done in ("accepted", "revoked") else None, "risk_error": None, "typed": {},
+        "min_expiry": (today + dt.timedelta(days=1)).isoformat(),
+        "max_expiry": (today + dt.timedelta(days=MAX_DAYS)).isoformat(),
+        "default_expiry": (today + dt.timedelta(days=90)).isoformat(), **extra})
+
+
 class CustomerPagesController(Controller):
     path = "/customers"
     include_in_schema = False
@@ -112,15 +134,7 @@ class CustomerPagesController(Controller):
     @get("/{customer_id:uuid}/findings/{check_id:str}", sync_to_thread=True)
     def finding(self, request: Request, customer_id: FromPath[uuid.UUID], check_id: FromPath[str],
                 web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                header = _header(uow, customer_id)
-                detail = finding_detail(uow, customer_id, check_id)
-        except NotFound:
-            raise NotFoundException("no such finding, or not one you can see") from None
-        return Template("customers/finding.html", context={
-            "user": caller, "c": header, "d": detail,
-            "evidence": json.dumps(detail.evidence, indent=2, sort_keys=True, ensure_ascii=False)})
+        return render_finding_page(request, web, caller, customer_id, check_id)
 
     @post("/{customer_id:uuid}/scans", sync_to_thread=True)
     def scan_now(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
@@ -128,7 +142,7 @@ class CustomerPagesController(Controller):
         now = dt.datetime.now(dt.UTC)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
-                header = _header(uow, customer_id)
+                header = customer_header(uow, customer_id)
         except NotFound:
             raise _not_found() from None
         if not may(caller.membership, Action.START_SCAN, header.access):

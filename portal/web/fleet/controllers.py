@@ -7,9 +7,7 @@ export.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from litestar import Controller, Request, Response, get
@@ -31,18 +29,9 @@ from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
 from portal.web.fleet.query import fleet_query
 from portal.web.runtime import WebRuntime
+from portal.web.spreadsheet import csv_response
 
-__all__ = ["FleetController", "csv_cell"]
-
-#: Characters that make a spreadsheet read a cell as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A value for a CSV cell that a spreadsheet will show, never evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
+__all__ = ["FleetController"]
 
 @dataclass(frozen=True)
 class FleetLine:
@@ -88,15 +77,11 @@ class FleetController(Controller):
         query = fleet_query(request.query_params, page_size=1_000_000)  # every match, in the page's order
         with caller_unit_of_work(web, caller, request) as uow:
             view = fleet_view(uow, query, now)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["customer", "tenant_id", "score", "grade", "coverage", f"change_{CHANGE_DAYS}d",
-                         "open_critical", "open_high", "new_since_last_scan", "connection_state", "access_tier", "tags",
-                         "last_successful_scan", "stale"])
-        for r in view.rows:
-            writer.writerow([csv_cell(v) for v in (
-                r.name, r.tenant_id, r.score, r.grade, r.coverage, score_change(r), r.open_critical,
-                r.open_high, r.new_failing, r.connection_state.value, r.access_tier.value, " ".join(r.tags),
-                r.scored_at.isoformat() if r.scored_at else "", "yes" if is_stale(r, now) else "no")])
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="fleet-{now.date().isoformat()}.csv"'})
+        header = ["customer", "tenant_id", "score", "grade", "coverage", f"change_{CHANGE_DAYS}d", "open_critical",
+                  "open_high", "new_since_last_scan", "connection_state", "access_tier", "tags", "last_successful_scan",
+                  "stale"]
+        rows = ((r.name, r.tenant_id, r.score, r.grade, r.coverage, score_change(r), r.open_critical, r.open_high,
+                 r.new_failing, r.connection_state.value, r.access_tier.value, " ".join(r.tags),
+                 r.scored_at.isoformat() if r.scored_at else "", "yes" if is_stale(r, now) else "no")
+                for r in view.rows)
+        return csv_response(header, rows, f"fleet-{now.date().isoformat()}.csv")

@@ -730,6 +730,133 @@ def _customers_api(case: Case) -> None:
     assert names == {case.world.tenants[r].name for r in SEES[case.role]}
 
 
+#: Who may accept a failing finding as a risk: MSP staff who see the tenant at the Operate tier or above,
+#: and the tenant's own admins (never its viewers).
+ACCEPTS_RISKS = {"msp_admin": {"own", "sibling"}, "msp_analyst": {"own", "sibling"}, "analyst_east": {"own"},
+                 "customer_admin": {"own"}}
+_STANDING = "SELECT count(*) FROM risk_acceptances WHERE customer_id = :c AND check_id = :k AND revoked_at IS NULL"
+
+
+def _clear_acceptances(case: Case) -> None:
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("UPDATE risk_acceptances SET revoked_at = now(), revoked_by = 'matrix' "
+                                "WHERE customer_id = :c AND revoked_at IS NULL"), {"c": case.tenant.customer_id})
+
+
+@row("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance", CUSTOMERS)
+def _accept_risk(case: Case) -> None:
+    expires_on = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    form = {"reason": "compensating control in place", "expires_on": expires_on}
+    path = f"{_customer_path(case)}/findings/{case.world.check_id}/acceptance"
+    response = case.post(path, form)
+    standing = case.world.scalar(_STANDING, c=case.tenant.customer_id, k=case.world.check_id)
+    _clear_acceptances(case)
+    if case.relation in ACCEPTS_RISKS.get(case.role, set()):
+        assert response.status_code == 303 and standing == 1
+        return
+    assert standing == 0
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(
+            f"/customers/{uuid.uuid4()}/findings/{case.world.check_id}/acceptance", form))
+
+
+@row("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke", CUSTOMERS)
+def _revoke_risk(case: Case) -> None:
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("INSERT INTO risk_acceptances (msp_id, customer_id, check_id, reason, expires_at, "
+                                "accepted_by) VALUES (:m, :c, :k, 'seeded', now() + interval '1 day', 'matrix')"),
+                           {"m": case.tenant.msp_id, "c": case.tenant.customer_id, "k": case.world.check_id})
+    response = case.post(f"{_customer_path(case)}/findings/{case.world.check_id}/acceptance/revoke")
+    standing = case.world.scalar(_STANDING, c=case.tenant.customer_id, k=case.world.check_id)
+    _clear_acceptances(case)
+    if case.relation in ACCEPTS_RISKS.get(case.role, set()):
+        assert response.status_code == 303 and standing == 0
+        return
+    assert standing == 1
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(
+            f"/customers/{uuid.uuid4()}/findings/{case.world.check_id}/acceptance/revoke"))
+
+
+def _is_staff(case: Case) -> bool:
+    return case.role in ("msp_admin", "msp_analyst", "analyst_east")
+
+
+@row("GET", "/search")
+def _search_page(case: Case) -> None:
+    response = case.get(f"/search?q=check:{case.world.check_id}")
+    if _is_staff(case):
+        assert response.status_code == 200
+        _fleet_names(case, response.text)
+    else:
+        case.refused(response)
+
+
+@row("GET", "/search/export.csv")
+def _search_export(case: Case) -> None:
+    response = case.get(f"/search/export.csv?q=check:{case.world.check_id}")
+    if _is_staff(case):
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        _fleet_names(case, response.text)
+    else:
+        case.refused(response)
+
+
+@row("POST", "/search/saved")
+def _save_search(case: Case) -> None:
+    name = f"matrix {uuid.uuid4().hex[:8]}"
+    response = case.post("/search/saved", {"name": name, "query": "status:fail", "shared": "on"})
+    saved = case.world.scalar("SELECT count(*) FROM saved_searches WHERE name = :n", n=name)
+    if _is_staff(case):
+        assert response.status_code == 303 and saved == 1
+    else:
+        assert saved == 0
+        case.refused(response)
+
+
+@row("POST", "/search/saved/{saved_id:uuid}/delete", ("own", "colleague"))
+def _delete_saved_search(case: Case) -> None:
+    owner_id = case.user_id if case.relation == "own" else case.world.people["msp_admin"][0]
+    saved_id = uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        connection.execute(text("INSERT INTO saved_searches (id, msp_id, user_id, name, query, shared) "
+                                "VALUES (:i, :m, :u, :n, 'status:fail', true)"),
+                           {"i": saved_id, "m": case.world.msp_a, "u": owner_id, "n": f"matrix {saved_id.hex[:8]}"})
+    response = case.post(f"/search/saved/{saved_id}/delete")
+    left = case.world.scalar("SELECT count(*) FROM saved_searches WHERE id = :i", i=saved_id)
+    if _is_staff(case) and (case.relation == "own" or case.role == "msp_admin"):
+        assert response.status_code == 303 and left == 0  # one's own (the colleague of an admin is the admin)
+    elif _is_staff(case):
+        assert response.status_code == 404 and left == 1  # a colleague's shared search is not theirs to delete
+    else:
+        assert left == 1
+        case.refused(response)
+
+
+@row("GET", "/api/v1/search", ("session", "token"))
+def _search_api(case: Case) -> None:
+    headers = {}
+    if case.relation == "token":
+        if not case.has_organisation:
+            return  # no organisation, no token
+        _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0])
+        case.client.cookies.clear()
+        headers = {"Authorization": f"Bearer {token}"}
+    response = case.get(f"/api/v1/search?q=check:{case.world.check_id}", headers=headers)
+    if not case.has_organisation:
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    names = {r["customer"]["name"] for r in response.json()["results"]}
+    assert names == {case.world.tenants[r].name for r in SEES[case.role]}
+
+
 # -- the test ------------------------------------------------------------------------------------
 
 

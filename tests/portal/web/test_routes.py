@@ -35,9 +35,13 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/customers/{customer_id:uuid}/findings/{check_id:str}"),
          ("POST", "/customers/{customer_id:uuid}/scans"), ("GET", "/customers/new"), ("POST", "/customers/new"),
          ("POST", "/customers/{customer_id:uuid}/consent-link"), ("POST", "/customers/{customer_id:uuid}/break-glass"),
-         ("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress")}
+         ("GET", "/customers/{customer_id:uuid}/scans/{scan_id:uuid}/progress"),
+         ("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance"),
+         ("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke"),
+         ("GET", "/search"), ("GET", "/search/export.csv"), ("POST", "/search/saved"),
+         ("POST", "/search/saved/{saved_id:uuid}/delete")}
 #: The JSON API: an anonymous call is 401.
-API = {("GET", "/api/v1/customers")}
+API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search")}
 
 
 @pytest.fixture

@@ -1,0 +1,177 @@
+"""Accepted risks: a failing check a tenant lives with, for a stated reason, until a stated date.
+
+- :func:`accept_risk` / :func:`revoke_risk`: through the definer functions of migration 0015, which
+  check who asks (a customer admin of the tenant, or MSP staff at the Operate tier or above) and
+  record who did it from the signed scope; each is in the audit trail.
+- :func:`standing_acceptances`: the acceptances in force for a customer, by check.
+- :func:`effective_score` / :func:`rescore`: the score the portal shows, from the projection: an
+  accepted failure counts neither for nor against the score (it is out of its failures, not turned
+  into a pass), and stays visible as ``accepted``.
+- :func:`lapse_expired`: the schedule's pass over acceptances that ran out: rescore, audit, mark.
+
+Decision: the portal's score is computed here from the projection (every check's latest verdict),
+not copied from the last scan, so a partial scan (a re-verify of a few checks) and an acceptance
+move it the same way. ``scans.score`` stays the scanner's own figure for that scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Engine, exists, func, select, text
+
+from portal.db.models import Customer, LatestResult, RiskAcceptance
+from portal.db.scope import Scope
+from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services.audit import record_event
+from portal.services.errors import InvalidInput, NotFound
+from scanner import Severity, Status, catalogue, grade, score_of
+
+__all__ = ["MAX_DAYS", "Acceptance", "RescoreQueue", "accept_risk", "effective_score", "lapse_expired", "rescore",
+           "rescore_customer", "revoke_risk", "standing_acceptances"]
+
+#: Longest an acceptance may run: a year, then someone must look again.
+MAX_DAYS = 365
+_MIN_REASON, _MAX_REASON = 3, 2000
+
+
+class RescoreQueue(Protocol):
+    """Ask a worker to rescore one customer. Called after commit (the portal's role writes no scores)."""
+
+    def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None: ...
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    id: uuid.UUID
+    check_id: str
+    reason: str
+    expires_at: dt.datetime
+    accepted_by: str
+    accepted_at: dt.datetime
+
+
+def _view(row: RiskAcceptance) -> Acceptance:
+    return Acceptance(row.id, row.check_id, row.reason, row.expires_at, row.accepted_by, row.accepted_at)
+
+
+def standing_acceptances(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.datetime) -> dict[str, Acceptance]:
+    """The customer's acceptances in force at ``now``, by check id."""
+    rows = uow.session.scalars(select(RiskAcceptance).where(
+        RiskAcceptance.customer_id == customer_id, RiskAcceptance.revoked_at.is_(None),
+        RiskAcceptance.expires_at > now))
+    return {r.check_id: _view(r) for r in rows}
+
+
+def accept_risk(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str, *, reason: str, expires_on: dt.date,
+                now: dt.datetime) -> uuid.UUID:
+    """Accept the customer's failing ``check_id`` until the end of ``expires_on`` (UTC), replacing any standing
+    acceptance of it.
+
+    Raises:
+        InvalidInput: no reason, or an expiry in the past or more than ``MAX_DAYS`` away.
+        NotFound: no such customer in scope, or no failing verdict of that check for it.
+        DBAPIError (insufficient privilege): the caller may not accept risks for this customer.
+    """
+    reason = " ".join(reason.replace("\x00", "").split())
+    if not _MIN_REASON <= len(reason) <= _MAX_REASON:
+        raise InvalidInput(f"say why the risk is accepted ({_MIN_REASON} to {_MAX_REASON} characters)")
+    expires_at = dt.datetime.combine(expires_on, dt.time.max, tzinfo=dt.UTC).replace(microsecond=0)
+    if expires_at <= now or expires_at > now + dt.timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"an acceptance expires after today and within {MAX_DAYS} days")
+    finding = uow.session.get(LatestResult, (customer_id, check_id))
+    if finding is None or finding.status != Status.FAIL.value:
+        raise NotFound(f"no failing finding {check_id} for this customer")
+    acceptance_id = uow.session.execute(text("SELECT posture_accept_risk(:c, :k, :r, :e)"), {
+        "c": customer_id, "k": check_id, "r": reason, "e": expires_at}).scalar_one()
+    record_event(uow, customer_id=customer_id, action="risk.accepted", target=f"check:{check_id}", details={
+        "acceptance": str(acceptance_id), "reason": reason, "expires_at": expires_at.isoformat()})
+    return uuid.UUID(str(acceptance_id))
+
+
+def revoke_risk(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str) -> None:
+    """End the standing acceptance of ``check_id`` for the customer now.
+
+    Raises:
+        NotFound: no standing acceptance of that check for a customer in scope.
+        DBAPIError (insufficient privilege): the caller may not change this customer's acceptances.
+    """
+    standing = uow.session.scalars(select(RiskAcceptance.id).where(
+        RiskAcceptance.customer_id == customer_id, RiskAcceptance.check_id == check_id,
+        RiskAcceptance.revoked_at.is_(None))).one_or_none()
+    revoked = standing is not None and uow.session.execute(
+        text("SELECT posture_revoke_risk(:i)"), {"i": standing}).scalar_one()
+    if not revoked:
+        raise NotFound(f"no standing acceptance of {check_id} for this customer")
+    record_event(uow, customer_id=customer_id, action="risk.revoked", target=f"check:{check_id}",
+                 details={"acceptance": str(standing)})
+
+
+def _known_checks() -> frozenset[str]:
+    return frozenset(check.id for check in catalogue())
+
+
+def effective_score(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.datetime) -> float | None:
+    """The customer's score from its projection, accepted failures left out (catalogue checks only)."""
+    accepted = set(standing_acceptances(uow, customer_id, now=now))
+    known = _known_checks()
+    rows = uow.session.execute(select(LatestResult.check_id, LatestResult.severity, LatestResult.status)
+                               .where(LatestResult.customer_id == customer_id))
+    return score_of((Severity(severity), Status(status)) for check_id, severity, status in rows
+                    if check_id in known and not (status == Status.FAIL.value and check_id in accepted))
+
+
+def _count_open(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> None:
+    """The fleet page's figures (migration 0012): failing checks of the projection, accepted ones not open."""
+    latest, accepted = LatestResult, RiskAcceptance
+    standing = exists().where(accepted.customer_id == latest.customer_id, accepted.check_id == latest.check_id,
+                              accepted.revoked_at.is_(None), accepted.expires_at > now)
+    counts = uow.session.execute(
+        select(func.count().filter(latest.severity == "critical"), func.count().filter(latest.severity == "high"),
+               func.count().filter(latest.status_since == latest.last_seen_at,
+                                   latest.first_seen_at < latest.last_seen_at))
+        .where(latest.customer_id == customer.id, latest.status == Status.FAIL.value, ~standing)).one()
+    customer.open_critical, customer.open_high, customer.new_failing = (int(n) for n in counts)
+
+
+def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> float | None:
+    """Put the effective score and grade (a scored customer only) and the open-failure counts on the
+    customer's row, from its projection and acceptances at ``now``; returns the score."""
+    _count_open(uow, customer, now=now)
+    if customer.scored_at is None:
+        return customer.score
+    value = effective_score(uow, customer.id, now=now)
+    customer.score, customer.grade = value, grade(value)
+    return value
+
+
+def rescore_customer(engine: Engine, msp_id: uuid.UUID, customer_id: uuid.UUID, *, actor: str) -> float | None:
+    """:func:`rescore` one customer in a unit of work of its own (the worker's ``rescore_customer`` actor,
+    after a person accepted or revoked a risk). A customer gone from scope is left alone."""
+    with unit_of_work(engine, Scope.for_customer(msp_id, customer_id, actor=actor)) as uow:
+        customer = uow.session.get(Customer, customer_id, with_for_update=True)
+        if customer is None:
+            return None
+        return rescore(uow, customer, now=dt.datetime.now(dt.UTC))
+
+
+def lapse_expired(uow: UnitOfWork, now: dt.datetime) -> list[uuid.UUID]:
+    """Acceptances in scope that ran out and were not yet handled: rescore their customers, audit each,
+    mark them lapsed. Returns the customers rescored."""
+    expired = list(uow.session.scalars(select(RiskAcceptance).where(
+        RiskAcceptance.revoked_at.is_(None), RiskAcceptance.lapsed_at.is_(None), RiskAcceptance.expires_at <= now)
+        .with_for_update(skip_locked=True)))
+    for acceptance in expired:
+        acceptance.lapsed_at = now
+        record_event(uow, customer_id=acceptance.customer_id, action="risk.expired",
+                     target=f"check:{acceptance.check_id}",
+                     details={"acceptance": str(acceptance.id), "expires_at": acceptance.expires_at.isoformat()})
+    customers = sorted({a.customer_id for a in expired})
+    for customer_id in customers:
+        customer = uow.session.get(Customer, customer_id, with_for_update=True)
+        if customer is not None:
+            rescore(uow, customer, now=now)
+    return customers

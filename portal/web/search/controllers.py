@@ -1,0 +1,125 @@
+"""``/search``: the fleet search page, its CSV export, and saving and deleting searches.
+
+MSP staff only, like the fleet (a customer's own people have their tenant's page, and the API's
+search, scoped to their tenant). Row-level security limits every answer to the caller's customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.fleet import FleetQuery, fleet_figures
+from portal.services.search import (
+    STATUSES,
+    SearchSyntaxError,
+    delete_saved_search,
+    save_search,
+    saved_searches,
+    search,
+    search_rows,
+)
+from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
+from portal.web.runtime import WebRuntime
+from portal.web.search.query import CONTROLS, page_number, search_text
+from portal.web.search.schemas import SaveSearchForm
+from portal.web.spreadsheet import csv_response
+from scanner import catalogue
+
+__all__ = ["EXPORT_LIMIT", "SearchController"]
+
+#: Findings in one CSV export at most.
+EXPORT_LIMIT = 200_000
+_SEVERITIES = ("critical", "high", "medium", "low", "info")
+_STATES = ("connected", "degraded", "disconnected", "pending_consent")
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _staff_only(caller: Caller) -> None:
+    if not caller.membership.is_msp_staff:
+        raise PermissionDeniedException("fleet search is for MSP staff; your tenant's page lists its findings")
+
+
+def _areas() -> list[str]:
+    return sorted({check.meta.area for check in catalogue()})
+
+
+class SearchController(Controller):
+    path = "/search"
+    include_in_schema = False
+    dependencies = PAGE_CALLER
+
+    @get("/", sync_to_thread=True)
+    def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
+        _staff_only(caller)
+        params = request.query_params
+        text = search_text(params)
+        now = dt.datetime.now(dt.UTC)
+        answer, error = None, None
+        with caller_unit_of_work(web, caller, request) as uow:
+            try:
+                answer = search(uow, text, now=now, page=page_number(params)) if text else None
+            except SearchSyntaxError as exc:
+                error = str(exc)
+            saved = saved_searches(uow, caller.user_id)
+            tags = fleet_figures(uow, FleetQuery(), now=now).tags
+        return Template("search/page.html", status_code=HTTP_400_BAD_REQUEST if error else 200, context={
+            "user": caller, "text": text, "q": params.get("q") or "", "answer": answer, "error": error,
+            "saved": saved, "tags": tags, "areas": _areas(), "statuses": STATUSES, "severities": _SEVERITIES,
+            "states": _STATES, "controls": {k: params.get(k) or "" for k in CONTROLS},
+            "link": urlencode({"q": text}) if text else "", "saved_error": params.get("saved_error")})
+
+    @get("/export.csv", sync_to_thread=True)
+    def export(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Response:
+        _staff_only(caller)
+        text = search_text(request.query_params)
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                customers = search_rows(uow, text, now=now, limit=EXPORT_LIMIT)
+        except SearchSyntaxError as exc:
+            return Response(str(exc), status_code=HTTP_400_BAD_REQUEST, media_type="text/plain; charset=utf-8")
+        header = ["customer", "tenant_id", "check_id", "title", "area", "severity", "status", "reason", "references",
+                  "affected_count", "affected", "evidence", "last_seen_at", "status_since"]
+        rows = ((c.name, c.tenant_id, h.check_id, h.title, h.area, h.severity, h.status, h.reason,
+                 " ".join(h.references), h.affected_count, " ".join(h.affected),
+                 json.dumps(h.evidence, sort_keys=True, ensure_ascii=False), h.last_seen_at.isoformat(),
+                 h.status_since.isoformat())
+                for c in customers for h in c.hits)
+        return csv_response(header, rows, f"search-{now.date().isoformat()}.csv")
+
+    @post("/saved", sync_to_thread=True)
+    def save(self, request: Request, data: Annotated[SaveSearchForm, _FORM], web: NamedDependency[WebRuntime],
+             caller: NamedDependency[Caller]) -> Redirect:
+        _staff_only(caller)
+        query = data.query
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                save_search(uow, msp_id=caller.membership.msp_id, user_id=caller.user_id, name=data.name,
+                            query=query, shared=data.shared == "on")
+        except (InvalidInput, Conflict) as exc:
+            return Redirect(f"/search?{urlencode({'q': query, 'saved_error': str(exc)})}", status_code=303)
+        return Redirect(f"/search?{urlencode({'q': query})}", status_code=303)
+
+    @post("/saved/{saved_id:uuid}/delete", sync_to_thread=True)
+    def delete(self, request: Request, saved_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+               caller: NamedDependency[Caller]) -> Redirect:
+        _staff_only(caller)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                delete_saved_search(uow, saved_id)
+        except NotFound:
+            raise NotFoundException("no such saved search of yours") from None
+        return Redirect("/search", status_code=303)
