@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import dramatiq
 from dramatiq import Broker, Message
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "SCHEDULES_QUEUE",
     "BrokerConnectionCheck",
     "BrokerRescoreQueue",
+    "BrokerScanGroup",
     "BrokerScanQueue",
     "send",
 ]
@@ -57,6 +59,22 @@ class BrokerScanQueue:
     def __call__(self, *, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         send(self.broker, SCAN_TENANT, SCANS_QUEUE, scan_id=str(scan_id), msp_id=str(msp_id),
              customer_id=str(customer_id))
+
+
+class BrokerScanGroup:
+    """The ``portal.services.reverify.ScanGroup``: every ``scan_tenant`` message of a re-verify, sent as
+    one Dramatiq group, so the workers take them in parallel."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def __call__(self, scans: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> None:
+        messages: list[Message[Any]] = [
+            Message(queue_name=SCANS_QUEUE, actor_name=SCAN_TENANT, args=(),
+                    kwargs={"scan_id": str(scan_id), "msp_id": str(msp_id), "customer_id": str(customer_id)},
+                    options={})
+            for scan_id, msp_id, customer_id in scans]
+        dramatiq.group(messages, broker=self.broker).run()
 
 
 class BrokerConnectionCheck:

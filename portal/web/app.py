@@ -89,7 +89,7 @@ def create_app_from_environment() -> Litestar:
     """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
-    from config.messages import BrokerRescoreQueue, BrokerScanQueue
+    from config.messages import BrokerRescoreQueue, BrokerScanGroup, BrokerScanQueue
     from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
     from scanner import required_permissions
@@ -124,4 +124,5 @@ def create_app_from_environment() -> Litestar:
     publisher = broker_from_settings(settings, owner, publisher=True)
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
                                  mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
-                                 consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher)))
+                                 consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
+                                 scan_group=BrokerScanGroup(publisher)))

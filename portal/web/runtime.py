@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from portal.services.environment import ScannerEnvironment
 from portal.services.mail import MailSender
 from portal.services.onboarding import ConsentApp
+from portal.services.reverify import ScanGroup
 from portal.services.risks import RescoreQueue
 from portal.services.scans import ScanQueue
 
@@ -33,6 +34,7 @@ class WebRuntime:
         scan_queue: sends "scan this tenant" messages ("Scan now"); None when no broker is configured.
         consent: the service app as admin consent needs it; None when no app is configured.
         scanner_env: reads tenants, to confirm a consent at the callback; None when no app is configured.
+        scan_group: sends a re-verify's scans as one group; None when no broker is configured.
         rescore_queue: asks a worker to rescore a customer after a risk is accepted or revoked; None
             sends nothing (the next scan rescores).
     """
@@ -46,3 +48,4 @@ class WebRuntime:
     consent: ConsentApp | None = None
     scanner_env: ScannerEnvironment | None = None
     rescore_queue: RescoreQueue | None = None
+    scan_group: ScanGroup | None = None

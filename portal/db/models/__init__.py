@@ -7,6 +7,7 @@ from portal.db.models.customer import AccessTier, ConnectionState, Customer
 from portal.db.models.latest_result import LatestResult
 from portal.db.models.membership import Membership, Role
 from portal.db.models.msp import Msp
+from portal.db.models.reverify_run import ReverifyRun
 from portal.db.models.risk_acceptance import RiskAcceptance
 from portal.db.models.saved_search import SavedSearch
 from portal.db.models.scan import Scan, ScanStatus, ScanTrigger
@@ -24,6 +25,7 @@ __all__ = [
     "LatestResult",
     "Membership",
     "Msp",
+    "ReverifyRun",
     "RiskAcceptance",
     "Role",
     "SavedSearch",

@@ -74,6 +74,8 @@ class Customer(CustomerOwned, Base):
     #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
     break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     scan_interval_hours: Mapped[int] = mapped_column(Integer, default=24)
+    #: Microsoft asked us to wait until then (429 with Retry-After); every worker holds off (migration 0016).
+    throttled_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_scan_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import DateTime, Enum, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import ARRAY, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
@@ -18,6 +18,7 @@ class ScanTrigger(enum.StrEnum):
     MANUAL = "manual"
     SCHEDULE = "schedule"
     ONBOARDING = "onboarding"
+    REVERIFY = "reverify"  # a few checks again, from a fleet search (migration 0016)
 
 
 class ScanStatus(enum.StrEnum):
@@ -59,3 +60,6 @@ class Scan(CustomerOwned, Base):
     score: Mapped[float | None] = mapped_column(Float)
     grade: Mapped[str | None] = mapped_column(String(2))
     coverage: Mapped[float | None] = mapped_column(Float)
+    #: The checks a partial scan runs; None for the whole catalogue (migration 0016).
+    check_ids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    reverify_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reverify_runs.id"))

@@ -28,7 +28,7 @@ from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.audit import record_event
 from portal.services.errors import InvalidInput, NotFound
-from scanner import Severity, Status, catalogue, grade, score_of
+from scanner import SEVERITY_WEIGHTS, Severity, Status, catalogue, grade, score_of
 
 __all__ = ["MAX_DAYS", "Acceptance", "RescoreQueue", "accept_risk", "effective_score", "lapse_expired", "rescore",
            "rescore_customer", "revoke_risk", "standing_acceptances"]
@@ -114,14 +114,29 @@ def _known_checks() -> frozenset[str]:
     return frozenset(check.id for check in catalogue())
 
 
-def effective_score(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.datetime) -> float | None:
-    """The customer's score from its projection, accepted failures left out (catalogue checks only)."""
+def _verdicts(uow: UnitOfWork, customer_id: uuid.UUID, now: dt.datetime,
+              ) -> tuple[list[tuple[Severity, Status]], list[tuple[Severity, Status]]]:
+    """The projection's (severity, status) per catalogue check: all of them, and without accepted failures."""
     accepted = set(standing_acceptances(uow, customer_id, now=now))
     known = _known_checks()
-    rows = uow.session.execute(select(LatestResult.check_id, LatestResult.severity, LatestResult.status)
-                               .where(LatestResult.customer_id == customer_id))
-    return score_of((Severity(severity), Status(status)) for check_id, severity, status in rows
-                    if check_id in known and not (status == Status.FAIL.value and check_id in accepted))
+    rows = [(check_id, Severity(severity), Status(status)) for check_id, severity, status in uow.session.execute(
+        select(LatestResult.check_id, LatestResult.severity, LatestResult.status)
+        .where(LatestResult.customer_id == customer_id)) if check_id in known]
+    scored = [(sev, status) for check_id, sev, status in rows if not (status is Status.FAIL and check_id in accepted)]
+    return [(sev, status) for _, sev, status in rows], scored
+
+
+def _coverage(verdicts: list[tuple[Severity, Status]]) -> float:
+    """Weighted share of applicable checks evaluated (``scanner.coverage``, over the projection)."""
+    def weight(statuses: set[Status]) -> int:
+        return sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status in statuses)
+    applicable = weight({Status.PASS, Status.FAIL, Status.ERROR})
+    return round(weight({Status.PASS, Status.FAIL}) / applicable, 3) if applicable else 0.0
+
+
+def effective_score(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.datetime) -> float | None:
+    """The customer's score from its projection, accepted failures left out (catalogue checks only)."""
+    return score_of(_verdicts(uow, customer_id, now)[1])
 
 
 def _count_open(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> None:
@@ -143,8 +158,11 @@ def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> float |
     _count_open(uow, customer, now=now)
     if customer.scored_at is None:
         return customer.score
-    value = effective_score(uow, customer.id, now=now)
-    customer.score, customer.grade = value, grade(value)
+    every, scored = _verdicts(uow, customer.id, now)
+    value = score_of(scored)
+    # Coverage from the projection too: a partial scan's own coverage is of its few checks. An accepted
+    # failure was evaluated, so it counts there.
+    customer.score, customer.grade, customer.coverage = value, grade(value), _coverage(every)
     return value
 
 

@@ -81,8 +81,10 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
         _upsert_latest_results(uow, scan, result)
         uow.session.refresh(customer)  # note_finished wrote its row behind the session's back
         rescore(uow, customer, now=result.finished_at)
-    if result.status != "disconnected":
-        _upsert_score_history(uow, scan, result, score=customer.score if result.checks else result.score)
+    partial = scan.check_ids is not None  # a re-verify: a few checks, scored with the rest of the projection
+    if result.status != "disconnected" and (result.checks or not partial):
+        _upsert_score_history(uow, scan, result, score=customer.score if result.checks else result.score,
+                              coverage=customer.coverage if result.checks else result.coverage)
     connection = apply_connection(uow, customer, outcome_of_scan(result))
     if not customer.default_domain and result.tenant.default_domain:
         customer.default_domain = result.tenant.default_domain
@@ -163,12 +165,13 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
     uow.session.execute(stmt)
 
 
-def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None) -> None:
+def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None,
+                          coverage: float | None) -> None:
     table = _SCORES
     scans = _SCANS
     stmt = pg_insert(table).values(
         customer_id=scan.customer_id, day=result.started_at.astimezone(dt.UTC).date(), msp_id=scan.msp_id,
-        scan_id=scan.id, score=score, grade=grade(score), coverage=result.coverage,
+        scan_id=scan.id, score=score, grade=grade(score), coverage=result.coverage if coverage is None else coverage,
     )
     source_started = select(scans.c.started_at).where(scans.c.id == table.c.scan_id).scalar_subquery()
     stmt = stmt.on_conflict_do_update(

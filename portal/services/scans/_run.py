@@ -3,7 +3,11 @@
 Three steps, two short transactions and none while Microsoft is being read, all under a claim:
 
 0. Claim the scan: a session advisory lock on the scan id, held on a connection of its own for the
-   whole run (``pg_try_advisory_lock``). A second delivery of the same scan while the first is
+   whole run (``pg_try_advisory_lock``), and a second one on the customer: one scan of a tenant at a
+   time across every worker (a scheduled scan and a re-verify never read one tenant together, which
+   is how per-tenant limits are tripped). A tenant already being scanned, or one Microsoft asked us to
+   leave alone until ``customers.throttled_until``, makes the message come back later (``Throttled``,
+   with the time to wait), before anything is marked running. A second delivery of the same scan while the first is
    alive (a broker that redelivers to a second consumer, the schedule's resend of a slow scan, a
    forged duplicate) finds it taken and returns without reading the tenant. If the holder dies, its
    connection closes and the lock goes with it, so the broker's redelivery takes over at once,
@@ -40,7 +44,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, or_, select, text, update
 
 from portal.db.models import Customer, Scan, ScanStatus
 from portal.db.scope import Scope
@@ -52,7 +56,17 @@ from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
 from portal.services.scans._record import record_scan
 from portal.services.scans._summary import note_finished
-from scanner import ScannerError, ScanResult, ServiceError, TenantConfig, Throttled, TransientAuthError, scan_tenant
+from scanner import (
+    Check,
+    ScannerError,
+    ScanResult,
+    ServiceError,
+    TenantConfig,
+    Throttled,
+    TransientAuthError,
+    catalogue,
+    scan_tenant,
+)
 
 __all__ = ["TRANSIENT_ERRORS", "WORKER_ACTOR", "ScanRun", "claim", "fail_scan", "mark_failed", "run_scan"]
 
@@ -64,8 +78,15 @@ TRANSIENT_ERRORS: tuple[type[ScannerError], ...] = (TransientAuthError, Throttle
 WORKER_ACTOR = "system:worker"
 #: Longest failure reason stored on a scan row.
 _MAX_REASON = 2000
+#: Longest hold a ``Retry-After`` can put on a tenant (a bogus header must not silence it for a day).
+_MAX_HOLD_S = 15 * 60
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:high, :low)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:high, :low)")
+#: First key of the per-tenant lock: "ptnt", apart from scan locks but for a 1-in-4-billion clash (which
+#: only makes one scan wait its turn).
+_TENANT_LOCK_SPACE = 0x70746E74
+#: How long a message waits before trying a tenant that another scan is reading.
+TENANT_BUSY_RETRY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -100,36 +121,50 @@ def run_scan(
         NotFound: the scan does not exist in this customer's scope.
     """
     scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
-    with claim(engine, scan_id) as claimed:
+    with claim(engine, scan_id, tenant=customer_id) as claimed:
         if not claimed:
             log.info("scan is being run by another delivery; this one does nothing", extra={"scan_id": str(scan_id)})
             return ScanRun(scan_id, ScanStatus.RUNNING, recorded=False)
         with unit_of_work(engine, scope) as uow:
-            scan, tenant_id, config = _begin(uow, scan_id)
+            scan, tenant_id, config, check_ids = _begin(uow, scan_id)
         if tenant_id is None:
             log.info("scan already finished, nothing to do", extra={"scan_id": str(scan_id), "status": scan.status})
             return ScanRun(scan_id, ScanStatus(scan.status), recorded=False)
         with log_context.bound(tenant_id=tenant_id):
-            return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env, config)
+            return _scan_and_record(engine, scan_id, msp_id, customer_id, tenant_id, scanner_env, config, check_ids)
 
 
 @contextmanager
-def claim(engine: Engine, scan_id: uuid.UUID) -> Iterator[bool]:
-    """Hold the scan's advisory lock for the block; yields False when another connection holds it.
+def claim(engine: Engine, scan_id: uuid.UUID, *, tenant: uuid.UUID | None = None) -> Iterator[bool]:
+    """Hold the scan's advisory lock (and the tenant's, when given) for the block; yields False when
+    another connection holds the scan's.
 
     The two-key form of the lock (two 32-bit halves of the scan id) keeps it apart from dramatiq-pg's
     one-key message locks.
+
+    Raises:
+        Throttled: the tenant is being scanned by another worker (try again in ``TENANT_BUSY_RETRY_S``).
     """
-    high, low = _lock_keys(scan_id)
+    keys = [_lock_keys(scan_id)]
+    if tenant is not None:
+        keys.append((_signed32(_TENANT_LOCK_SPACE), _signed32(tenant.int ^ (tenant.int >> 64))))
     with engine.connect() as connection:
-        held = bool(connection.execute(_TRY_LOCK, {"high": high, "low": low}).scalar_one())
-        connection.commit()  # the lock is the session's; no transaction stays open during the scan
+        held = []
         try:
-            yield held
+            for number, (high, low) in enumerate(keys):
+                if not connection.execute(_TRY_LOCK, {"high": high, "low": low}).scalar_one():
+                    connection.commit()
+                    if number == 0:
+                        break  # the scan is someone else's: nothing to wait for
+                    raise Throttled(None, "tenant_busy", "another scan of this tenant is under way", "",
+                                    retry_after_s=TENANT_BUSY_RETRY_S)
+                held.append((high, low))
+            connection.commit()  # the locks are the session's; no transaction stays open during the scan
+            yield len(held) == len(keys)
         finally:
-            if held:
+            for high, low in reversed(held):
                 connection.execute(_UNLOCK, {"high": high, "low": low})
-                connection.commit()
+            connection.commit()
 
 
 def _lock_keys(scan_id: uuid.UUID) -> tuple[int, int]:
@@ -144,11 +179,15 @@ def _signed32(value: int) -> int:
 
 def _scan_and_record(
     engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_id: uuid.UUID, tenant_id: str,
-    scanner_env: ScannerEnvironment, config: TenantConfig,
+    scanner_env: ScannerEnvironment, config: TenantConfig, check_ids: list[str] | None,
 ) -> ScanRun:
     scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
     try:
-        result = asyncio.run(_scan(tenant_id, scanner_env, config))
+        result = asyncio.run(_scan(tenant_id, scanner_env, config, check_ids))
+    except Throttled as exc:
+        if exc.retry_after_s:
+            _hold_tenant(engine, scope, customer_id, exc.retry_after_s)
+        raise
     except TRANSIENT_ERRORS:
         raise
     except ScannerError as exc:
@@ -204,29 +243,58 @@ def mark_failed(engine: Engine, scan_id: uuid.UUID, msp_id: uuid.UUID, customer_
     return failed
 
 
-def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, TenantConfig]:
-    """Lock the scan; unless final, mark it running. Returns the scan, the tenant id (None if final) and
-    the customer's choices the checks read (its recorded break-glass accounts)."""
+def _hold_tenant(engine: Engine, scope: Scope, customer_id: uuid.UUID, wait_s: float) -> None:
+    """Tell every worker to leave the tenant alone for ``wait_s`` (Microsoft's ``Retry-After``)."""
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=min(wait_s, _MAX_HOLD_S))
+    with unit_of_work(engine, scope) as uow:
+        uow.session.execute(update(Customer).where(
+            Customer.id == customer_id,
+            or_(Customer.throttled_until.is_(None), Customer.throttled_until < until)).values(throttled_until=until))
+    log.warning("tenant throttled: holding its scans", extra={"until": until.isoformat()})
+
+
+def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, TenantConfig, list[str] | None]:
+    """Lock the scan; unless final, mark it running. Returns the scan, the tenant id (None if final),
+    the customer's choices the checks read (its recorded break-glass accounts) and the checks to run
+    (None: all).
+
+    Raises:
+        Throttled: the tenant is held (``throttled_until``); nothing is changed.
+    """
     found = uow.session.execute(
-        select(Scan, Customer.tenant_id, Customer.break_glass_ids).join(Customer, Customer.id == Scan.customer_id)
+        select(Scan, Customer.tenant_id, Customer.break_glass_ids, Customer.throttled_until)
+        .join(Customer, Customer.id == Scan.customer_id)
         .where(Scan.id == scan_id).with_for_update(of=Scan, key_share=True)
     ).one_or_none()
     if found is None:
         raise NotFound(f"scan {scan_id} not found")
-    scan, tenant_id, break_glass = found
+    scan, tenant_id, break_glass, throttled_until = found
     config = TenantConfig(break_glass_ids=frozenset(break_glass or ()))
     if ScanStatus(scan.status).is_final:
-        return scan, None, config
+        return scan, None, config, None
+    now = dt.datetime.now(dt.UTC)
+    if throttled_until is not None and throttled_until > now:
+        raise Throttled(None, "tenant_throttled", "Microsoft asked us to wait before reading this tenant again", "",
+                        tenant_id=tenant_id, retry_after_s=(throttled_until - now).total_seconds())
     scan.status = ScanStatus.RUNNING
     scan.attempts = (scan.attempts or 0) + 1
-    scan.started_at = dt.datetime.now(dt.UTC)
-    return scan, tenant_id, config
+    scan.started_at = now
+    return scan, tenant_id, config, list(scan.check_ids) if scan.check_ids is not None else None
 
 
-async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig) -> ScanResult:
+def _checks(env: ScannerEnvironment, check_ids: list[str] | None) -> list[Check] | None:
+    """The process's checks, narrowed to a partial scan's (a check the catalogue no longer has is skipped)."""
+    if check_ids is None:
+        return list(env.checks) if env.checks is not None else None
+    wanted = set(check_ids)
+    return [c for c in (env.checks if env.checks is not None else catalogue()) if c.id in wanted]
+
+
+async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig,
+                check_ids: list[str] | None) -> ScanResult:
     return await scan_tenant(
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
-        checks=list(env.checks) if env.checks is not None else None, config=config, options=env.options,
+        checks=_checks(env, check_ids), config=config, options=env.options,
         ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver,
     )
 

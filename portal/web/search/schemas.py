@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["CustomerRef", "SaveSearchForm", "SearchOut", "SearchResultOut"]
+__all__ = ["CustomerRef", "ReverifyForm", "SaveSearchForm", "SearchOut", "SearchResultOut"]
 
 
 class CustomerRef(msgspec.Struct):
@@ -47,3 +47,9 @@ class SaveSearchForm(msgspec.Struct):
     name: str = ""
     query: str = ""
     shared: str = ""  # "on" when ticked
+
+
+class ReverifyForm(msgspec.Struct):
+    """The page's "Re-verify now" form: the search whose answer to run again."""
+
+    query: str = ""

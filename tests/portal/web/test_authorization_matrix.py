@@ -183,6 +183,10 @@ def _queued(**message: object) -> None:
     """The app's scan queue: a message goes nowhere (whether a scan was made is read from the table)."""
 
 
+def _grouped(scans: object) -> None:
+    """The app's scan group (re-verify): the messages go nowhere either."""
+
+
 @pytest.fixture(scope="module")
 def app(web_engine: Engine) -> Iterator[Litestar]:
     with running_inbox() as (_, port):
@@ -194,7 +198,8 @@ def app(web_engine: Engine) -> Iterator[Litestar]:
                                Endpoints("https://login.matrix.test", consent.graph_url, "https://outlook.matrix.test"))
         scanner_env = ScannerEnvironment(tokens=tokens, graph_url=consent.graph_url,
                                          exchange_url="https://outlook.matrix.test")
-        yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued, consent=consent, scanner_env=scanner_env,
+        yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued, scan_group=_grouped, consent=consent,
+                                    scanner_env=scanner_env,
                                     mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test", tls="none")))
 
 
@@ -837,6 +842,42 @@ def _delete_saved_search(case: Case) -> None:
     else:
         assert left == 1
         case.refused(response)
+
+
+@row("POST", "/search/reverify")
+def _reverify(case: Case) -> None:
+    count = "SELECT count(*) FROM scans WHERE customer_id = :c AND trigger = 'reverify' AND status = 'queued'"
+    response = case.post("/search/reverify", {"query": f"check:{case.world.check_id}"})
+    made = {relation: case.world.scalar(count, c=tenant.customer_id) for relation, tenant in case.world.tenants.items()}
+    # No worker here: finish them, so the next case finds no scan under way.
+    with case.world.owner.begin() as connection:
+        connection.execute(text("UPDATE scans SET status = 'completed' WHERE trigger = 'reverify'"))
+    if _is_staff(case):
+        assert response.status_code == 303
+        assert {r for r, n in made.items() if n} == STARTS_SCANS[case.role]  # what the role may scan, nothing more
+    else:
+        assert not any(made.values())
+        case.refused(response)
+
+
+@row("GET", "/search/reverify/{run_id:uuid}/progress", ("own_msp", "other_msp"))
+def _reverify_progress(case: Case) -> None:
+    tenant = case.world.tenants["own" if case.relation == "own_msp" else "other_msp"]
+    run_id = uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        connection.execute(text("INSERT INTO reverify_runs (id, msp_id, created_by, query, check_ids, tenants) "
+                                "VALUES (:i, :m, 'matrix', 'status:fail', '{}', 1)"), {"i": run_id, "m": tenant.msp_id})
+        connection.execute(text("INSERT INTO scans (id, msp_id, customer_id, trigger, status, reverify_id, "
+                                "finished_at) VALUES (:s, :m, :c, 'reverify', 'completed', :i, now())"),
+                           {"s": uuid.uuid4(), "m": tenant.msp_id, "c": tenant.customer_id, "i": run_id})
+    response = case.get(f"/search/reverify/{run_id}/progress")
+    if not _is_staff(case):
+        case.refused(response)
+    elif case.relation == "own_msp":
+        assert response.status_code == 200 and "1 of 1 tenants" in response.text
+        assert (tenant.name in response.text) is case.sees("own")
+    else:
+        _refused_unless_seen(case, response, case.get(f"/search/reverify/{uuid.uuid4()}/progress"))
 
 
 @row("GET", "/api/v1/search", ("session", "token"))

@@ -39,7 +39,8 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance"),
          ("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke"),
          ("GET", "/search"), ("GET", "/search/export.csv"), ("POST", "/search/saved"),
-         ("POST", "/search/saved/{saved_id:uuid}/delete")}
+         ("POST", "/search/saved/{saved_id:uuid}/delete"), ("POST", "/search/reverify"),
+         ("GET", "/search/reverify/{run_id:uuid}/progress")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search")}
 

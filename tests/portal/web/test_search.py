@@ -50,7 +50,7 @@ def fleet(app_engine: Engine, owner_engine: Engine, scope_key: bytes) -> dict[st
                                                   started_at=started))
     admin_membership = MembershipView(msp_id=msp, role=Role.MSP_ADMIN)
     return {
-        "msp": msp, "contoso": contoso, "fabrikam": fabrikam, "admin_membership": admin_membership,
+        "msp": msp, "contoso": contoso, "fabrikam": fabrikam, "hostile": hostile, "admin_membership": admin_membership,
         "admin": add_person(owner_engine, scope_key, [admin_membership]),
         "analyst": add_person(owner_engine, scope_key, [MembershipView(msp_id=msp, role=Role.MSP_ANALYST)]),
         "contoso_admin": add_person(owner_engine, scope_key, [
@@ -177,3 +177,20 @@ def test_a_customer_admin_accepts_a_risk_and_it_shows_as_accepted_everywhere(  #
     assert client.post(f"{finding}/acceptance/revoke", data={"_csrf_token": token},
                        follow_redirects=False).status_code == 303
     assert 'status-fail">fail<' in client.get(finding).text
+
+
+def test_reverify_from_the_page_queues_the_answers_checks_and_shows_progress(  # type: ignore[no-untyped-def]
+        web_engine: Engine, fleet) -> None:
+    sent: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = []
+    with TestClient(create_app(WebRuntime(engine=web_engine, scan_group=sent.extend))) as client:
+        sign_in(client, fleet["analyst"][1])
+        token = _csrf(client, "/search?q=status:fail")
+        response = client.post("/search/reverify", follow_redirects=False,
+                               data={"_csrf_token": token, "query": f"check:{CRITICAL} status:fail"})
+        assert response.status_code == 303 and "reverify=" in response.headers["location"]
+        assert sorted(c for _, _, c in sent) == sorted([fleet["contoso"].customer_id, fleet["hostile"].customer_id])
+        page = client.get(response.headers["location"]).text
+        assert "Re-verifying" in page and "0 of 2 tenants" in page and 'hx-trigger="every 2s"' in page
+        nothing = client.post("/search/reverify", data={"_csrf_token": token, "query": "check:no.such.check"},
+                              follow_redirects=False)
+        assert "reverify_error" in nothing.headers["location"]
