@@ -29,7 +29,7 @@ from scanner._errors import (
 )
 from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
 from scanner._scan import ScanOptions, scan_tenant, select_checks
-from scanner._scoring import SEVERITY_WEIGHTS, coverage, grade, score, score_of
+from scanner._scoring import SEVERITY_WEIGHTS, coverage, coverage_of, grade, score, score_of
 from scanner.checks import Check, CheckMeta, Gate, Severity, Status, TenantConfig, catalogue, get_check
 from scanner.collections import COLLECTIONS, required_permissions
 
@@ -66,6 +66,7 @@ __all__ = [
     "TransientAuthError",
     "catalogue",
     "coverage",
+    "coverage_of",
     "get_check",
     "grade",
     "json_safe",

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from scanner._result import CheckResult
 from scanner.checks._model import Severity, Status
 
-__all__ = ["SEVERITY_WEIGHTS", "coverage", "grade", "score", "score_of"]
+__all__ = ["SEVERITY_WEIGHTS", "coverage", "coverage_of", "grade", "score", "score_of"]
 
 #: Score weight per severity.
 SEVERITY_WEIGHTS: dict[Severity, int] = {
@@ -31,10 +31,6 @@ SEVERITY_WEIGHTS: dict[Severity, int] = {
 }
 
 _BANDS = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"))
-
-
-def _weighted(results: Iterable[CheckResult], statuses: set[Status]) -> int:
-    return sum(SEVERITY_WEIGHTS[r.meta.severity] for r in results if r.status in statuses)
 
 
 def score(results: Iterable[CheckResult]) -> float | None:
@@ -55,11 +51,18 @@ def score_of(verdicts: Iterable[tuple[Severity, Status]]) -> float | None:
 
 def coverage(results: Iterable[CheckResult]) -> float:
     """Weighted share (0..1, three decimals) of applicable checks that could be evaluated."""
-    results = list(results)
-    applicable = _weighted(results, {Status.PASS, Status.FAIL, Status.ERROR})
+    return coverage_of((r.meta.severity, r.status) for r in results)
+
+
+def coverage_of(verdicts: Iterable[tuple[Severity, Status]]) -> float:
+    """:func:`coverage` of (severity, status) pairs, as the portal keeps them."""
+    verdicts = list(verdicts)
+    applicable = sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status in (Status.PASS, Status.FAIL,
+                                                                                      Status.ERROR))
     if applicable == 0:
         return 0.0
-    return round(_weighted(results, {Status.PASS, Status.FAIL}) / applicable, 3)
+    return round(sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status in (Status.PASS, Status.FAIL))
+                 / applicable, 3)
 
 
 def grade(value: float | None) -> str | None:

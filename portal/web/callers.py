@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
 from portal.db.models import AccessTier
@@ -44,7 +44,7 @@ from portal.web.runtime import WebRuntime
 
 __all__ = ["API_CALLER", "ENROLLING_CALLER", "PAGE_CALLER", "Caller", "SecondFactorSetupRequired",
            "SignInRequired", "active_organisation", "audit_as", "caller_unit_of_work", "redirect_to_second_factor",
-           "redirect_to_sign_in", "resolve_caller"]
+           "redirect_to_sign_in", "require_msp_staff", "resolve_caller"]
 
 
 class SignInRequired(Exception):
@@ -86,6 +86,12 @@ class Caller:
         # The tier bounds MSP staff only, never a customer's own people (portal.services.accounts._access).
         assert self.membership.customer_id is not None
         return CustomerAccess(self.membership.customer_id, self.membership.msp_id, AccessTier.MONITOR)
+
+
+def require_msp_staff(caller: Caller, why: str) -> None:
+    """Refuse (403) a caller who is not MSP staff; ``why`` says where their own view is."""
+    if not caller.membership.is_msp_staff:
+        raise PermissionDeniedException(why)
 
 
 def active_organisation(session: SignedIn, chosen: str | None) -> Organisation | None:

@@ -33,7 +33,3 @@ class RiskAcceptance(CustomerOwned, Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str | None] = mapped_column(String(320))
     lapsed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-    def stands(self, now: dt.datetime) -> bool:
-        """Neither revoked nor expired at ``now``."""
-        return self.revoked_at is None and self.expires_at > now

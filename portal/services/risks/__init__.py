@@ -4,7 +4,7 @@
   check who asks (a customer admin of the tenant, or MSP staff at the Operate tier or above) and
   record who did it from the signed scope; each is in the audit trail.
 - :func:`standing_acceptances`: the acceptances in force for a customer, by check.
-- :func:`effective_score` / :func:`rescore`: the score the portal shows, from the projection: an
+- :func:`rescore`: the score the portal shows, from the projection: an
   accepted failure counts neither for nor against the score (it is out of its failures, not turned
   into a pass), and stays visible as ``accepted``.
 - :func:`lapse_expired`: the schedule's pass over acceptances that ran out: rescore, audit, mark.
@@ -28,9 +28,9 @@ from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.audit import record_event
 from portal.services.errors import InvalidInput, NotFound
-from scanner import SEVERITY_WEIGHTS, Severity, Status, catalogue, grade, score_of
+from scanner import Severity, Status, catalogue, coverage_of, grade, score_of
 
-__all__ = ["MAX_DAYS", "Acceptance", "RescoreQueue", "accept_risk", "effective_score", "lapse_expired", "rescore",
+__all__ = ["MAX_DAYS", "Acceptance", "RescoreQueue", "accept_risk", "lapse_expired", "rescore",
            "rescore_customer", "revoke_risk", "standing_acceptances"]
 
 #: Longest an acceptance may run: a year, then someone must look again.
@@ -126,19 +126,6 @@ def _verdicts(uow: UnitOfWork, customer_id: uuid.UUID, now: dt.datetime,
     return [(sev, status) for _, sev, status in rows], scored
 
 
-def _coverage(verdicts: list[tuple[Severity, Status]]) -> float:
-    """Weighted share of applicable checks evaluated (``scanner.coverage``, over the projection)."""
-    def weight(statuses: set[Status]) -> int:
-        return sum(SEVERITY_WEIGHTS[sev] for sev, status in verdicts if status in statuses)
-    applicable = weight({Status.PASS, Status.FAIL, Status.ERROR})
-    return round(weight({Status.PASS, Status.FAIL}) / applicable, 3) if applicable else 0.0
-
-
-def effective_score(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.datetime) -> float | None:
-    """The customer's score from its projection, accepted failures left out (catalogue checks only)."""
-    return score_of(_verdicts(uow, customer_id, now)[1])
-
-
 def _count_open(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> None:
     """The fleet page's figures (migration 0012): failing checks of the projection, accepted ones not open."""
     latest, accepted = LatestResult, RiskAcceptance
@@ -162,7 +149,7 @@ def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> float |
     value = score_of(scored)
     # Coverage from the projection too: a partial scan's own coverage is of its few checks. An accepted
     # failure was evaluated, so it counts there.
-    customer.score, customer.grade, customer.coverage = value, grade(value), _coverage(every)
+    customer.score, customer.grade, customer.coverage = value, grade(value), coverage_of(every)
     return value
 
 

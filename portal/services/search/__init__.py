@@ -15,8 +15,9 @@ from portal.services.search._query import (
     shown_status,
 )
 from portal.services.search._saved import SavedSearchView, delete_saved_search, save_search, saved_searches
-from portal.services.search._syntax import MAX_QUERY, STATUSES, Field, SearchSyntaxError, Term, parse
+from portal.services.search._syntax import MAX_QUERY, SEVERITIES, STATUSES, Field, SearchSyntaxError, Term, parse
 
-__all__ = ["AFFECTED_SHOWN", "MAX_QUERY", "PAGE_SIZE", "STATUSES", "CustomerHits", "Field", "SavedSearchView",
-           "SearchHit", "SearchPage", "SearchSyntaxError", "Term", "delete_saved_search", "matching_check_ids",
-           "matching_targets", "parse", "save_search", "saved_searches", "search", "search_rows", "shown_status"]
+__all__ = ["AFFECTED_SHOWN", "MAX_QUERY", "PAGE_SIZE", "SEVERITIES", "STATUSES", "CustomerHits", "Field",
+           "SavedSearchView", "SearchHit", "SearchPage", "SearchSyntaxError", "Term", "delete_saved_search",
+           "matching_check_ids", "matching_targets", "parse", "save_search", "saved_searches", "search", "search_rows",
+           "shown_status"]

@@ -233,8 +233,8 @@ def _where(query: str, now: dt.datetime) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _matches(query: str, now: dt.datetime, *columns: Any) -> Select[Any]:
-    return select(*columns).select_from(_L.join(_C, _C.c.id == _L.c.customer_id)).where(true(), *_where(query, now))
+def _matches(where: list[ColumnElement[bool]], *columns: Any) -> Select[Any]:
+    return select(*columns).select_from(_L.join(_C, _C.c.id == _L.c.customer_id)).where(true(), *where)
 
 
 # -- reading the answer -----------------------------------------------------------------------------
@@ -283,19 +283,20 @@ def search(uow: UnitOfWork, query: str, *, now: dt.datetime, page: int = 1, page
         SearchSyntaxError: the query cannot be read.
     """
     connection = uow.session.connection()
+    where = _where(query, now)  # read once, for the four statements below
     shown = shown_status(now)
     by_status = dict(connection.execute(
-        _matches(query, now, shown.label("shown"), func.count()).group_by(shown)).all())
-    totals = connection.execute(_matches(query, now, func.count(func.distinct(_L.c.customer_id)),
+        _matches(where, shown.label("shown"), func.count()).group_by(shown)).all())
+    totals = connection.execute(_matches(where, func.count(func.distinct(_L.c.customer_id)),
                                          func.array_agg(func.distinct(_L.c.check_id)))).one()
     total_customers, check_ids = int(totals[0]), tuple(sorted(totals[1] or ()))
     page = max(1, page)
-    ids = (_matches(query, now, _C.c.id).group_by(_C.c.id, _C.c.name).order_by(*_by_name())
+    ids = (_matches(where, _C.c.id).group_by(_C.c.id, _C.c.name).order_by(*_by_name())
            .limit(page_size).offset((page - 1) * page_size))
     page_ids = list(connection.scalars(ids))
     customers: list[CustomerHits] = []
     if page_ids:
-        rows = connection.execute(_matches(query, now, *_finding_columns(now)).where(_C.c.id.in_(page_ids)))
+        rows = connection.execute(_matches(where, *_finding_columns(now)).where(_C.c.id.in_(page_ids)))
         order = {customer_id: i for i, customer_id in enumerate(page_ids)}
         customers = sorted(_group(rows, shown=AFFECTED_SHOWN), key=lambda c: order[c.customer_id])
     return SearchPage(query=query, customers=tuple(customers), total_customers=total_customers,
@@ -307,13 +308,13 @@ def search(uow: UnitOfWork, query: str, *, now: dt.datetime, page: int = 1, page
 def search_rows(uow: UnitOfWork, query: str, *, now: dt.datetime, limit: int) -> list[CustomerHits]:
     """Every customer ``query`` matches with all of its matching findings and affected objects (the CSV
     export), up to ``limit`` findings."""
-    statement = _matches(query, now, *_finding_columns(now)).order_by(*_by_name(), _L.c.check_id).limit(limit)
+    statement = _matches(_where(query, now), *_finding_columns(now)).order_by(*_by_name(), _L.c.check_id).limit(limit)
     return _group(uow.session.connection().execute(statement), shown=None)
 
 
 def matching_targets(uow: UnitOfWork, query: str, *, now: dt.datetime) -> dict[uuid.UUID, tuple[str, ...]]:
     """Every matching customer and the checks of its matching findings (what a re-verify re-runs)."""
     rows = uow.session.connection().execute(
-        _matches(query, now, _L.c.customer_id, func.array_agg(_L.c.check_id)).group_by(_L.c.customer_id))
+        _matches(_where(query, now), _L.c.customer_id, func.array_agg(_L.c.check_id)).group_by(_L.c.customer_id))
     return {customer_id: tuple(sorted(checks)) for customer_id, checks in rows}
 

@@ -37,7 +37,7 @@ from typing import Any
 from portal.db.models import AccessTier, ConnectionState
 from portal.services.errors import InvalidInput
 
-__all__ = ["MAX_QUERY", "STATUSES", "Field", "SearchSyntaxError", "Term", "parse"]
+__all__ = ["MAX_QUERY", "SEVERITIES", "STATUSES", "Field", "SearchSyntaxError", "Term", "parse"]
 
 #: Longest query accepted (characters).
 MAX_QUERY = 1000

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Template
 
 from portal.services.accounts import Action, may
@@ -26,7 +25,7 @@ from portal.services.fleet import (
     with_trends,
 )
 from portal.web.ago import ago
-from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work
+from portal.web.callers import PAGE_CALLER, Caller, caller_unit_of_work, require_msp_staff
 from portal.web.fleet.query import fleet_query
 from portal.web.runtime import WebRuntime
 from portal.web.spreadsheet import csv_response
@@ -43,9 +42,8 @@ class FleetLine:
     age: str
 
 
-def _staff_only(caller: Caller) -> None:
-    if not caller.membership.is_msp_staff:
-        raise PermissionDeniedException("the fleet is for MSP staff; your tenant's page is your home page")
+#: Why a customer user is refused here.
+_STAFF_ONLY = "the fleet is for MSP staff; your tenant's page is your home page"
 
 
 class FleetController(Controller):
@@ -55,7 +53,7 @@ class FleetController(Controller):
 
     @get("/", sync_to_thread=True)
     def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         now = dt.datetime.now(dt.UTC)
         query = fleet_query(request.query_params)
         with caller_unit_of_work(web, caller, request) as uow:
@@ -72,7 +70,7 @@ class FleetController(Controller):
 
     @get("/export.csv", sync_to_thread=True)
     def export(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Response:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         now = dt.datetime.now(dt.UTC)
         query = fleet_query(request.query_params, page_size=1_000_000)  # every match, in the page's order
         with caller_unit_of_work(web, caller, request) as uow:

@@ -15,17 +15,19 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ServiceUnavailableException
+from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
+from portal.db.models import ConnectionState
 from portal.db.uow import UnitOfWork
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.fleet import FleetQuery, fleet_figures
 from portal.services.reverify import ReverifyProgress, reverify_progress, start_reverify
 from portal.services.search import (
     MAX_QUERY,
+    SEVERITIES,
     STATUSES,
     SearchSyntaxError,
     delete_saved_search,
@@ -34,7 +36,7 @@ from portal.services.search import (
     search,
     search_rows,
 )
-from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
+from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work, require_msp_staff
 from portal.web.runtime import WebRuntime
 from portal.web.search.query import CONTROLS, page_number, search_text
 from portal.web.search.schemas import ReverifyForm, SaveSearchForm
@@ -45,14 +47,7 @@ __all__ = ["EXPORT_LIMIT", "SearchController"]
 
 #: Findings in one CSV export at most.
 EXPORT_LIMIT = 200_000
-_SEVERITIES = ("critical", "high", "medium", "low", "info")
-_STATES = ("connected", "degraded", "disconnected", "pending_consent")
 _FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-
-
-def _staff_only(caller: Caller) -> None:
-    if not caller.membership.is_msp_staff:
-        raise PermissionDeniedException("fleet search is for MSP staff; your tenant's page lists its findings")
 
 
 def _titles() -> dict[str, str]:
@@ -71,6 +66,10 @@ def _run(uow: UnitOfWork, run_id: str | None) -> ReverifyProgress | None:
         return None
 
 
+#: Why a customer user is refused here.
+_STAFF_ONLY = "fleet search is for MSP staff; your tenant's page lists its findings"
+
+
 class SearchController(Controller):
     path = "/search"
     include_in_schema = False
@@ -78,7 +77,7 @@ class SearchController(Controller):
 
     @get("/", sync_to_thread=True)
     def page(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Template:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         params = request.query_params
         text = search_text(params)
         now = dt.datetime.now(dt.UTC)
@@ -93,15 +92,15 @@ class SearchController(Controller):
             tags = fleet_figures(uow, FleetQuery(), now=now).tags
         return Template("search/page.html", status_code=HTTP_400_BAD_REQUEST if error else 200, context={
             "user": caller, "text": text, "q": params.get("q") or "", "answer": answer, "error": error,
-            "saved": saved, "tags": tags, "areas": _areas(), "statuses": STATUSES, "severities": _SEVERITIES,
-            "states": _STATES, "controls": {k: params.get(k) or "" for k in CONTROLS},
+            "saved": saved, "tags": tags, "areas": _areas(), "statuses": STATUSES, "severities": SEVERITIES,
+            "states": [s.value for s in ConnectionState], "controls": {k: params.get(k) or "" for k in CONTROLS},
             "link": urlencode({"q": text}) if text else "", "saved_error": params.get("saved_error"),
             "reverify": reverify, "reverify_error": params.get("reverify_error"), "titles": _titles(),
             "may_reverify": web.scan_group is not None})
 
     @get("/export.csv", sync_to_thread=True)
     def export(self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Response:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         text = search_text(request.query_params)
         now = dt.datetime.now(dt.UTC)
         try:
@@ -122,7 +121,7 @@ class SearchController(Controller):
     def reverify(self, request: Request, data: Annotated[ReverifyForm, _FORM], web: NamedDependency[WebRuntime],
                  caller: NamedDependency[Caller]) -> Redirect | Template:
         """Run the answer's checks again on every tenant it names; the page then shows the progress."""
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         if web.scan_group is None:
             raise ServiceUnavailableException("this portal has no queue to send scans to: set POSTURE_BROKER_URL "
                                               "or run posture serve with the database")
@@ -139,10 +138,10 @@ class SearchController(Controller):
         return Redirect(f"/search?{urlencode({'q': query, 'reverify': str(started.run_id)})}", status_code=303)
 
     @get("/reverify/{run_id:uuid}/progress", sync_to_thread=True)
-    def reverify_progress(self, request: Request, run_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+    def progress(self, request: Request, run_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
                           caller: NamedDependency[Caller]) -> Template:
         """The run's progress as an htmx fragment, polled every two seconds until every scan has ended."""
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 progress = reverify_progress(uow, run_id)
@@ -153,7 +152,7 @@ class SearchController(Controller):
     @post("/saved", sync_to_thread=True)
     def save(self, request: Request, data: Annotated[SaveSearchForm, _FORM], web: NamedDependency[WebRuntime],
              caller: NamedDependency[Caller]) -> Redirect:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         query = data.query
         try:
             with caller_unit_of_work(web, caller, request) as uow:
@@ -166,7 +165,7 @@ class SearchController(Controller):
     @post("/saved/{saved_id:uuid}/delete", sync_to_thread=True)
     def delete(self, request: Request, saved_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
                caller: NamedDependency[Caller]) -> Redirect:
-        _staff_only(caller)
+        require_msp_staff(caller, _STAFF_ONLY)
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 delete_saved_search(uow, saved_id)

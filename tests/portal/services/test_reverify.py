@@ -20,7 +20,7 @@ from portal.db.models import CheckResultRow, LatestResult, Role, Scan, ScanStatu
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView
-from portal.services.errors import InvalidInput
+from portal.services.errors import InvalidInput, NotFound
 from portal.services.reverify import reverify_progress, start_reverify
 from portal.services.scans import claim, run_scan
 from scanner import Throttled
@@ -103,6 +103,11 @@ def test_reverify_runs_only_the_searched_checks_on_the_matching_tenants(
     assert after[SMTP][0] > before[SMTP] and after[SMTP][1] == "fail"
     assert {k: v for k, (v, _) in after.items() if k != SMTP} == {k: v for k, v in before.items() if k != SMTP}
 
+    # The same message delivered again (a broker's redelivery, a replay) finds its scan final: nothing is read.
+    world.state.log.reset()
+    again = run_scan(app_engine, scan_id, msp_id, customer_id, scanner_env=world.scanner_environment())
+    assert not again.recorded and world.state.log.counts(lax.tenant_id.lower())["identity"] == 0
+
     with unit_of_work(web_engine, fleet.admin) as uow:
         progress = reverify_progress(uow, started.run_id)  # type: ignore[attr-defined]
     assert (progress.tenants, progress.done, progress.complete) == (1, 1, True)
@@ -150,3 +155,16 @@ def test_a_throttled_tenant_is_left_alone_until_microsoft_said(fleet: Fleet, wor
         run_scan(app_engine, scan_id, msp_id, customer_id, scanner_env=world.scanner_environment())
     assert raised.value.code == "tenant_throttled" and 30 < raised.value.retry_after_s <= 40  # type: ignore[operator]
     assert world.state.log.counts(lax.tenant_id.lower())["identity"] == 0  # Microsoft was not asked at all
+
+
+def test_a_run_is_seen_by_its_msps_staff_only_whatever_query_runs(fleet: Fleet, owner_engine: Engine,
+                                                                   web_engine: Engine) -> None:
+    started, _ = _start(fleet, web_engine, f"check:{SMTP}")
+    lax = fleet.customers["Lax"]
+    other_msp = Scope(make_msp(owner_engine), None, "someone@other.test", fleet.admin.user_id)
+    # A customer of the same MSP and another MSP, running SQL of their own as the application role.
+    for scope in (Scope.for_customer(lax.msp_id, lax.customer_id, actor="viewer@lax.test"), other_msp):
+        with unit_of_work(web_engine, scope) as uow:
+            assert uow.session.execute(text("SELECT count(*) FROM reverify_runs")).scalar_one() == 0
+            with pytest.raises(NotFound):
+                reverify_progress(uow, started.run_id)  # type: ignore[attr-defined]

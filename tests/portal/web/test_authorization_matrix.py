@@ -753,19 +753,24 @@ def _clear_acceptances(case: Case) -> None:
 def _accept_risk(case: Case) -> None:
     expires_on = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     form = {"reason": "compensating control in place", "expires_on": expires_on}
-    path = f"{_customer_path(case)}/findings/{case.world.check_id}/acceptance"
-    response = case.post(path, form)
+    path = f"findings/{case.world.check_id}/acceptance"
+    _acceptance_outcome(case, case.post(f"{_customer_path(case)}/{path}", form), done=1, untouched=0,
+                        missing=lambda: case.post(f"/customers/{uuid.uuid4()}/{path}", form))
+
+
+def _acceptance_outcome(case: Case, response: httpx.Response, *, done: int, untouched: int,
+                        missing: Callable[[], httpx.Response]) -> None:
+    """Done (``done`` standing acceptances left) where the role may; else refused and ``untouched``."""
     standing = case.world.scalar(_STANDING, c=case.tenant.customer_id, k=case.world.check_id)
     _clear_acceptances(case)
     if case.relation in ACCEPTS_RISKS.get(case.role, set()):
-        assert response.status_code == 303 and standing == 1
+        assert response.status_code == 303 and standing == done
         return
-    assert standing == 0
+    assert standing == untouched
     if case.sees(case.relation):
         case.refused(response)
     else:
-        _refused_unless_seen(case, response, case.post(
-            f"/customers/{uuid.uuid4()}/findings/{case.world.check_id}/acceptance", form))
+        _refused_unless_seen(case, response, missing())
 
 
 @row("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke", CUSTOMERS)
@@ -775,18 +780,9 @@ def _revoke_risk(case: Case) -> None:
         connection.execute(text("INSERT INTO risk_acceptances (msp_id, customer_id, check_id, reason, expires_at, "
                                 "accepted_by) VALUES (:m, :c, :k, 'seeded', now() + interval '1 day', 'matrix')"),
                            {"m": case.tenant.msp_id, "c": case.tenant.customer_id, "k": case.world.check_id})
-    response = case.post(f"{_customer_path(case)}/findings/{case.world.check_id}/acceptance/revoke")
-    standing = case.world.scalar(_STANDING, c=case.tenant.customer_id, k=case.world.check_id)
-    _clear_acceptances(case)
-    if case.relation in ACCEPTS_RISKS.get(case.role, set()):
-        assert response.status_code == 303 and standing == 0
-        return
-    assert standing == 1
-    if case.sees(case.relation):
-        case.refused(response)
-    else:
-        _refused_unless_seen(case, response, case.post(
-            f"/customers/{uuid.uuid4()}/findings/{case.world.check_id}/acceptance/revoke"))
+    path = f"findings/{case.world.check_id}/acceptance/revoke"
+    _acceptance_outcome(case, case.post(f"{_customer_path(case)}/{path}"), done=0, untouched=1,
+                        missing=lambda: case.post(f"/customers/{uuid.uuid4()}/{path}"))
 
 
 def _is_staff(case: Case) -> bool:
