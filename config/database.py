@@ -116,8 +116,14 @@ def web_engine(settings: Settings, owner: str | None = None) -> Engine:
 
 
 def worker_engine(settings: Settings, owner: str | None = None) -> Engine:
-    """An engine logged in as the worker role (row-level security applies; scopes signed)."""
-    return make_engine(worker_url(settings, owner), scope_key=scope_key(settings))
+    """An engine logged in as the worker role (row-level security applies; scopes signed).
+
+    Its pool holds two connections per worker thread (``pool_size`` plus as many overflow): a scan
+    holds its claim's connection for the whole run and opens a transaction beside it, and a pool
+    smaller than that makes threads wait for each other's connections, or time out.
+    """
+    return make_engine(worker_url(settings, owner), scope_key=scope_key(settings),
+                       pool_size=settings.worker_threads + 1)
 
 
 def migrate_database(settings: Settings, revision: str = "head") -> str:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     everywhere, stored in the database by ``posture migrate``. Unset: generated once in data_dir/scope.key."""
     broker_url: SecretStr | None = None
     """Dramatiq broker URL; unset means the PostgreSQL-backed broker."""
+    worker_threads: int = Field(8, ge=1, le=256)
+    """Threads per worker process; ``posture worker --threads`` sets it for its processes, which size
+    their database pool from it (a scan holds two connections: its claim and its transaction)."""
     connection_recheck_s: int = Field(600, ge=5, le=3000)
     """Seconds after a customer's first failed connection (consent revoked, app disabled) before a
     worker checks it again; a second failure in a row marks the customer disconnected."""

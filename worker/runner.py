@@ -57,6 +57,7 @@ def run_worker(
     if settings is not None:
         broker_kind(settings.broker_url.get_secret_value() if settings.broker_url else None)
     command = worker_command(processes, threads, schedule=schedule)
+    os.environ["POSTURE_WORKER_THREADS"] = str(threads)  # each process sizes its database pool from it
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(command[0], command)

@@ -43,3 +43,16 @@ def test_the_dns_resolver_is_read_and_a_bad_one_refused_at_start(monkeypatch):
     monkeypatch.setenv("POSTURE_DNS_RESOLVER", "10.0.0.53:99999")
     with pytest.raises(ValueError, match="port"):
         load_settings()
+
+
+def test_a_worker_pool_holds_two_connections_per_thread(monkeypatch, owner_url):
+    # A scan holds its claim's connection and a transaction's; a smaller pool makes threads wait on each other.
+    from config.database import worker_engine
+
+    monkeypatch.setenv("POSTURE_DATABASE_URL", owner_url)
+    monkeypatch.setenv("POSTURE_WORKER_THREADS", "12")
+    engine = worker_engine(load_settings(), owner_url)
+    try:
+        assert engine.pool.size() + engine.pool._max_overflow >= 2 * 12
+    finally:
+        engine.dispose()
