@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from bench._workers import start_workers
 from config import database as runtime
 from config.broker import broker_kind, ensure_broker_schema
 from config.settings import load_settings
@@ -42,7 +41,6 @@ from portal.db.uow import unit_of_work
 from portal.services.scans import record_scan, start_scan
 from scanner import AppCredentials, Endpoints, TokenProvider, required_permissions, scan_tenant
 
-ROOT = Path(__file__).resolve().parents[1]
 MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-bench-msp")
 FINAL = ("completed", "partial", "disconnected", "failed")
 
@@ -70,13 +68,7 @@ def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID]
     key = migrate.read_scope_key(owner)
     settings = load_settings().model_copy(update={"database_url": SecretStr(owner),
                                                   "scope_key": SecretStr(key.decode())})
-    env = {**os.environ, "POSTURE_DATABASE_URL": owner, "POSTURE_SCOPE_KEY": key.decode(),
-           "POSTURE_AUTHORITY_HOST": server.authority_host,
-           "POSTURE_GRAPH_URL": server.graph_url, "POSTURE_EXCHANGE_URL": server.exchange_url,
-           "POSTURE_CLIENT_ID": app.client_id, "POSTURE_CLIENT_CERTIFICATE": str(pem),
-           "POSTURE_CA_BUNDLE": str(server.ca_cert_path)}
-    worker = subprocess.Popen([sys.executable, "-m", "posture", "worker", "--processes", str(processes),
-                               "--threads", str(threads)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    worker = start_workers(owner, server, app, pem, processes=processes, threads=threads)
     engine = runtime.web_engine(settings, owner)
     try:
         queue = BrokerScanQueue(broker_from_settings(settings, owner, publisher=True))

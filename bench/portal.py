@@ -6,7 +6,8 @@ daily scans and scores, and the last scan's check results; then times, through t
 in-process (ASGI, no network), as an MSP admin signed in with a browser session or an API token:
 
 - the fleet page (first page; sorted by score; sorted by change, which reads every customer's score a
-  week ago; filtered by tag, fifth page), a customer page, and ``/api/v1/customers``.
+  week ago; filtered by tag, fifth page), a customer page, and ``/api/v1/customers``;
+- fleet searches (``SEARCHES``) on the search page and ``/api/v1/search``.
 
 Reports the median and the 95th percentile of each over ``--runs`` requests, after a warm-up.
 
@@ -21,6 +22,7 @@ import statistics
 import sys
 import time
 import uuid
+from urllib.parse import urlencode
 
 from litestar.testing import TestClient
 from sqlalchemy import text
@@ -41,6 +43,13 @@ from scanner import catalogue
 
 MSP_ID = uuid.uuid5(uuid.NAMESPACE_URL, "posture-bench-portal-msp")
 DAYS = 90
+#: Fleet searches an analyst asks (issue 10): by evidence, by reference and tag, by affected object, broad.
+SEARCHES = {
+    "SMTP AUTH on (evidence)": "evidence.SmtpClientAuthenticationDisabled=false",
+    "SCuBA ref, failing, tag": "ref:MS.EXO.5.1v1 status:fail tag:gold",
+    "affected, wildcard": "affected:user@*.test status:fail",
+    "every critical failure": "severity:critical status:fail",
+}
 
 
 def _seed(owner: str, customers: int) -> tuple[uuid.UUID, uuid.UUID]:
@@ -74,9 +83,18 @@ def _seed(owner: str, customers: int) -> tuple[uuid.UUID, uuid.UUID]:
                  "NULL, 1, l.started_at - interval '89 days', l.started_at - interval '10 days', l.started_at "
                  "FROM latest_scan l, unnest(CAST(:ids AS text[]), CAST(:sevs AS text[])) AS ch(id, sev)"),
             {"m": MSP_ID, "ids": [c for c, _ in checks], "sevs": [s for _, s in checks]})
+        # Evidence and affected objects as record_scan keeps them (migration 0015): SMTP AUTH's own field,
+        # and one affected object per failing finding, distinct per customer.
+        run(text("UPDATE latest_results SET evidence = CASE WHEN check_id = 'exo.smtp_auth.org_disabled' "
+                 "THEN jsonb_build_object('SmtpClientAuthenticationDisabled', status = 'pass') "
+                 "ELSE '{\"read\": 1}' END, "
+                 "affected = CASE WHEN status = 'fail' THEN jsonb_build_array('user@' || customer_id || '.test') "
+                 "ELSE '[]' END, "
+                 "affected_keys = CASE WHEN status = 'fail' THEN ARRAY['user@' || customer_id || '.test'] "
+                 "ELSE '{}' END"))
         run(text("INSERT INTO check_results (scan_id, msp_id, customer_id, check_id, status, severity, evidence, "
-                 "affected) SELECT scan_id, msp_id, customer_id, check_id, status, severity, '{\"read\": 1}', "
-                 "'[\"obj-1\"]' FROM latest_results"))
+                 "affected) SELECT scan_id, msp_id, customer_id, check_id, status, severity, evidence, affected "
+                 "FROM latest_results"))
         # What record_scan keeps on each customer row as scans finish (migration 0012).
         run(text("UPDATE customers c SET open_critical = f.critical, open_high = f.high FROM (SELECT customer_id, "
                  "count(*) FILTER (WHERE severity = 'critical') AS critical, "
@@ -139,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
                 "fleet page, tag filter, page 5": _time(client, "/fleet?tag=gold&page=5", args.runs),
                 "customer page": _time(client, f"/customers/{customer}", args.runs),
             }
+            for name, query in {**SEARCHES, "one affected user": f"affected:user@{customer}.test"}.items():
+                results[f"search page: {name}"] = _time(client, "/search?" + urlencode({"q": query}), args.runs)
             client.cookies.clear()
-            results["GET /api/v1/customers (token)"] = _time(client, "/api/v1/customers", args.runs,
-                                                             {"Authorization": f"Bearer {token}"})
+            bearer = {"Authorization": f"Bearer {token}"}
+            results["GET /api/v1/customers (token)"] = _time(client, "/api/v1/customers", args.runs, bearer)
+            results["GET /api/v1/search, SMTP AUTH on"] = _time(
+                client, "/api/v1/search?" + urlencode({"q": SEARCHES["SMTP AUTH on (evidence)"]}), args.runs, bearer)
         engine.dispose()
     print(f"fleet: {args.customers} customers x {len(list(catalogue()))} checks, {DAYS} days of history "
           f"(seeded in {seeded_s:.1f} s); {args.runs} requests each, in-process ASGI, after 5 warm-up requests")
