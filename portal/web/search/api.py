@@ -27,7 +27,8 @@ class SearchApiController(Controller):
     dependencies = API_CALLER
 
     @get("/", operation_id="searchFleet", summary="Findings across every customer the caller may see",
-         sync_to_thread=True)
+         description="400 when the query cannot be read; the detail says which term and what is allowed.",
+         raises=[ValidationException], sync_to_thread=True)
     def search_fleet(
         self, request: Request, web: NamedDependency[WebRuntime], caller: NamedDependency[Caller],
         q: Annotated[str, QueryParameter(description="The query: check:, ref:, status:, severity:, tag:, "

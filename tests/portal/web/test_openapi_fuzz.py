@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import Engine
 
 from portal.db.models import Role
@@ -28,10 +29,15 @@ def test_no_route_fails_or_breaks_its_schema(web_engine: Engine, owner_engine: E
 
     for result in operations:
         operation = result.ok()
+        # A query in the search language cannot be described in JSON Schema: a schema-valid string can
+        # still be an unreadable query, answered 400 with the reason (tests/portal/web/test_search.py).
+        # Every other check (no 500, responses as documented) still runs on it.
+        excluded = [positive_data_acceptance] if operation.path == "/api/v1/search" else []
 
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                                   excluded_checks=excluded)  # noqa: B023  (called at once, in this iteration)
 
         check()
