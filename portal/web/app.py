@@ -44,7 +44,13 @@ from portal.web.callers import (
     redirect_to_second_factor,
     redirect_to_sign_in,
 )
-from portal.web.customers import CustomerPagesController, CustomersApiController, RisksController
+from portal.web.customers import (
+    CustomerPagesController,
+    CustomersApiController,
+    RisksController,
+    ScheduleController,
+)
+from portal.web.drift import DriftApiController, DriftController
 from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
@@ -71,6 +77,7 @@ def create_app(web: WebRuntime) -> Litestar:
                         TwoFactorController, TeamController, InvitationsController, AuditController,
                         FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
+                        DriftController, DriftApiController, ScheduleController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

@@ -102,6 +102,12 @@ def _risk_acceptance(r: Refs) -> Row:
             "expires_at": _now() + dt.timedelta(days=30)}
 
 
+def _finding_change(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "check_id": f"seed.check_{next(_serial)}", "scan_id": r.scan_id, "observed_at": _now(),
+            "kind": "regressed", "from_status": "pass", "to_status": "fail", "severity": "high"}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -119,6 +125,7 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "invitations": _invitation,
     "onboarding_requests": _onboarding_request,
     "risk_acceptances": _risk_acceptance,
+    "finding_changes": _finding_change,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.

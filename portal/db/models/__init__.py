@@ -4,6 +4,7 @@ from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
 from portal.db.models.check_result import CheckResultRow
 from portal.db.models.customer import AccessTier, ConnectionState, Customer
+from portal.db.models.finding_change import ChangeKind, FindingChange
 from portal.db.models.latest_result import LatestResult
 from portal.db.models.membership import Membership, Role
 from portal.db.models.msp import Msp
@@ -18,10 +19,12 @@ __all__ = [
     "AccessTier",
     "AuditEvent",
     "Base",
+    "ChangeKind",
     "CheckResultRow",
     "ConnectionState",
     "Customer",
     "CustomerOwned",
+    "FindingChange",
     "LatestResult",
     "Membership",
     "Msp",

@@ -6,7 +6,19 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import ARRAY, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
@@ -74,6 +86,13 @@ class Customer(CustomerOwned, Base):
     #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
     break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     scan_interval_hours: Mapped[int] = mapped_column(Integer, default=24)
+    #: Scheduled scans start between these hours of ``scan_timezone`` (both NULL: any time; migration 0017).
+    scan_window_start: Mapped[int | None] = mapped_column(SmallInteger)
+    scan_window_end: Mapped[int | None] = mapped_column(SmallInteger)
+    scan_timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: A suspended customer is not scanned, by schedule or by hand (migration 0017).
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_by: Mapped[str | None] = mapped_column(Text)
     #: Microsoft asked us to wait until then (429 with Retry-After); every worker holds off (migration 0016).
     throttled_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_scan_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -32,6 +32,9 @@ class LatestResult(CustomerOwned, Base):
     scan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     previous_status: Mapped[str | None] = mapped_column(String(20))
+    #: The last verdict that was ``pass`` or ``fail`` (migration 0017): drift compares against it, so a
+    #: failing check that could not be read for one scan has not "changed" when it fails again.
+    settled_status: Mapped[str | None] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(Text)
     affected_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, RowMapping, Select, Text, any_, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Numeric, RowMapping, Select, Text, and_, any_, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -120,6 +120,7 @@ class FleetRow:
     scan_interval_hours: int = 24
     new_failing: int = 0
     score_before: float | None = None  # the score ``CHANGE_DAYS`` days ago (the latest on or before then)
+    suspended: bool = False  # not scanned on purpose: flagged as suspended, never as stale
 
 
 _C = Customer.__table__.alias("c")
@@ -141,9 +142,10 @@ def _score_before(customer_id: Any, now: dt.datetime) -> Any:
 
 
 def _stale(now: dt.datetime) -> ColumnElement[bool]:
-    """No scored scan within twice the customer's scan interval (``view.is_stale``, in SQL)."""
-    return or_(_C.c.scored_at.is_(None),
-               _C.c.scored_at < literal(now) - func.make_interval(0, 0, 0, 0, 2 * _C.c.scan_interval_hours))
+    """No scored scan within twice the customer's scan interval, and not suspended (``view.is_stale``, in SQL)."""
+    return and_(_C.c.suspended_at.is_(None), or_(
+        _C.c.scored_at.is_(None),
+        _C.c.scored_at < literal(now) - func.make_interval(0, 0, 0, 0, 2 * _C.c.scan_interval_hours)))
 
 
 def _matching(query: FleetQuery) -> list[ColumnElement[bool]]:
@@ -201,7 +203,8 @@ def _columns(before: Any) -> Select[Any]:
     return select(c.id, c.name, c.tenant_id, c.connection_state, c.connection_reason, c.missing_permissions,
                   c.access_tier, c.tags, c.scan_interval_hours, c.open_critical, c.open_high, c.new_failing,
                   c.last_scan_at.label("last_at"), c.last_scan_status.label("last_status"),
-                  c.score, c.grade, c.coverage, c.scored_at, before.c.score_before)
+                  c.score, c.grade, c.coverage, c.scored_at, before.c.score_before,
+                  c.suspended_at.is_not(None).label("suspended"))
 
 
 def fleet_figures(uow: UnitOfWork, query: FleetQuery, *, now: dt.datetime) -> FleetFigures:
@@ -256,5 +259,5 @@ def _row(m: RowMapping) -> FleetRow:
         open_critical=int(m["open_critical"]), open_high=int(m["open_high"]),
         access_tier=AccessTier(m["access_tier"]), tags=tuple(m["tags"] or ()),
         scan_interval_hours=int(m["scan_interval_hours"]), new_failing=int(m["new_failing"]),
-        score_before=m["score_before"],
+        score_before=m["score_before"], suspended=bool(m["suspended"]),
     )

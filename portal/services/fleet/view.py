@@ -61,7 +61,9 @@ def score_change(row: FleetRow) -> float | None:
 
 
 def is_stale(row: FleetRow, now: dt.datetime) -> bool:
-    """No scored scan within twice the customer's scan interval."""
+    """No scored scan within twice the customer's scan interval (a suspended customer is not stale: it is suspended)."""
+    if row.suspended:
+        return False
     if row.scored_at is None:
         return True
     return now - row.scored_at > dt.timedelta(hours=2 * row.scan_interval_hours)

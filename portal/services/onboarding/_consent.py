@@ -45,7 +45,7 @@ from portal.services.environment import ScannerEnvironment
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.onboarding._messages import consent_error_message
 from portal.services.onboarding._verify import ConsentNotVerified, verify_with_retries
-from portal.services.scans import ScanQueue, start_scan
+from portal.services.scans import ScanQueue, next_scan_time, start_scan, window_of
 
 __all__ = ["CONSENT_LIFETIME", "ConsentApp", "ConsentResult", "add_customer", "complete_consent", "consent_link",
            "may_make_consent_link"]
@@ -237,7 +237,8 @@ def _connect(engine: Engine, request: object, missing: tuple[str, ...], domains:
         customer.hard_failures = 0
         customer.default_domain = customer.default_domain or next(
             (d for d in domains if not d.endswith(".onmicrosoft.com")), domains[0] if domains else None)
-        customer.next_scan_at = now + dt.timedelta(hours=customer.scan_interval_hours)
+        customer.next_scan_at = next_scan_time(now, interval_hours=customer.scan_interval_hours,
+                                               customer_id=customer.id, window=window_of(customer))
         name = customer.name
         record_event(uow, customer_id=customer_id, action="customer.connected",
                      target=f"onboarding:{request.id}",  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ score; :func:`reverify_progress` reads how far it got, for the page that polls i
 
 Decisions:
 - A tenant is left out (counted as skipped) when the caller may not start scans on it (the Monitor
-  tier), when it is not connected yet, or when a scan of it is already under way (that scan will
+  tier), when it is not connected yet or is suspended, or when a scan of it is already under way (that scan will
   bring the same checks up to date).
 - A run covers at most ``MAX_TENANTS`` tenants; a larger answer is refused with a message that says
   to narrow it (two cores of workers re-verify about a thousand tenants a minute: bench/reverify.py).
@@ -102,13 +102,13 @@ def start_reverify(uow: UnitOfWork, membership: MembershipView, *, actor: str, q
     busy = exists().where(Scan.customer_id == Customer.id, Scan.status.in_(_ACTIVE),
                           Scan.queued_at >= now - STRANDED_AFTER)
     rows = uow.session.execute(select(Customer.id, Customer.msp_id, Customer.tenant_id, Customer.access_tier,
-                                      Customer.tags, busy.label("busy"))
+                                      Customer.tags, busy.label("busy"), Customer.suspended_at)
                                .where(Customer.id.in_(list(targets)))).all()
-    chosen = [r for r in rows if r.tenant_id and not r.busy and may(
+    chosen = [r for r in rows if r.tenant_id and not r.busy and r.suspended_at is None and may(
         membership, Action.START_SCAN, CustomerAccess(r.id, r.msp_id, r.access_tier, frozenset(r.tags or ())))]
     if not chosen:
-        raise InvalidInput("none of the tenants this search names can be re-verified now: they are not connected, "
-                           "a scan of each is under way, or your access tier does not allow scans")
+        raise InvalidInput("none of the tenants this search names can be re-verified now: they are not connected "
+                           "or suspended, a scan of each is under way, or your access tier does not allow scans")
     check_ids = tuple(sorted({check for r in chosen for check in targets[r.id]}))
     run_id = uuid.uuid4()
     uow.session.execute(insert(ReverifyRun).values(

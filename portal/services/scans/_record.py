@@ -25,6 +25,9 @@ Decisions:
   this" is the truth, and hiding it behind an older ``pass`` would overstate the posture.
 - A disconnected scan has no check results (the scanner's decision) and writes no trend point: it
   says nothing about the tenant's configuration. The last good results stay in place.
+- Each change of a check's verdict is logged in ``finding_changes`` (``portal.services.drift``) from
+  the projection as it was just before: the same lock on the customer row that orders two scans'
+  writes orders their changes, and a scan older than a check's row logs nothing for it.
 - Evidence is made plain JSON again here (``scanner.json_safe``), whatever produced it: a NaN, a NUL
   character or a datetime in one check's evidence must not lose the whole scan at the database.
 """
@@ -35,13 +38,14 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, or_, select
+from sqlalchemy import Table, case, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from portal.db.models import CheckResultRow, Customer, LatestResult, Scan, ScanStatus, ScoreHistory
+from portal.db.models import CheckResultRow, Customer, FindingChange, LatestResult, Scan, ScanStatus, ScoreHistory
 from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
 from portal.services.customers import Connection, apply_connection, outcome_of_scan
+from portal.services.drift import change_of, settle
 from portal.services.errors import NotFound
 from portal.services.risks import rescore
 from portal.services.scans._summary import note_finished
@@ -52,7 +56,7 @@ __all__ = ["record_scan"]
 _CHECK_RESULTS = cast(Table, CheckResultRow.__table__)
 _LATEST = cast(Table, LatestResult.__table__)
 _SCORES = cast(Table, ScoreHistory.__table__)
-_SCANS = cast(Table, Scan.__table__)
+_CHANGES = cast(Table, FindingChange.__table__)
 
 
 def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Connection | None:
@@ -132,15 +136,33 @@ def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> No
 def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
     seen = result.started_at
     table = _LATEST
-    rows = []
-    for check in _unique_checks(result):
+    checks = _unique_checks(result)
+    before = {row.check_id: row for row in uow.session.execute(
+        select(table.c.check_id, table.c.status, table.c.settled_status, table.c.last_seen_at)
+        .where(table.c.customer_id == scan.customer_id, table.c.check_id.in_([c.id for c in checks])))}
+    rows, changes = [], []
+    for check in checks:
         affected = json_safe(list(check.affected))
+        old = before.get(check.id)
+        if old is not None and old.last_seen_at > seen:
+            continue  # a newer scan already wrote this check: this older one changes nothing
+        settled, previous = (old.settled_status, old.status) if old is not None else (None, None)
+        kind = change_of(settled, previous, check.status.value)
+        if kind is not None:
+            changes.append({"msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
+                            "scan_id": scan.id, "observed_at": seen, "kind": kind.value, "from_status": settled,
+                            "to_status": check.status.value, "severity": check.meta.severity.value})
         rows.append({
             "customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
             "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
             "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
             "status_since": seen, "last_seen_at": seen, "evidence": json_safe(check.evidence),
-            "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected})})
+            "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected}),
+            "settled_status": settle(settled, check.status.value)})
+    if not rows:
+        return
+    if changes:
+        uow.session.execute(insert(_CHANGES).values(changes))
     stmt = pg_insert(table).values(rows)
     new = stmt.excluded
     changed = table.c.status.is_distinct_from(new.status)
@@ -159,6 +181,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
             "evidence": new.evidence,
             "affected": new.affected,
             "affected_keys": new.affected_keys,
+            "settled_status": new.settled_status,
         },
         where=table.c.last_seen_at <= new.last_seen_at,
     )
@@ -168,17 +191,20 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
 def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None,
                           coverage: float | None) -> None:
     table = _SCORES
-    scans = _SCANS
     stmt = pg_insert(table).values(
         customer_id=scan.customer_id, day=result.started_at.astimezone(dt.UTC).date(), msp_id=scan.msp_id,
         scan_id=scan.id, score=score, grade=grade(score), coverage=result.coverage if coverage is None else coverage,
     )
-    source_started = select(scans.c.started_at).where(scans.c.id == table.c.scan_id).scalar_subquery()
+    # The existing row is replaced unless it came from a scan that started later. Written as text: in
+    # ON CONFLICT ... WHERE, SQLAlchemy does not correlate a subquery to the conflicting row, and its
+    # own FROM score_history read every row in scope ("more than one row" with two days of history).
+    newer_source = text("NOT EXISTS (SELECT FROM public.scans s WHERE s.id = score_history.scan_id "
+                        "AND s.started_at > :started)").bindparams(started=result.started_at)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.customer_id, table.c.day],
         set_={"scan_id": stmt.excluded.scan_id, "score": stmt.excluded.score, "grade": stmt.excluded.grade,
               "coverage": stmt.excluded.coverage},
-        where=or_(source_started.is_(None), source_started <= result.started_at),
+        where=newer_source,
     )
     uow.session.execute(stmt)
 

@@ -262,15 +262,18 @@ def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, Tenan
         Throttled: the tenant is held (``throttled_until``); nothing is changed.
     """
     found = uow.session.execute(
-        select(Scan, Customer.tenant_id, Customer.break_glass_ids, Customer.throttled_until)
+        select(Scan, Customer.tenant_id, Customer.break_glass_ids, Customer.throttled_until, Customer.suspended_at)
         .join(Customer, Customer.id == Scan.customer_id)
         .where(Scan.id == scan_id).with_for_update(of=Scan, key_share=True)
     ).one_or_none()
     if found is None:
         raise NotFound(f"scan {scan_id} not found")
-    scan, tenant_id, break_glass, throttled_until = found
+    scan, tenant_id, break_glass, throttled_until, suspended_at = found
     config = TenantConfig(break_glass_ids=frozenset(break_glass or ()))
     if ScanStatus(scan.status).is_final:
+        return scan, None, config, None
+    if suspended_at is not None:  # queued before the customer was suspended
+        fail_scan(uow, scan_id, "the customer is suspended: nothing is read from its tenant until it is resumed")
         return scan, None, config, None
     now = dt.datetime.now(dt.UTC)
     if throttled_until is not None and throttled_until > now:

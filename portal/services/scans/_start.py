@@ -8,8 +8,9 @@ Decisions:
   message again once the scan has been stranded for ``STRANDED_AFTER`` (:func:`resend_stranded_scans`).
 - Due customers are read with ``FOR UPDATE SKIP LOCKED``: two schedulers running at once (several
   worker hosts each tick) split the customers instead of both scanning them.
-- ``next_scan_at`` moves to ``now + scan_interval_hours`` (not ``next_scan_at + interval``): after an
-  outage the fleet is scanned once, not once per missed interval.
+- ``next_scan_at`` moves to ``now + scan_interval_hours`` (not ``next_scan_at + interval``), plus the
+  customer's jitter and window (``_cadence``): after an outage the fleet is scanned once, not once per
+  missed interval. Suspended customers are not scheduled.
 - Customers still ``pending_consent`` are not scheduled: there is nothing to read until consent is
   granted (onboarding starts their first scan). Disconnected customers are: a re-granted consent
   is then noticed without anyone asking.
@@ -28,6 +29,7 @@ from portal.db.models import ConnectionState, Customer, Scan, ScanStatus, ScanTr
 from portal.db.uow import UnitOfWork
 from portal.services.audit import record_event
 from portal.services.errors import Conflict, NotFound
+from portal.services.scans._cadence import next_scan_time, window_of
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._run import fail_scan
 
@@ -87,6 +89,8 @@ def request_scan(uow: UnitOfWork, customer_id: uuid.UUID, *, queue: ScanQueue, n
     customer = uow.session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    if customer.suspended_at is not None:
+        raise ScanRefused("this customer is suspended: an MSP admin resumes it from its page")
     if customer.tenant_id is None:
         raise ScanRefused("this customer's tenant is not connected yet: its administrator must grant consent first")
     active = uow.session.scalar(select(Scan.id).where(
@@ -106,7 +110,7 @@ def due_customers(uow: UnitOfWork, now: dt.datetime, *, limit: int | None = None
     query = (
         select(Customer)
         .where(Customer.next_scan_at.is_not(None), Customer.next_scan_at <= now,
-               Customer.connection_state != ConnectionState.PENDING_CONSENT)
+               Customer.connection_state != ConnectionState.PENDING_CONSENT, Customer.suspended_at.is_(None))
         .order_by(Customer.next_scan_at)
         .with_for_update(skip_locked=True)
     )
@@ -123,7 +127,8 @@ def enqueue_due_scans(uow: UnitOfWork, now: dt.datetime, *, queue: ScanQueue, li
     """
     scans = []
     for customer in due_customers(uow, now, limit=limit):
-        customer.next_scan_at = now + dt.timedelta(hours=customer.scan_interval_hours)
+        customer.next_scan_at = next_scan_time(now, interval_hours=customer.scan_interval_hours,
+                                               customer_id=customer.id, window=window_of(customer))
         if _has_recent_active_scan(uow, customer, now):
             log.info("scheduled scan skipped: previous scan unfinished", extra={"customer_id": str(customer.id)})
             continue

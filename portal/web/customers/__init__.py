@@ -3,5 +3,6 @@
 from portal.web.customers.controllers import CustomersApiController
 from portal.web.customers.pages import CustomerPagesController
 from portal.web.customers.risks import RisksController
+from portal.web.customers.schedule import ScheduleController
 
-__all__ = ["CustomerPagesController", "CustomersApiController", "RisksController"]
+__all__ = ["CustomerPagesController", "CustomersApiController", "RisksController", "ScheduleController"]

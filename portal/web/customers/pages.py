@@ -26,7 +26,7 @@ from portal.services.errors import NotFound
 from portal.services.onboarding import may_make_consent_link
 from portal.services.posture import CustomerPosture, customer_posture, finding_detail
 from portal.services.risks import MAX_DAYS
-from portal.services.scans import ScanRefused, request_scan
+from portal.services.scans import CADENCES, ScanRefused, ScanWindow, may_schedule, request_scan, window_of
 from portal.services.scans.queries import get_scan
 from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
@@ -75,6 +75,7 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
             posture = customer_posture(uow, customer_id, today=now.date(), trend_days=TREND_DAYS)
             customer = uow.session.get(Customer, customer_id)
             may_link = customer is not None and may_make_consent_link(caller.membership, customer)
+            schedule = _schedule_of(customer) if customer is not None else None
     except NotFound:
         raise _not_found() from None
     params = request.query_params
@@ -97,7 +98,24 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         "may_invite": may(caller.membership, Action.MANAGE_CUSTOMER_USERS, _access(posture))
         and web.mailer is not None and posture.tenant_id is not None,
         "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
-        "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings), **extra})
+        "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings),
+        "schedule": schedule, "cadences": CADENCES, "schedule_saved": params.get("schedule") == "1",
+        "schedule_error": None, "may_schedule": may_schedule(caller.membership, _access(posture)),
+        "may_suspend": may(caller.membership, Action.MANAGE_CUSTOMERS), **extra})
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    interval_hours: int
+    window: ScanWindow | None
+    next_scan_at: dt.datetime | None
+    suspended_at: dt.datetime | None
+    suspended_by: str | None
+
+
+def _schedule_of(customer: Customer) -> _Schedule:
+    return _Schedule(customer.scan_interval_hours, window_of(customer), customer.next_scan_at, customer.suspended_at,
+                     customer.suspended_by)
 
 
 def render_finding_page(request: Request, web: WebRuntime, caller: Caller, customer_id: uuid.UUID, check_id: str,

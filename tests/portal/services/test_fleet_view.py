@@ -8,6 +8,7 @@ The database filters, sorts and pages, so these run on PostgreSQL under row-leve
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -82,6 +83,19 @@ def test_a_scan_is_stale_after_two_missed_intervals() -> None:
     assert not is_stale(row("a", 1.0, scored_hours_ago=47), NOW)
     assert is_stale(row("b", 1.0, scored_hours_ago=49), NOW)
     assert is_stale(row("c", None, scored_hours_ago=None), NOW)
+    # Suspended on purpose: flagged as suspended, not as stale.
+    assert not is_stale(dataclasses.replace(row("d", 1.0, scored_hours_ago=200), suspended=True), NOW)
+
+
+def test_a_suspended_customer_is_not_counted_stale(fleet, owner_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    fleet([row("Old", 50.0, scored_hours_ago=100), row("Paused", 50.0, scored_hours_ago=100)])
+    with owner_engine.begin() as connection:
+        set_scope(connection, fleet.msp)
+        connection.execute(text("UPDATE customers SET suspended_at = now() WHERE name = 'Paused' AND msp_id = :m"),
+                           {"m": fleet.msp})
+    view = fleet.view(FleetQuery())
+    assert view.kpis.stale == 1
+    assert {r.name: r.suspended for r in view.rows} == {"Old": False, "Paused": True}
 
 
 def test_filters_search_and_the_kpis_describe_what_is_left(fleet) -> None:  # type: ignore[no-untyped-def]

@@ -97,6 +97,23 @@ def test_score_history_keeps_one_row_per_day_and_the_last_scan_of_the_day_wins(a
     assert history == [(T0.date(), evening_id, 100.0), (T0.date() + dt.timedelta(days=1), next_id, next_day.score)]
 
 
+def test_a_second_scan_of_a_day_records_when_there_are_days_of_history(app_engine: Engine,
+                                                                        owner_engine: Engine) -> None:
+    """A regression: the "last scan of the day wins" rule read every day's row, so with two days of history
+    a second scan on one of them failed to record ("more than one row returned by a subquery")."""
+    seeded = seeded_customer(owner_engine)
+    days = [scan_result({CRITICAL: Status.FAIL}, started_at=T0 + dt.timedelta(days=d)) for d in range(2)]
+    for result in days:
+        scan_and_record(app_engine, owner_engine, seeded, result)
+    later = scan_and_record(app_engine, owner_engine, seeded, scan_result(
+        {CRITICAL: Status.PASS}, started_at=T0 + dt.timedelta(days=1, hours=3)))
+    earlier = scan_and_record(app_engine, owner_engine, seeded, scan_result(  # started before the day's first
+        {CRITICAL: Status.FAIL}, started_at=T0 + dt.timedelta(days=1, hours=-1)))
+    with unit_of_work(app_engine, scope(seeded)) as uow:
+        history = {h.day: h.scan_id for h in score_history(uow, seeded.customer_id)}
+    assert history[T0.date() + dt.timedelta(days=1)] == later and earlier not in history.values()
+
+
 def test_recording_writes_results_scan_and_audit_in_one_go(app_engine: Engine, owner_engine: Engine) -> None:
     seeded = seeded_customer(owner_engine)
     result = scan_result({CRITICAL: Status.PASS, HIGH: (Status.ERROR, "throttled"), MEDIUM: Status.FAIL},

@@ -913,3 +913,90 @@ def test_the_matrix(method: str, path: str, role: str, relation: str | None, app
         case = Case(world, client, role, relation, user_id, email)
         case.sign_in_as(user_id, email)
         ROWS[(method, path)][1](case)
+
+
+def _since_the_world_began() -> str:
+    return (dt.date.today() - dt.timedelta(days=10)).isoformat()
+
+
+@row("GET", "/changes")
+def _fleet_changes(case: Case) -> None:
+    response = case.get(f"/changes?period=since&since={_since_the_world_began()}")
+    if _is_staff(case):
+        assert response.status_code == 200
+        _fleet_names(case, response.text)  # every tenant's critical is new since then: each seen one is listed
+    else:
+        case.refused(response)
+
+
+@row("GET", "/customers/{customer_id:uuid}/changes", CUSTOMERS)
+def _customer_changes(case: Case) -> None:
+    response = case.get(f"{_customer_path(case)}/changes")
+    if case.sees(case.relation):
+        assert response.status_code == 200 and case.tenant.name in response.text and "new" in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/changes"))
+
+
+@row("GET", "/api/v1/drift", ("session", "token"))
+def _drift_api(case: Case) -> None:
+    headers = {}
+    if case.relation == "token":
+        if not case.has_organisation:
+            return
+        _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0])
+        case.client.cookies.clear()
+        headers = {"Authorization": f"Bearer {token}"}
+    response = case.get(f"/api/v1/drift?since={_since_the_world_began()}", headers=headers)
+    if not case.has_organisation:
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    names = {c["customer"]["name"] for c in response.json()["changes"]}
+    assert names == {case.world.tenants[r].name for r in SEES[case.role]}
+    # Asking for a customer the role does not see gives that customer's nothing, not an error that tells.
+    other = case.get(f"/api/v1/drift?since={_since_the_world_began()}"
+                     f"&customer={case.world.tenants['other_msp'].customer_id}", headers=headers)
+    assert other.status_code == 200 and other.json()["changes"] == []
+
+
+#: Who sets a tenant's schedule: MSP admins (any tier), analysts at the Manage tier (none in this world).
+SCHEDULES = {"msp_admin": {"own", "sibling", "monitor"}}
+_SCHEDULE = "SELECT scan_interval_hours FROM customers WHERE id = :c"
+
+
+@row("POST", "/customers/{customer_id:uuid}/schedule", CUSTOMERS)
+def _set_schedule(case: Case) -> None:
+    response = case.post(f"{_customer_path(case)}/schedule", {"interval_hours": "168"})
+    interval = case.world.scalar(_SCHEDULE, c=case.tenant.customer_id)
+    with case.world.owner.begin() as connection:  # as it was, for the next case
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("UPDATE customers SET scan_interval_hours = 24 WHERE id = :c"),
+                           {"c": case.tenant.customer_id})
+    if case.relation in SCHEDULES.get(case.role, set()):
+        assert response.status_code == 303 and interval == 168
+        return
+    assert interval == 24
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/schedule", {"interval_hours": "168"}))
+
+
+@row("POST", "/customers/{customer_id:uuid}/suspension", CUSTOMERS)
+def _suspend(case: Case) -> None:
+    response = case.post(f"{_customer_path(case)}/suspension", {"suspended": "1"})
+    suspended = case.world.scalar("SELECT suspended_at IS NOT NULL FROM customers WHERE id = :c",
+                                  c=case.tenant.customer_id)
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("UPDATE customers SET suspended_at = NULL, suspended_by = NULL WHERE id = :c"),
+                           {"c": case.tenant.customer_id})
+    if case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 303 and suspended
+        return
+    assert not suspended
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/suspension", {"suspended": "1"}))

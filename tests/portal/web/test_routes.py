@@ -40,9 +40,11 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke"),
          ("GET", "/search"), ("GET", "/search/export.csv"), ("POST", "/search/saved"),
          ("POST", "/search/saved/{saved_id:uuid}/delete"), ("POST", "/search/reverify"),
-         ("GET", "/search/reverify/{run_id:uuid}/progress")}
+         ("GET", "/search/reverify/{run_id:uuid}/progress"), ("GET", "/changes"),
+         ("GET", "/customers/{customer_id:uuid}/changes"), ("POST", "/customers/{customer_id:uuid}/schedule"),
+         ("POST", "/customers/{customer_id:uuid}/suspension")}
 #: The JSON API: an anonymous call is 401.
-API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search")}
+API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift")}
 
 
 @pytest.fixture
