@@ -15,6 +15,7 @@ import dramatiq
 from dramatiq import Broker, Message
 
 __all__ = [
+    "DELIVER_ALERT",
     "PROBE_CONNECTION",
     "QUEUES",
     "RESCORE_CUSTOMER",
@@ -24,6 +25,7 @@ __all__ = [
     "SCAN_TENANT",
     "SCHEDULES_QUEUE",
     "BrokerConnectionCheck",
+    "BrokerDeliveryQueue",
     "BrokerRescoreQueue",
     "BrokerScanGroup",
     "BrokerScanQueue",
@@ -40,6 +42,7 @@ SCAN_DEAD_LETTER = "scan_dead_letter"
 PROBE_CONNECTION = "probe_connection"
 RUN_DUE_SCHEDULES = "run_due_schedules"
 RESCORE_CUSTOMER = "rescore_customer"
+DELIVER_ALERT = "deliver_alert"
 
 
 def send(broker: Broker, actor_name: str, queue_name: str, *, delay_ms: int | None = None,
@@ -98,3 +101,14 @@ class BrokerRescoreQueue:
 
     def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         send(self.broker, RESCORE_CUSTOMER, SCANS_QUEUE, msp_id=str(msp_id), customer_id=str(customer_id))
+
+
+class BrokerDeliveryQueue:
+    """The ``portal.services.alerts.DeliveryQueue``: asks a worker to send one alert delivery. On the
+    schedules queue, so a fan-out of a thousand scans does not hold alerts back."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def __call__(self, *, delivery_id: uuid.UUID, msp_id: uuid.UUID) -> None:
+        send(self.broker, DELIVER_ALERT, SCHEDULES_QUEUE, delivery_id=str(delivery_id), msp_id=str(msp_id))

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     mail_from: str = "posture@localhost"
     """The From address of every mail."""
 
+    # Alerts.
+    alerts_allow_private_targets: bool = False
+    """Let alert webhooks reach private and loopback addresses over http: the demo and tests only. Off,
+    a webhook must be https to a public address (``portal.services.alerts._targets``)."""
+
     # The portal.
     public_url: str | None = None
     """The portal's address as users reach it (https://posture.example.com). An https address makes

@@ -142,6 +142,8 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
             "POSTURE_PUBLIC_URL": url.rstrip("/"),
             # A revoked tenant shows as disconnected half a minute after its first failed scan, not ten.
             "POSTURE_CONNECTION_RECHECK_S": str(_RECHECK_S),
+            # Alert webhooks may aim at a receiver on this machine (nothing here is on the internet).
+            "POSTURE_ALERTS_ALLOW_PRIVATE_TARGETS": "true",
         }
         running = _Running()
         try:

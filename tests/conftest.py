@@ -15,6 +15,9 @@ from portal.db.engine import make_engine, role_url
 from portal.db.roles import DatabaseRoles
 from tests.support.database import test_database
 
+#: Fixtures defined beside the helpers they drive (the ``receiver`` of alert webhooks).
+pytest_plugins = ["tests.support.receiver"]
+
 ROLES = DatabaseRoles()
 
 # No DNS lookup leaves loopback in the tests: processes the tests start inherit "none" (whatever the
@@ -90,7 +93,8 @@ def rls_engine(owner_url: str, owner_engine: Engine, scope_key: bytes) -> Iterat
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON msps, users, customers, memberships, "
                                 f"scans, check_results, latest_results, score_history, api_tokens, invitations, "
-                                f"onboarding_requests, risk_acceptances, saved_searches, finding_changes "
+                                f"onboarding_requests, risk_acceptances, saved_searches, finding_changes, alerts, "
+                                f"alert_deliveries "
                                 f"TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT SELECT, INSERT ON audit_events TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {RLS_PROBE_ROLE}"))

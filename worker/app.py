@@ -21,7 +21,8 @@ from dramatiq import Broker
 
 from config.broker import broker_from_settings
 from config.database import owner_url, worker_engine
-from config.messages import BrokerConnectionCheck, BrokerScanQueue
+from config.mail import mailer_from
+from config.messages import BrokerConnectionCheck, BrokerDeliveryQueue, BrokerScanQueue
 from config.microsoft import scanner_environment
 from config.settings import Settings, load_settings
 from portal.services import log_context
@@ -52,6 +53,10 @@ def boot_with(settings: Settings) -> Broker:
         scan_queue=BrokerScanQueue(broker),
         scanner_factory=lambda: scanner_environment(settings),
         connection_check=BrokerConnectionCheck(broker, settings.connection_recheck_s),
+        delivery_queue=BrokerDeliveryQueue(broker),
+        mailer=mailer_from(settings),
+        alerts_allow_private=settings.alerts_allow_private_targets,
+        public_url=settings.public_url,
     ))
     _log_with_context()
     return broker

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from portal.services.alerts import DeliveryQueue, Mailer
 from portal.services.scans import ScannerEnvironment, ScanQueue
 
 __all__ = ["WorkerRuntime", "configure", "current"]
@@ -30,12 +31,20 @@ class WorkerRuntime:
         scanner_factory: builds the scanner environment (once, on first use).
         connection_check: asks for a later ``probe_connection`` of a customer whose connection
             failed once (``config.messages.BrokerConnectionCheck``); None sends nothing.
+        delivery_queue: sends ``deliver_alert`` messages (the tick hands out due alert deliveries).
+        mailer: the SMTP relay email alerts go through (None: email channels wait for one).
+        alerts_allow_private: alert webhooks may reach private addresses (the demo and tests).
+        public_url: the portal's address, for links in alerts.
     """
 
     engine: Engine
     scan_queue: ScanQueue
     scanner_factory: Callable[[], ScannerEnvironment]
     connection_check: Callable[..., None] | None = None
+    delivery_queue: DeliveryQueue | None = None
+    mailer: Mailer | None = None
+    alerts_allow_private: bool = False
+    public_url: str | None = None
     _scanner: ScannerEnvironment | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

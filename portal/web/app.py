@@ -30,13 +30,13 @@ from litestar.template import TemplateConfig
 from sqlalchemy import text
 
 from portal.db.engine import scope_key_of
-from portal.services.mail import SmtpSender
 from portal.services.onboarding import ConsentApp
 from portal.web.accounts import AccountsController
 from portal.web.accounts.passwords import PasswordsController
 from portal.web.accounts.team import InvitationsController, TeamController
 from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
+from portal.web.alerts import AlertsController
 from portal.web.audit import AuditController
 from portal.web.callers import (
     SecondFactorSetupRequired,
@@ -77,7 +77,7 @@ def create_app(web: WebRuntime) -> Litestar:
                         TwoFactorController, TeamController, InvitationsController, AuditController,
                         FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
-                        DriftController, DriftApiController, ScheduleController,
+                        DriftController, DriftApiController, ScheduleController, AlertsController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -96,6 +96,7 @@ def create_app_from_environment() -> Litestar:
     """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
+    from config.mail import mailer_from
     from config.messages import BrokerRescoreQueue, BrokerScanGroup, BrokerScanQueue
     from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
@@ -114,11 +115,7 @@ def create_app_from_environment() -> Litestar:
         probe_broker(broker_url, web_url(settings, owner), engine=engine)
 
     tls = bool(settings.public_url and settings.public_url.lower().startswith("https://"))
-    mailer = None
-    if settings.smtp_host:
-        mailer = SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from, tls=settings.smtp_tls,  # type: ignore[arg-type]
-                            username=settings.smtp_user,
-                            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None)
+    mailer = mailer_from(settings)
     public_url = (settings.public_url or "http://127.0.0.1:8000").rstrip("/")
     try:
         scanner_env = scanner_environment(settings)
@@ -132,4 +129,5 @@ def create_app_from_environment() -> Litestar:
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
                                  mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
                                  consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
-                                 scan_group=BrokerScanGroup(publisher)))
+                                 scan_group=BrokerScanGroup(publisher),
+                                 alerts_allow_private=settings.alerts_allow_private_targets))

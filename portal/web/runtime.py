@@ -37,6 +37,8 @@ class WebRuntime:
         scan_group: sends a re-verify's scans as one group; None when no broker is configured.
         rescore_queue: asks a worker to rescore a customer after a risk is accepted or revoked; None
             sends nothing (the next scan rescores).
+        alerts_allow_private: alert webhooks may aim at private and loopback addresses (the demo and
+            tests; never the production default).
     """
 
     engine: Engine
@@ -49,3 +51,4 @@ class WebRuntime:
     scanner_env: ScannerEnvironment | None = None
     rescore_queue: RescoreQueue | None = None
     scan_group: ScanGroup | None = None
+    alerts_allow_private: bool = False

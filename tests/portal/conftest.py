@@ -108,6 +108,21 @@ def _finding_change(r: Refs) -> Row:
             "kind": "regressed", "from_status": "pass", "to_status": "fail", "severity": "high"}
 
 
+def alert_parents(msp_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """The seeded alert channel and rule of an MSP (``_seed_msp`` makes them): alerts point at them."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"channel:{msp_id}"), uuid.uuid5(uuid.NAMESPACE_URL, f"rule:{msp_id}")
+
+
+def _alert(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id, "rule_id": alert_parents(r.msp_id)[1],
+            "condition": "new_critical", "check_id": f"seed.check_{next(_serial)}", "opened_at": _now()}
+
+
+def _alert_delivery(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "channel_id": alert_parents(r.msp_id)[0], "event": "test", "created_by": "seed"}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -126,6 +141,8 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "onboarding_requests": _onboarding_request,
     "risk_acceptances": _risk_acceptance,
     "finding_changes": _finding_change,
+    "alerts": _alert,
+    "alert_deliveries": _alert_delivery,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -134,6 +151,7 @@ MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "audit_events": lambda r: {**_audit_event(r), "customer_id": None},
     "api_tokens": lambda r: {**_api_token(r), "customer_id": None},
     "invitations": lambda r: {**_invitation(r), "customer_id": None, "role": "msp_analyst"},
+    "alert_deliveries": lambda r: {**_alert_delivery(r), "customer_id": None},
 }
 
 
@@ -184,6 +202,11 @@ def _seed_msp(connection: Connection, tables: list[str], user_id: uuid.UUID) -> 
     msp_id = uuid.uuid4()
     insert_row(connection, "msps", {"id": msp_id, "name": "MSP", "slug": f"msp-{msp_id.hex[:12]}"})
     set_scope(connection, msp_id)
+    channel_id, rule_id = alert_parents(msp_id)
+    insert_row(connection, "alert_channels", {"id": channel_id, "msp_id": msp_id, "kind": "slack", "name": "seed",
+                                              "target_sealed": b"\x00", "target_hint": "seed", "created_by": "seed"})
+    insert_row(connection, "alert_rules", {"id": rule_id, "msp_id": msp_id, "condition": "new_critical",
+                                           "channel_id": channel_id, "created_by": "seed"})
     customers = (Customer(msp_id, uuid.uuid4(), uuid.uuid4()), Customer(msp_id, uuid.uuid4(), uuid.uuid4()))
     for customer in customers:
         refs = Refs(msp_id, customer.customer_id, customer.scan_id, user_id)

@@ -27,4 +27,5 @@ def run_due_schedules() -> None:
     """Queue a scan for every customer whose next scan time has come."""
     runtime = current()
     with retry_on_transient(floor_ms=5_000):
-        queue_due_scans(runtime.engine, dt.datetime.now(dt.UTC), queue=runtime.scan_queue)
+        queue_due_scans(runtime.engine, dt.datetime.now(dt.UTC), queue=runtime.scan_queue,
+                        deliveries=runtime.delivery_queue)

@@ -1,5 +1,6 @@
 """The tables, one per module. Migrations never import these (they describe history, not now)."""
 
+from portal.db.models.alert import Alert, AlertChannel, AlertDelivery, AlertRule, ChannelKind, Condition
 from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
 from portal.db.models.check_result import CheckResultRow
@@ -17,10 +18,16 @@ from portal.db.models.user import User
 
 __all__ = [
     "AccessTier",
+    "Alert",
+    "AlertChannel",
+    "AlertDelivery",
+    "AlertRule",
     "AuditEvent",
     "Base",
     "ChangeKind",
+    "ChannelKind",
     "CheckResultRow",
+    "Condition",
     "ConnectionState",
     "Customer",
     "CustomerOwned",

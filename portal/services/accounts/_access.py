@@ -41,10 +41,12 @@ class Action(enum.StrEnum):
     MANAGE_CUSTOMERS = "manage_customers"  # add, retire, set tier and tags
     MANAGE_TEAM = "manage_team"
     MANAGE_BILLING = "manage_billing"
+    MANAGE_ALERTS = "manage_alerts"  # alert channels and rules
     VIEW_MSP_AUDIT = "view_msp_audit"  # the whole MSP's audit trail
 
 
-_MSP_WIDE = frozenset({Action.MANAGE_CUSTOMERS, Action.MANAGE_TEAM, Action.MANAGE_BILLING, Action.VIEW_MSP_AUDIT})
+_MSP_WIDE = frozenset({Action.MANAGE_CUSTOMERS, Action.MANAGE_TEAM, Action.MANAGE_BILLING, Action.VIEW_MSP_AUDIT,
+                       Action.MANAGE_ALERTS})
 _TIER_RANK = {AccessTier.MONITOR: 0, AccessTier.OPERATE: 1, AccessTier.MANAGE: 2}
 #: The tier a customer action needs, for MSP staff.
 _NEEDS_TIER = {

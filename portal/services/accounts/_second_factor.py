@@ -17,12 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import secrets
 import uuid
 
 import pyotp
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, text
 
 from portal.db.engine import scope_key_of
@@ -35,6 +33,7 @@ from portal.services.accounts._sessions import (
     ticket_signature,
 )
 from portal.services.errors import InvalidInput
+from portal.services.sealing import seal, unseal
 
 __all__ = ["RECOVERY_CODES", "begin_totp", "complete_second_factor", "confirm_totp", "staff_needs_second_factor",
            "totp_enabled"]
@@ -45,17 +44,13 @@ _WINDOW_S = 15 * 60
 _ISSUER = "M365 posture"
 
 
-def _cipher(key: bytes) -> AESGCM:
-    return AESGCM(hmac.new(key, b"posture totp secret v1", hashlib.sha256).digest())
-
-
 def _encrypt(key: bytes, secret: str) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + _cipher(key).encrypt(nonce, secret.encode(), b"totp")
+    # The derivation and associated data of migration 0007's rows, so secrets sealed then still open.
+    return seal(key, "totp", secret, version="secret v1", associated=b"totp")
 
 
 def _decrypt(key: bytes, sealed: bytes) -> str:
-    return _cipher(key).decrypt(sealed[:12], sealed[12:], b"totp").decode()
+    return unseal(key, "totp", sealed, version="secret v1", associated=b"totp")
 
 
 def _code_hash(code: str) -> str:

@@ -41,7 +41,7 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "last_scan":
-            return "since the scan before the last"
+            return "in each customer's latest scan"
         assert self.since is not None
         return f"this week (since {self.since:%a %d %b})" if self.kind == "week" else f"since {self.since:%d %b %Y}"
 

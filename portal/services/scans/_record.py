@@ -28,6 +28,8 @@ Decisions:
 - Each change of a check's verdict is logged in ``finding_changes`` (``portal.services.drift``) from
   the projection as it was just before: the same lock on the customer row that orders two scans'
   writes orders their changes, and a scan older than a check's row logs nothing for it.
+- Alerts (``portal.services.alerts``) are raised and cleared here, from the changes, the score and the
+  connection before and after, so an alert exists exactly when the scan that raised it does.
 - Evidence is made plain JSON again here (``scanner.json_safe``), whatever produced it: a NaN, a NUL
   character or a datetime in one check's evidence must not lose the whole scan at the database.
 """
@@ -41,8 +43,18 @@ from typing import Any, cast
 from sqlalchemy import Table, case, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from portal.db.models import CheckResultRow, Customer, FindingChange, LatestResult, Scan, ScanStatus, ScoreHistory
+from portal.db.models import (
+    CheckResultRow,
+    ConnectionState,
+    Customer,
+    FindingChange,
+    LatestResult,
+    Scan,
+    ScanStatus,
+    ScoreHistory,
+)
 from portal.db.uow import UnitOfWork
+from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
 from portal.services.customers import Connection, apply_connection, outcome_of_scan
 from portal.services.drift import change_of, settle
@@ -77,12 +89,14 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
     customer = _lock(uow, Customer, scan.customer_id)
     if customer is None:
         raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
+    score_before, state_before = customer.score, ConnectionState(customer.connection_state)
     _finish(scan, result)
     uow.session.flush()
     note_finished(uow, scan)
+    changes: list[dict[str, Any]] = []
     if result.checks:
         _insert_check_results(uow, scan, result)
-        _upsert_latest_results(uow, scan, result)
+        changes = _upsert_latest_results(uow, scan, result)
         uow.session.refresh(customer)  # note_finished wrote its row behind the session's back
         rescore(uow, customer, now=result.finished_at)
     partial = scan.check_ids is not None  # a re-verify: a few checks, scored with the rest of the projection
@@ -96,6 +110,12 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
         "score": result.score, "grade": result.grade, "coverage": result.coverage, "checks": len(result.checks),
         "requests": result.stats.requests, "connection_state": connection.state.value,
     })
+    if customer.suspended_at is None:
+        raise_alerts(uow, ScanOutcome(
+            msp_id=scan.msp_id, customer_id=customer.id, tags=frozenset(customer.tags or ()), scan_id=scan.id,
+            score_before=score_before, score_after=customer.score, state_before=state_before,
+            state_after=connection.state, changes=[(c["check_id"], c["kind"], c["severity"]) for c in changes],
+        ), now=result.finished_at)
     return connection
 
 
@@ -133,7 +153,8 @@ def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> No
     uow.session.execute(insert(_CHECK_RESULTS).values(rows))
 
 
-def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> None:
+def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> list[dict[str, Any]]:
+    """Write the projection; returns the changes of verdict it logged (``finding_changes`` rows)."""
     seen = result.started_at
     table = _LATEST
     checks = _unique_checks(result)
@@ -160,7 +181,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
             "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected}),
             "settled_status": settle(settled, check.status.value)})
     if not rows:
-        return
+        return []
     if changes:
         uow.session.execute(insert(_CHANGES).values(changes))
     stmt = pg_insert(table).values(rows)
@@ -186,6 +207,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> N
         where=table.c.last_seen_at <= new.last_seen_at,
     )
     uow.session.execute(stmt)
+    return changes
 
 
 def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None,

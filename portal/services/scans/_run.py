@@ -50,6 +50,7 @@ from portal.db.models import Customer, Scan, ScanStatus
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
+from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
 from portal.services.customers import Connection
 from portal.services.environment import ScannerEnvironment
@@ -223,6 +224,10 @@ def fail_scan(uow: UnitOfWork, scan_id: uuid.UUID, reason: str) -> bool:
     note_finished(uow, scan)
     record_event(uow, customer_id=scan.customer_id, action="scan.failed", target=f"scan:{scan.id}",
                  details={"reason": reason[:_MAX_REASON], "attempts": scan.attempts})
+    customer = uow.session.get(Customer, scan.customer_id)
+    if customer is not None and customer.suspended_at is None:
+        raise_alerts(uow, ScanOutcome(msp_id=scan.msp_id, customer_id=customer.id, tags=frozenset(customer.tags or ()),
+                                      scan_id=scan.id, failed=True), now=scan.finished_at)
     return True
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
+from portal.services.alerts import DeliveryQueue, queue_due_deliveries
 from portal.services.risks import lapse_expired
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._start import enqueue_due_scans, resend_stranded_scans
@@ -28,8 +29,10 @@ log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "system:scheduler"
 
 
-def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue) -> int:
-    """Queue the scans that are due across all MSPs; returns how many were queued."""
+def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue,
+                      deliveries: DeliveryQueue | None = None) -> int:
+    """Queue the scans that are due across all MSPs, and hand out the alert deliveries whose time has
+    come (``deliveries``); returns how many scans were queued."""
     with engine.connect() as connection:
         # msps is scoped by RLS; this definer function lists ids only (migration 0001).
         msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
@@ -39,6 +42,8 @@ def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue) -> 
             resend_stranded_scans(uow, now, queue=queue)
             lapse_expired(uow, now)  # accepted risks that ran out count against the score again
             queued += len(enqueue_due_scans(uow, now, queue=queue))
+            if deliveries is not None:
+                queue_due_deliveries(uow, now, send=deliveries)
     if queued:
         log.info("scheduled scans queued", extra={"queued": queued, "msps": len(msp_ids)})
     return queued

@@ -16,7 +16,7 @@ from portal.services.accounts import Action, CustomerAccess, MembershipView, may
 A = Action
 MSP, OTHER_MSP = uuid.uuid4(), uuid.uuid4()
 CUSTOMER, NEIGHBOUR = uuid.uuid4(), uuid.uuid4()
-MSP_WIDE = (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING, A.VIEW_MSP_AUDIT)
+MSP_WIDE = (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING, A.VIEW_MSP_AUDIT, A.MANAGE_ALERTS)
 CUSTOMER_ACTIONS = [a for a in Action if a not in MSP_WIDE]
 
 EXPECTED = {

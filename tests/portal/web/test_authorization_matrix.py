@@ -980,7 +980,8 @@ def _set_schedule(case: Case) -> None:
     if case.sees(case.relation):
         case.refused(response)
     else:
-        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/schedule", {"interval_hours": "168"}))
+        missing = case.post(f"/customers/{uuid.uuid4()}/schedule", {"interval_hours": "168"})
+        _refused_unless_seen(case, response, missing)
 
 
 @row("POST", "/customers/{customer_id:uuid}/suspension", CUSTOMERS)
@@ -1000,3 +1001,107 @@ def _suspend(case: Case) -> None:
         case.refused(response)
     else:
         _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/suspension", {"suspended": "1"}))
+
+
+# -- alerts: MSP staff read, MSP admins change ----------------------------------------------------------
+
+_CHANNELS = "SELECT count(*) FROM alert_channels WHERE msp_id = :m AND name = :n AND deleted_at IS NULL"
+
+
+def _alert_channel(case: Case, msp_id: uuid.UUID) -> uuid.UUID:
+    """A channel of ``msp_id``'s, made as its owner would (sealed bytes do not matter here)."""
+    channel_id = uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text("INSERT INTO alert_channels (id, msp_id, kind, name, target_sealed, target_hint, "
+                                "created_by) VALUES (:i, :m, 'email', :n, '\\x00', 'soc@msp.test', 'matrix')"),
+                           {"i": channel_id, "m": msp_id, "n": f"matrix {channel_id.hex[:8]}"})
+    return channel_id
+
+
+def _msp_of(case: Case) -> uuid.UUID:
+    return case.world.msp_a if case.relation == "own_msp" else case.world.tenants["other_msp"].msp_id
+
+
+@row("GET", "/alerts")
+def _alerts_page(case: Case) -> None:
+    response = case.get("/alerts")
+    if _is_staff(case):
+        assert response.status_code == 200 and "Delivery log" in response.text
+        assert ("Add channel" in response.text) is (case.role == "msp_admin")
+    else:
+        case.refused(response)
+
+
+@row("POST", "/alerts/channels")
+def _add_alert_channel(case: Case) -> None:
+    name = f"matrix {uuid.uuid4().hex[:8]}"
+    response = case.post("/alerts/channels", {"kind": "email", "name": name, "target": "soc@msp.test"})
+    made = case.world.scalar(_CHANNELS, m=case.world.msp_a, n=name)
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and made == 1
+    else:
+        assert made == 0
+        case.refused(response)
+
+
+@row("POST", "/alerts/channels/{channel_id:uuid}/delete", ("own_msp", "other_msp"))
+def _remove_alert_channel(case: Case) -> None:
+    channel_id = _alert_channel(case, _msp_of(case))
+    response = case.post(f"/alerts/channels/{channel_id}/delete")
+    gone = case.world.scalar("SELECT deleted_at IS NOT NULL FROM alert_channels WHERE id = :i", i=channel_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and gone
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and not gone  # another MSP's channel: as if there were none
+    else:
+        assert not gone
+        case.refused(response)
+
+
+@row("POST", "/alerts/channels/{channel_id:uuid}/test", ("own_msp", "other_msp"))
+def _test_alert_channel(case: Case) -> None:
+    channel_id = _alert_channel(case, _msp_of(case))
+    response = case.post(f"/alerts/channels/{channel_id}/test")
+    queued = case.world.scalar("SELECT count(*) FROM alert_deliveries WHERE channel_id = :i", i=channel_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and queued == 1
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and queued == 0
+    else:
+        assert queued == 0
+        case.refused(response)
+
+
+@row("POST", "/alerts/rules", ("own_msp", "other_msp"))
+def _add_alert_rule(case: Case) -> None:
+    channel_id = _alert_channel(case, _msp_of(case))
+    response = case.post("/alerts/rules", {"condition": "new_critical", "channel_id": str(channel_id)})
+    made = case.world.scalar("SELECT count(*) FROM alert_rules WHERE channel_id = :i", i=channel_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and made == 1
+    elif case.role == "msp_admin":
+        assert response.status_code == 400 and made == 0  # another MSP's channel is no channel of ours
+    else:
+        assert made == 0
+        case.refused(response)
+
+
+@row("POST", "/alerts/rules/{rule_id:uuid}/delete", ("own_msp", "other_msp"))
+def _remove_alert_rule(case: Case) -> None:
+    msp_id = _msp_of(case)
+    channel_id, rule_id = _alert_channel(case, msp_id), uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text("INSERT INTO alert_rules (id, msp_id, condition, channel_id, created_by) "
+                                "VALUES (:i, :m, 'regressed', :c, 'matrix')"),
+                           {"i": rule_id, "m": msp_id, "c": channel_id})
+    response = case.post(f"/alerts/rules/{rule_id}/delete")
+    gone = case.world.scalar("SELECT deleted_at IS NOT NULL FROM alert_rules WHERE id = :i", i=rule_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and gone
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and not gone
+    else:
+        assert not gone
+        case.refused(response)

@@ -44,10 +44,12 @@ def fleet(app_engine: Engine, owner_engine: Engine, scope_key: bytes) -> dict[st
     contoso = make_customer(owner_engine, msp, name="Contoso")
     fabrikam = make_customer(owner_engine, msp, name="Fabrikam")
     yesterday = TODAY - dt.timedelta(days=1)
-    _record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, TODAY - dt.timedelta(days=3))
-    _record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=1))
-    _record(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=5))
-    _record(owner_engine, app_engine, fabrikam, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=3))
+    for seeded, verdicts, at in (
+            (contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, TODAY - dt.timedelta(days=3)),
+            (contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=1)),
+            (contoso, {CRITICAL: Status.PASS, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=5)),
+            (fabrikam, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=3))):
+        _record(owner_engine, app_engine, seeded, verdicts, at)
     analyst = MembershipView(msp_id=msp, role=Role.MSP_ANALYST)
     return {"msp": msp, "contoso": contoso, "fabrikam": fabrikam, "analyst_membership": analyst,
             "analyst": add_person(owner_engine, scope_key, [analyst]),

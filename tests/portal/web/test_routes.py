@@ -42,7 +42,9 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/search/saved/{saved_id:uuid}/delete"), ("POST", "/search/reverify"),
          ("GET", "/search/reverify/{run_id:uuid}/progress"), ("GET", "/changes"),
          ("GET", "/customers/{customer_id:uuid}/changes"), ("POST", "/customers/{customer_id:uuid}/schedule"),
-         ("POST", "/customers/{customer_id:uuid}/suspension")}
+         ("POST", "/customers/{customer_id:uuid}/suspension"), ("GET", "/alerts"), ("POST", "/alerts/channels"),
+         ("POST", "/alerts/channels/{channel_id:uuid}/delete"), ("POST", "/alerts/channels/{channel_id:uuid}/test"),
+         ("POST", "/alerts/rules"), ("POST", "/alerts/rules/{rule_id:uuid}/delete")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift")}
 
