@@ -38,6 +38,7 @@ from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.alerts import AlertsController
 from portal.web.audit import AuditController
+from portal.web.baselines import BaselinesController
 from portal.web.callers import (
     SecondFactorSetupRequired,
     SignInRequired,
@@ -78,6 +79,7 @@ def create_app(web: WebRuntime) -> Litestar:
                         FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
                         DriftController, DriftApiController, ScheduleController, AlertsController,
+                        BaselinesController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

@@ -68,3 +68,25 @@ def test_an_admin_reads_what_changed_sets_a_schedule_and_routes_alerts(page: Pag
     page.get_by_role("button", name="Send a test").click()
     expect(page.get_by_role("region", name="Delivery log")).to_contain_text("pending")
     screenshot(page, "alerts")
+
+
+def test_an_admin_makes_a_baseline_and_reads_the_alignment(page: Page, portal: str, owner_engine: Engine,
+                                                           app_engine: Engine, scope_key: bytes) -> None:
+    msp = make_msp(owner_engine)
+    for name, share in (("Contoso Pharma", 0.5), ("Fabrikam Legal", 0.1), ("Tailspin Toys", 0.3)):
+        _history(app_engine, owner_engine, make_customer(owner_engine, msp, name=name), [share])
+    _, admin = add_person(owner_engine, scope_key, [MembershipView(msp_id=msp, role=Role.MSP_ADMIN)], name="Ada Min")
+
+    _sign_in(page, portal, admin)
+    page.get_by_role("link", name="Baselines", exact=True).click()
+    page.get_by_role("link", name="New baseline").click()
+    page.get_by_label("Name", exact=True).fill("Northwind standard")
+    page.get_by_label("The default: every customer no other baseline matches").check()
+    page.get_by_label("Most Global Administrators").fill("3")
+    screenshot(page, "baseline-form")
+    page.get_by_role("button", name="Save baseline").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    rows = page.get_by_role("region", name="Alignment").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Contoso Pharma")  # least aligned first
+    screenshot(page, "baselines")

@@ -3,6 +3,7 @@
 from portal.db.models.alert import Alert, AlertChannel, AlertDelivery, AlertRule, ChannelKind, Condition
 from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
+from portal.db.models.baseline import Baseline
 from portal.db.models.check_result import CheckResultRow
 from portal.db.models.customer import AccessTier, ConnectionState, Customer
 from portal.db.models.finding_change import ChangeKind, FindingChange
@@ -24,6 +25,7 @@ __all__ = [
     "AlertRule",
     "AuditEvent",
     "Base",
+    "Baseline",
     "ChangeKind",
     "ChannelKind",
     "CheckResultRow",

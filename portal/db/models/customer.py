@@ -90,6 +90,9 @@ class Customer(CustomerOwned, Base):
     scan_window_start: Mapped[int | None] = mapped_column(SmallInteger)
     scan_window_end: Mapped[int | None] = mapped_column(SmallInteger)
     scan_timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: The baseline its score was last read against (migration 0019; None: the whole catalogue).
+    baseline_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    baseline_name: Mapped[str | None] = mapped_column(Text)
     #: A suspended customer is not scanned, by schedule or by hand (migration 0017).
     suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     suspended_by: Mapped[str | None] = mapped_column(Text)

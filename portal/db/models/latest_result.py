@@ -36,6 +36,9 @@ class LatestResult(CustomerOwned, Base):
     #: failing check that could not be read for one scan has not "changed" when it fails again.
     settled_status: Mapped[str | None] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(10))
+    #: The severity it counts with under the customer's baseline; None: the baseline leaves it out
+    #: (migration 0019; kept by the worker's rescore).
+    scored_severity: Mapped[str | None] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(Text)
     affected_count: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

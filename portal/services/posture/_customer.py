@@ -61,6 +61,8 @@ class Finding:
     status_since: dt.datetime
     new: bool  # started failing at the last scan
     acceptance: Acceptance | None = None  # standing, when the status is "accepted"
+    #: False when the customer's baseline leaves the check out of the score (it still runs and shows).
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class CustomerPosture:
     #: ``break_glass_unconfirmed``), and how many checks wait for that.
     break_glass_candidates: tuple[str, ...] = ()
     awaiting_break_glass: int = 0
+    #: The baseline the score is read against (None: the whole catalogue).
+    baseline_name: str | None = None
 
 
 #: The reason a Conditional Access check gives when its policy excludes accounts nobody recorded.
@@ -127,8 +131,11 @@ def _finding(row: LatestResult, accepted: dict[str, Acceptance]) -> Finding:
     title, area = (meta.title, meta.area) if meta else (row.check_id, "Retired checks")
     new = row.status == "fail" and row.status_since == row.last_seen_at and row.first_seen_at < row.last_seen_at
     acceptance = accepted.get(row.check_id) if row.status == "fail" else None
-    return Finding(row.check_id, title, area, row.severity, "accepted" if acceptance else row.status, row.reason,
-                   row.affected_count, row.status_since, new and acceptance is None, acceptance)
+    # The severity the baseline gives it (the catalogue's when no baseline changes it, or leaves it out).
+    severity = row.scored_severity or row.severity
+    return Finding(row.check_id, title, area, severity, "accepted" if acceptance else row.status, row.reason,
+                   row.affected_count, row.status_since, new and acceptance is None, acceptance,
+                   counted=row.scored_severity is not None)
 
 
 def _sort_key(f: Finding) -> tuple[int, int, str]:
@@ -146,8 +153,9 @@ def customer_posture(uow: UnitOfWork, customer_id: uuid.UUID, *, today: dt.date,
     for finding in findings:
         areas.setdefault(finding.area, []).append(finding)
     area_scores = [
-        AreaScore(area, score_of((Severity(f.severity), _SCORED[f.status]) for f in items if f.status in _SCORED),
-                  sum(f.status == "fail" for f in items), len(items))
+        AreaScore(area, score_of((Severity(f.severity), _SCORED[f.status]) for f in items
+                                 if f.status in _SCORED and f.counted),
+                  sum(f.status == "fail" and f.counted for f in items), sum(f.counted for f in items))
         for area, items in sorted(areas.items())]
     history = score_history(uow, customer_id, since=today - dt.timedelta(days=trend_days - 1))
     return CustomerPosture(
@@ -159,7 +167,8 @@ def customer_posture(uow: UnitOfWork, customer_id: uuid.UUID, *, today: dt.date,
         areas=area_scores, findings=findings, trend=[(h.day, h.score) for h in history],
         scans=recent_scans(uow, customer_id, limit=scans), break_glass_ids=tuple(customer.break_glass_ids or ()),
         break_glass_candidates=_break_glass_candidates(uow, rows),
-        awaiting_break_glass=sum(f.reason == BREAK_GLASS_UNCONFIRMED for f in findings))
+        awaiting_break_glass=sum(f.reason == BREAK_GLASS_UNCONFIRMED for f in findings),
+        baseline_name=customer.baseline_name)
 
 
 def _break_glass_candidates(uow: UnitOfWork, rows: list[LatestResult]) -> tuple[str, ...]:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, exists, func, select, text
+from sqlalchemy import Engine, bindparam, select, text, update
 
 from portal.db.models import Customer, LatestResult, RiskAcceptance
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.audit import record_event
+from portal.services.baselines import customer_rules
 from portal.services.errors import InvalidInput, NotFound
 from scanner import Severity, Status, catalogue, coverage_of, grade, score_of
 
@@ -114,39 +115,46 @@ def _known_checks() -> frozenset[str]:
     return frozenset(check.id for check in catalogue())
 
 
-def _verdicts(uow: UnitOfWork, customer_id: uuid.UUID, now: dt.datetime,
-              ) -> tuple[list[tuple[Severity, Status]], list[tuple[Severity, Status]]]:
-    """The projection's (severity, status) per catalogue check: all of them, and without accepted failures."""
-    accepted = set(standing_acceptances(uow, customer_id, now=now))
-    known = _known_checks()
-    rows = [(check_id, Severity(severity), Status(status)) for check_id, severity, status in uow.session.execute(
-        select(LatestResult.check_id, LatestResult.severity, LatestResult.status)
-        .where(LatestResult.customer_id == customer_id)) if check_id in known]
-    scored = [(sev, status) for check_id, sev, status in rows if not (status is Status.FAIL and check_id in accepted)]
-    return [(sev, status) for _, sev, status in rows], scored
-
-
-def _count_open(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> None:
-    """The fleet page's figures (migration 0012): failing checks of the projection, accepted ones not open."""
-    latest, accepted = LatestResult, RiskAcceptance
-    standing = exists().where(accepted.customer_id == latest.customer_id, accepted.check_id == latest.check_id,
-                              accepted.revoked_at.is_(None), accepted.expires_at > now)
-    counts = uow.session.execute(
-        select(func.count().filter(latest.severity == "critical"), func.count().filter(latest.severity == "high"),
-               func.count().filter(latest.status_since == latest.last_seen_at,
-                                   latest.first_seen_at < latest.last_seen_at))
-        .where(latest.customer_id == customer.id, latest.status == Status.FAIL.value, ~standing)).one()
-    customer.open_critical, customer.open_high, customer.new_failing = (int(n) for n in counts)
+def _apply_baseline(uow: UnitOfWork, customer: Customer, rows: list[Any]) -> dict[str, str | None]:
+    """Each projection row's severity under the customer's baseline, written where it changed; the
+    baseline's name onto the customer. Returns the scored severity by check."""
+    rules = customer_rules(uow, customer)
+    scored = {r.check_id: rules.severity_of(r.check_id, r.severity) for r in rows}
+    changed = [{"k": r.check_id, "s": scored[r.check_id]} for r in rows if r.scored_severity != scored[r.check_id]]
+    if changed:
+        table = LatestResult.__table__
+        uow.session.execute(update(table).where(table.c.customer_id == customer.id, table.c.check_id == bindparam("k"))
+                            .values(scored_severity=bindparam("s")), changed)
+    customer.baseline_id, customer.baseline_name = rules.baseline_id, rules.name
+    return scored
 
 
 def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> float | None:
     """Put the effective score and grade (a scored customer only) and the open-failure counts on the
-    customer's row, from its projection and acceptances at ``now``; returns the score."""
-    _count_open(uow, customer, now=now)
+    customer's row, from its projection, its baseline and its acceptances at ``now``; returns the score.
+
+    Checks the baseline leaves out count for nothing (score, coverage, open counts); a severity it
+    overrides weighs and counts as the baseline says. An accepted failure is out of the score's
+    failures and of the open counts.
+    """
+    rows = list(uow.session.execute(
+        select(LatestResult.check_id, LatestResult.severity, LatestResult.scored_severity, LatestResult.status,
+               LatestResult.status_since, LatestResult.first_seen_at, LatestResult.last_seen_at)
+        .where(LatestResult.customer_id == customer.id)))
+    severity = _apply_baseline(uow, customer, rows)
+    accepted = set(standing_acceptances(uow, customer.id, now=now))
+    known = _known_checks()
+    counted = [r for r in rows if r.check_id in known and severity[r.check_id] is not None]
+    open_failures = [r for r in counted if r.status == Status.FAIL.value and r.check_id not in accepted]
+    customer.open_critical = sum(severity[r.check_id] == "critical" for r in open_failures)
+    customer.open_high = sum(severity[r.check_id] == "high" for r in open_failures)
+    customer.new_failing = sum(r.status_since == r.last_seen_at and r.first_seen_at < r.last_seen_at
+                               for r in open_failures)
     if customer.scored_at is None:
         return customer.score
-    every, scored = _verdicts(uow, customer.id, now)
-    value = score_of(scored)
+    every = [(Severity(str(severity[r.check_id])), Status(r.status)) for r in counted]
+    value = score_of((sev, status) for (sev, status), r in zip(every, counted, strict=True)
+                     if not (status is Status.FAIL and r.check_id in accepted))
     # Coverage from the projection too: a partial scan's own coverage is of its few checks. An accepted
     # failure was evaluated, so it counts there.
     customer.score, customer.grade, customer.coverage = value, grade(value), coverage_of(every)

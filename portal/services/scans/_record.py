@@ -176,6 +176,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> l
         rows.append({
             "customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
             "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
+            "scored_severity": check.meta.severity.value,  # until the rescore below reads the baseline
             "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
             "status_since": seen, "last_seen_at": seen, "evidence": json_safe(check.evidence),
             "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected}),

@@ -52,6 +52,7 @@ from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
 from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
+from portal.services.baselines import baselines, choose, rules_of
 from portal.services.customers import Connection
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
@@ -260,21 +261,24 @@ def _hold_tenant(engine: Engine, scope: Scope, customer_id: uuid.UUID, wait_s: f
 
 def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, TenantConfig, list[str] | None]:
     """Lock the scan; unless final, mark it running. Returns the scan, the tenant id (None if final),
-    the customer's choices the checks read (its recorded break-glass accounts) and the checks to run
+    the customer's choices the checks read (its recorded break-glass accounts, its baseline's settings)
+    and the checks to run
     (None: all).
 
     Raises:
         Throttled: the tenant is held (``throttled_until``); nothing is changed.
     """
     found = uow.session.execute(
-        select(Scan, Customer.tenant_id, Customer.break_glass_ids, Customer.throttled_until, Customer.suspended_at)
+        select(Scan, Customer.tenant_id, Customer.break_glass_ids, Customer.throttled_until, Customer.suspended_at,
+               Customer.tags, Customer.service_tier)
         .join(Customer, Customer.id == Scan.customer_id)
         .where(Scan.id == scan_id).with_for_update(of=Scan, key_share=True)
     ).one_or_none()
     if found is None:
         raise NotFound(f"scan {scan_id} not found")
-    scan, tenant_id, break_glass, throttled_until, suspended_at = found
-    config = TenantConfig(break_glass_ids=frozenset(break_glass or ()))
+    scan, tenant_id, break_glass, throttled_until, suspended_at, tags, tier = found
+    # The customer's baseline may tighten what the checks accept (the Global Administrator range...).
+    config = rules_of(choose(baselines(uow), tags or (), tier)).tenant_config(break_glass or ())
     if ScanStatus(scan.status).is_final:
         return scan, None, config, None
     if suspended_at is not None:  # queued before the customer was suspended

@@ -1105,3 +1105,92 @@ def _remove_alert_rule(case: Case) -> None:
     else:
         assert not gone
         case.refused(response)
+
+
+# -- baselines: MSP staff read alignment, MSP admins change baselines -----------------------------------
+
+def _baseline_of(case: Case, msp_id: uuid.UUID) -> uuid.UUID:
+    baseline_id = uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text("INSERT INTO baselines (id, msp_id, name, created_by) VALUES (:i, :m, :n, 'matrix')"),
+                           {"i": baseline_id, "m": msp_id, "n": f"matrix {baseline_id.hex[:8]}"})
+    return baseline_id
+
+
+def _baseline_state(case: Case, baseline_id: uuid.UUID) -> tuple[object, ...]:
+    with case.world.owner.connect() as connection:
+        return tuple(connection.execute(text("SELECT description, deleted_at IS NOT NULL FROM baselines WHERE id = :i"),
+                                        {"i": baseline_id}).one())
+
+
+@row("GET", "/baselines")
+def _baselines_page(case: Case) -> None:
+    response = case.get("/baselines")
+    if _is_staff(case):
+        assert response.status_code == 200
+        _fleet_names(case, response.text)  # the alignment table names exactly the customers the role sees
+    else:
+        case.refused(response)
+
+
+@row("GET", "/baselines/new")
+def _new_baseline_page(case: Case) -> None:
+    response = case.get("/baselines/new")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and "Save baseline" in response.text
+    else:
+        case.refused(response)
+
+
+@row("POST", "/baselines/new")
+def _create_baseline(case: Case) -> None:
+    name = f"matrix {uuid.uuid4().hex[:8]}"
+    response = case.post("/baselines/new", {"name": name, "every_check": "on"})
+    made = case.world.scalar("SELECT count(*) FROM baselines WHERE name = :n", n=name)
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and made == 1
+    else:
+        assert made == 0
+        case.refused(response)
+
+
+@row("GET", "/baselines/{baseline_id:uuid}", ("own_msp", "other_msp"))
+def _baseline_page(case: Case) -> None:
+    baseline_id = _baseline_of(case, _msp_of(case))
+    response = case.get(f"/baselines/{baseline_id}")
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 200 and "Save baseline" in response.text
+    elif case.role == "msp_admin":
+        assert response.status_code == 404
+    else:
+        case.refused(response)
+
+
+@row("POST", "/baselines/{baseline_id:uuid}", ("own_msp", "other_msp"))
+def _change_baseline(case: Case) -> None:
+    baseline_id = _baseline_of(case, _msp_of(case))
+    response = case.post(f"/baselines/{baseline_id}", {"name": f"renamed {baseline_id.hex[:8]}",
+                                                       "description": "changed", "every_check": "on"})
+    state = _baseline_state(case, baseline_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and state == ("changed", False)
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and state == ("", False)
+    else:
+        assert state == ("", False)
+        case.refused(response)
+
+
+@row("POST", "/baselines/{baseline_id:uuid}/delete", ("own_msp", "other_msp"))
+def _remove_baseline(case: Case) -> None:
+    baseline_id = _baseline_of(case, _msp_of(case))
+    response = case.post(f"/baselines/{baseline_id}/delete")
+    state = _baseline_state(case, baseline_id)
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 303 and state == ("", True)
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and state == ("", False)
+    else:
+        assert state == ("", False)
+        case.refused(response)

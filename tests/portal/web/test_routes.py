@@ -44,7 +44,9 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/customers/{customer_id:uuid}/changes"), ("POST", "/customers/{customer_id:uuid}/schedule"),
          ("POST", "/customers/{customer_id:uuid}/suspension"), ("GET", "/alerts"), ("POST", "/alerts/channels"),
          ("POST", "/alerts/channels/{channel_id:uuid}/delete"), ("POST", "/alerts/channels/{channel_id:uuid}/test"),
-         ("POST", "/alerts/rules"), ("POST", "/alerts/rules/{rule_id:uuid}/delete")}
+         ("POST", "/alerts/rules"), ("POST", "/alerts/rules/{rule_id:uuid}/delete"), ("GET", "/baselines"),
+         ("GET", "/baselines/new"), ("POST", "/baselines/new"), ("GET", "/baselines/{baseline_id:uuid}"),
+         ("POST", "/baselines/{baseline_id:uuid}"), ("POST", "/baselines/{baseline_id:uuid}/delete")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift")}
 
