@@ -77,9 +77,10 @@ def _seed(owner: str, customers: int) -> tuple[uuid.UUID, uuid.UUID]:
                  "ON CONFLICT DO NOTHING"))
         run(text("CREATE TEMP TABLE latest_scan AS SELECT DISTINCT ON (customer_id) customer_id, id, started_at "
                  "FROM scans ORDER BY customer_id, started_at DESC"))
-        run(text("INSERT INTO latest_results (customer_id, check_id, msp_id, scan_id, status, severity, reason, "
-                 "affected_count, first_seen_at, status_since, last_seen_at) "
+        run(text("INSERT INTO latest_results (customer_id, check_id, msp_id, scan_id, status, severity, "
+                 "scored_severity, reason, affected_count, first_seen_at, status_since, last_seen_at) "
                  "SELECT l.customer_id, ch.id, :m, l.id, CASE WHEN random() < 0.3 THEN 'fail' ELSE 'pass' END, ch.sev, "
+                 "ch.sev, "
                  "NULL, 1, l.started_at - interval '89 days', l.started_at - interval '10 days', l.started_at "
                  "FROM latest_scan l, unnest(CAST(:ids AS text[]), CAST(:sevs AS text[])) AS ch(id, sev)"),
             {"m": MSP_ID, "ids": [c for c, _ in checks], "sevs": [s for _, s in checks]})
@@ -107,8 +108,11 @@ def _seed(owner: str, customers: int) -> tuple[uuid.UUID, uuid.UUID]:
                  ":h)"), {"u": admin, "h": Passwords(migrate.read_scope_key(owner)).hash("bench password long")})
         run(text("INSERT INTO memberships (id, user_id, msp_id, role) VALUES (gen_random_uuid(), :u, :m, "
                  "'msp_admin')"), {"u": admin, "m": MSP_ID})
-        run(text("ANALYZE"))
         customer = run(text("SELECT id FROM customers ORDER BY name LIMIT 1")).scalar_one()
+    # The seeding's UPDATEs leave dead tuples behind, and autovacuum may be off on the server: a
+    # production table is vacuumed, so is this one (outside a transaction, as VACUUM must be).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()
     return admin, customer
 

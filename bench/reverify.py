@@ -57,8 +57,9 @@ def _seed(owner: str, tenant_ids: list[str]) -> uuid.UUID:
                  "SELECT gen_random_uuid(), :m, id, 'schedule', 'completed', now() - interval '1 day', "
                  "now() - interval '1 day' FROM customers"), {"m": MSP_ID})
         run(text("INSERT INTO latest_results (customer_id, check_id, msp_id, scan_id, status, severity, "
-                 "first_seen_at, status_since, last_seen_at, evidence) "
-                 "SELECT customer_id, :k, msp_id, id, 'fail', 'high', started_at, started_at, started_at, "
+                 "scored_severity, settled_status, first_seen_at, status_since, last_seen_at, evidence) "
+                 "SELECT customer_id, :k, msp_id, id, 'fail', 'high', 'high', 'fail', started_at, started_at, "
+                 "started_at, "
                  "'{\"SmtpClientAuthenticationDisabled\": false}' FROM scans"), {"k": CHECK})
         run(text("INSERT INTO users (id, email, display_name) VALUES (:u, 'bench@msp.test', 'Bench')"), {"u": admin})
         run(text("INSERT INTO memberships (id, user_id, msp_id, role) VALUES (gen_random_uuid(), :u, :m, "

@@ -24,7 +24,8 @@ __all__ = ["LatestResult"]
 
 class LatestResult(CustomerOwned, Base):
     __tablename__ = "latest_results"
-    __table_args__ = (Index("ix_latest_results_check_status", "msp_id", "check_id", "status"),)
+    __table_args__ = (Index("ix_latest_results_check_status", "msp_id", "check_id", "status"),
+                      Index("ix_latest_results_severity_status", "msp_id", "severity", "status"))
 
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     check_id: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -45,8 +45,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from portal.db.models import Customer, LatestResult, RiskAcceptance
 from portal.db.uow import UnitOfWork
@@ -174,12 +175,23 @@ def _like(pattern: str) -> str:
     return escaped.replace("*", "%")
 
 
+def _found_by(function: Any) -> ColumnElement[bool]:
+    """The finding is among those a definer lookup found through its GIN index (migration 0020).
+
+    Under row-level security the planner may not use an index for an operator that is not leakproof
+    (jsonb ``@>``, array ``&&``) ahead of the policy, so it scans; the lookup applies the same scope in
+    SQL and returns keys only, joined back here by primary key, where the policy still applies."""
+    found = function.table_valued("customer_id", "check_id").alias()
+    return tuple_(_L.c.customer_id, _L.c.check_id).in_(select(found.c.customer_id, found.c.check_id))
+
+
 def _affected(values: tuple[str, ...]) -> ColumnElement[bool]:
     exact = [v.lower() for v in values if "*" not in v]
     patterns = [_like(v.lower()) for v in values if "*" in v]
     options: list[ColumnElement[bool]] = []
     if exact:
-        options.append(_L.c.affected_keys.overlap(cast(exact, ARRAY(Text))))
+        keys = cast(exact, ARRAY(Text))
+        options.append(and_(_found_by(func.posture_search_affected(keys)), _L.c.affected_keys.overlap(keys)))
     for pattern in patterns:
         element = func.unnest(_L.c.affected_keys).table_valued("a").alias("a")
         options.append(exists(select(1).select_from(element).where(element.c.a.like(pattern, escape="\\"))))
@@ -189,7 +201,7 @@ def _affected(values: tuple[str, ...]) -> ColumnElement[bool]:
 def _evidence(term: Term) -> ColumnElement[bool]:
     contains = _L.c.evidence.contains(term.evidence_object())
     if not term.negated:
-        return contains
+        return and_(_found_by(func.posture_search_evidence(cast(term.evidence_object(), JSONB))), contains)
     # "!=" and "-evidence.": the field is there, with another value (a check without it is not an answer).
     return and_(_L.c.evidence[term.path].is_not(None), not_(contains))
 
