@@ -53,7 +53,7 @@ def test_a_new_critical_reaches_the_webhook_through_the_worker(app_engine: Engin
     [(headers, body)] = receiver.requests
     assert made.signing_secret is not None
     assert verify_signature(made.signing_secret, timestamp=headers["x-posture-timestamp"], body=body,
-                            signature=headers["x-posture-signature"])
+                            delivery_id=headers["x-posture-delivery"], signature=headers["x-posture-signature"])
     assert (json.loads(body)["check"]["id"], json.loads(body)["event"]) == (CRITICAL, "opened")
     with owner_engine.connect() as connection:
         status = connection.execute(text("SELECT status FROM alert_deliveries WHERE channel_id = :c"),

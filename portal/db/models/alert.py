@@ -89,6 +89,8 @@ class AlertDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the tick last handed it to a worker (migration 0021): attempted since, it is not sent again.
+    leased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     response_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,8 +3,10 @@
 - :func:`queue_due_deliveries` (the worker's tick, every minute): every pending delivery whose time has
   come is leased for ``LEASE`` and handed to the queue (a ``deliver_alert`` message each). A worker
   killed mid-send leaves the lease to run out, and the next tick sends it again.
-- :func:`deliver`: the body of ``deliver_alert``. It locks the delivery row (``SKIP LOCKED``) and does
-  nothing unless it is still pending: a redelivered message, or two at once, send once.
+- :func:`deliver`: the body of ``deliver_alert``. It claims the delivery (``SKIP LOCKED``) only while it
+  is pending and not attempted since the tick handed it out (``leased_at``), counting the attempt
+  before it sends: a redelivered message, or two at once, send once, and a worker killed mid-send
+  uses up an attempt instead of leaving the delivery pending forever. A removed channel gets nothing.
 - A 2xx answer is sent; 408, 429, 5xx, a timeout or a refused connection is tried again after
   ``BACKOFF`` (30 s, 2 min, 8 min, 30 min, 2 h) up to ``MAX_ATTEMPTS``; any other answer, or a target
   now refused (its name resolves inward), gives up at once. Every attempt's outcome is on the row.
@@ -14,11 +16,12 @@ A generic webhook's request carries, besides the JSON body:
 - ``X-Posture-Delivery``: the delivery's id, the same on every retry (the receiver's idempotency key);
 - ``X-Posture-Timestamp``: Unix seconds when this attempt was signed;
 - ``X-Posture-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed with the channel's signing secret,
-  of ``"{timestamp}.{body}"``.
+  of ``"{timestamp}.{delivery id}.{body}"``.
 
 A receiver checks the signature (:func:`verify_signature` is the reference), refuses a timestamp more
 than five minutes away from its clock, and ignores a delivery id it has seen: a captured request
-replayed later fails the first check, replayed at once the last.
+replayed later fails the timestamp, replayed at once the seen id, and a replay with another id or
+time fails the signature, which covers both.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from portal.db.models import Alert, AlertChannel, AlertDelivery, ChannelKind, Cu
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.alerts._manage import CONDITION_LABELS, SECRET_PURPOSE, TARGET_PURPOSE
-from portal.services.alerts._targets import Resolver, TargetRefused, check_target, system_resolver
+from portal.services.alerts._targets import Resolver, check_target, system_resolver
+from portal.services.errors import InvalidInput
 from portal.services.mail import compose
 from portal.services.sealing import unseal
 from scanner import get_check
@@ -61,6 +65,8 @@ LEASE = dt.timedelta(minutes=5)
 TOLERANCE_S = 300
 _TIMEOUT = httpx.Timeout(10.0)
 _RETRY_CODES = frozenset({408, 425, 429})
+#: How much of a receiver's answer is read (and kept, decoded, up to 200 characters, for the log).
+_ANSWER_KEPT = 1024
 DELIVERY_ACTOR = "system:alerts"
 
 
@@ -78,27 +84,28 @@ def queue_due_deliveries(uow: UnitOfWork, now: dt.datetime, *, send: DeliveryQue
         select(AlertDelivery).where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
         .order_by(AlertDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
     for delivery in due:
-        delivery.next_attempt_at = now + LEASE
+        delivery.next_attempt_at, delivery.leased_at = now + LEASE, now
         uow.after_commit(lambda d=delivery.id, m=delivery.msp_id: send(delivery_id=d, msp_id=m))
     return len(due)
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The ``X-Posture-Signature`` value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"v1={mac}"
+def sign(secret: str, timestamp: int, delivery_id: str, body: bytes) -> str:
+    """The ``X-Posture-Signature`` value for ``body`` of delivery ``delivery_id``, sent at ``timestamp``."""
+    signed = f"{timestamp}.{delivery_id}.".encode() + body
+    return "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: str, *, timestamp: str, body: bytes, signature: str, now: float | None = None,
-                     tolerance_s: int = TOLERANCE_S) -> bool:
-    """What a receiver checks: a well-formed, recent timestamp and a matching signature."""
+def verify_signature(secret: str, *, timestamp: str, delivery_id: str, body: bytes, signature: str,
+                     now: float | None = None, tolerance_s: int = TOLERANCE_S) -> bool:
+    """What a receiver checks: a well-formed, recent timestamp and a signature over it, the delivery
+    id and the body (then it drops a delivery id it has seen)."""
     try:
         sent = int(timestamp)
     except ValueError:
         return False
     if abs((time.time() if now is None else now) - sent) > tolerance_s:
         return False
-    return hmac.compare_digest(sign(secret, sent, body), signature)
+    return hmac.compare_digest(sign(secret, sent, delivery_id, body), signature)
 
 
 @dataclass(frozen=True)
@@ -154,74 +161,122 @@ def _body(kind: ChannelKind, message: _Message) -> dict[str, Any]:
     return message.document
 
 
+@dataclass(frozen=True)
+class _Outbound:
+    """What one attempt sends, read (and the attempt counted) in the claiming transaction."""
+
+    delivery_id: uuid.UUID
+    event: str
+    attempt: int
+    kind: ChannelKind
+    target: str
+    hint: str
+    secret: str | None
+    message: _Message
+
+
 def deliver(engine: Engine, delivery_id: uuid.UUID, msp_id: uuid.UUID, *, mailer: Mailer | None,
             allow_private: bool, portal_url: str | None = None, client: httpx.Client | None = None,
             resolve: Resolver = system_resolver, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
             ) -> str | None:
-    """Send one delivery if it is still pending; returns its status afterwards (None: nothing to do)."""
-    key = scope_key_of(engine)
-    with unit_of_work(engine, Scope.for_msp(msp_id, actor=DELIVERY_ACTOR)) as uow:
-        delivery = uow.session.scalar(select(AlertDelivery).where(AlertDelivery.id == delivery_id)
-                                      .with_for_update(skip_locked=True))
-        if delivery is None or delivery.status != "pending":
-            return None  # sent already, given up, or another worker holds it
-        channel = uow.session.get(AlertChannel, delivery.channel_id)
-        assert channel is not None
-        now = clock()
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        code, error, retry = _attempt(uow, delivery, channel, key, mailer=mailer, allow_private=allow_private,
-                                      portal_url=portal_url, client=client, resolve=resolve)
-        delivery.response_code, delivery.error = code, (error or None) and error[:500]
-        if error is None:
-            delivery.status, delivery.sent_at = "sent", now
-        elif retry and delivery.attempts < MAX_ATTEMPTS:
-            delivery.next_attempt_at = now + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-        else:
-            delivery.status = "gave_up"
-        log.info("alert delivery attempted", extra={"delivery_id": str(delivery_id), "status": delivery.status,
-                                                    "attempts": delivery.attempts, "code": code})
+    """Send one delivery if it is due to this message; returns its status afterwards (None: nothing to do).
+
+    Three steps, so no row lock is held while a receiver takes its time: claim (count the attempt and
+    set when to try again if it never reports), send, record the answer.
+    """
+    scope = Scope.for_msp(msp_id, actor=DELIVERY_ACTOR)
+    with unit_of_work(engine, scope) as uow:
+        claimed = _claim(uow, delivery_id, scope_key_of(engine), portal_url, clock())
+    if not isinstance(claimed, _Outbound):
+        return claimed
+    code, error, retry = _send(claimed, mailer=mailer, allow_private=allow_private, client=client, resolve=resolve)
+    with unit_of_work(engine, scope) as uow:
+        status = _record(uow, claimed, code, error, retry, clock())
+    log.info("alert delivery attempted", extra={"delivery_id": str(delivery_id), "status": status,
+                                                "attempts": claimed.attempt, "code": code})
+    return status
+
+
+def _claim(uow: UnitOfWork, delivery_id: uuid.UUID, key: bytes, portal_url: str | None,
+           now: dt.datetime) -> _Outbound | str | None:
+    delivery = uow.session.scalar(select(AlertDelivery).where(AlertDelivery.id == delivery_id)
+                                  .with_for_update(skip_locked=True))
+    if delivery is None or delivery.status != "pending":
+        return None  # sent already, given up, or another worker is claiming it
+    if delivery.last_attempt_at is not None and (delivery.leased_at is None
+                                                 or delivery.last_attempt_at >= delivery.leased_at):
+        return None  # attempted since the tick last handed it out: this message is a duplicate
+    channel = uow.session.get(AlertChannel, delivery.channel_id)
+    assert channel is not None
+    if channel.deleted_at is not None or delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "gave_up"
+        delivery.error = ("the channel was removed" if channel.deleted_at is not None
+                          else f"no answer recorded after {delivery.attempts} attempts")
         return delivery.status
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    # If this attempt never reports back (the worker killed mid-send), the tick hands it out again then.
+    delivery.next_attempt_at = now + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+    secret = (unseal(key, SECRET_PURPOSE, channel.secret_sealed, associated=channel.id.bytes)
+              if channel.secret_sealed is not None else None)
+    return _Outbound(delivery.id, delivery.event, delivery.attempts, ChannelKind(channel.kind),
+                     unseal(key, TARGET_PURPOSE, channel.target_sealed, associated=channel.id.bytes),
+                     channel.target_hint, secret, _message(uow, delivery, portal_url))
 
 
-def _attempt(uow: UnitOfWork, delivery: AlertDelivery, channel: AlertChannel, key: bytes, *, mailer: Mailer | None,
-             allow_private: bool, portal_url: str | None, client: httpx.Client | None,
-             resolve: Resolver) -> tuple[int | None, str | None, bool]:
+def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, error: str | None, retry: bool,
+            now: dt.datetime) -> str:
+    delivery = uow.session.scalar(select(AlertDelivery).where(AlertDelivery.id == sent.delivery_id)
+                                  .with_for_update())
+    assert delivery is not None
+    if delivery.status != "pending" or delivery.attempts != sent.attempt:
+        return delivery.status  # a later attempt has taken over: its answer is the one to keep
+    delivery.response_code, delivery.error = code, error[:500] if error else None
+    if error is None:
+        delivery.status, delivery.sent_at = "sent", now
+    elif not retry or delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "gave_up"
+    return delivery.status
+
+
+def _send(out: _Outbound, *, mailer: Mailer | None, allow_private: bool, client: httpx.Client | None,
+          resolve: Resolver) -> tuple[int | None, str | None, bool]:
     """One attempt: (response code, error or None, whether to try again)."""
-    kind = ChannelKind(channel.kind)
-    target = unseal(key, TARGET_PURPOSE, channel.target_sealed, associated=channel.id.bytes)
-    message = _message(uow, delivery, portal_url)
-    if kind is ChannelKind.EMAIL:
+    message = out.message
+    if out.kind is ChannelKind.EMAIL:
         if mailer is None:
             return None, "no SMTP relay is configured (POSTURE_SMTP_HOST)", True
         try:
-            mailer.send(compose(to=target, subject=f"[M365 posture] {message.subject}", text=message.text))
+            mailer.send(compose(to=out.target, subject=f"[M365 posture] {message.subject}", text=message.text))
         except OSError as exc:  # smtplib's errors are OSErrors; a 5xx reply is one too
             permanent = getattr(exc, "smtp_code", 0) >= 500
             return getattr(exc, "smtp_code", None), f"SMTP: {exc}", not permanent
         return 250, None, False
     try:
-        check_target(kind, target, allow_private=allow_private, resolve=resolve)
-    except TargetRefused as exc:
+        check_target(out.kind, out.target, allow_private=allow_private, resolve=resolve)
+    except InvalidInput as exc:
         return None, f"refused: {exc}", False
-    body = json.dumps(_body(kind, message), separators=(",", ":"), ensure_ascii=False).encode()
+    body = json.dumps(_body(out.kind, message), separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "m365-posture-alerts/1",
-               "X-Posture-Delivery": str(delivery.id), "X-Posture-Event": delivery.event}
-    if kind is ChannelKind.WEBHOOK:
-        assert channel.secret_sealed is not None
-        secret = unseal(key, SECRET_PURPOSE, channel.secret_sealed, associated=channel.id.bytes)
+               "X-Posture-Delivery": str(out.delivery_id), "X-Posture-Event": out.event}
+    if out.secret is not None:
         stamp = int(time.time())
-        headers |= {"X-Posture-Timestamp": str(stamp), "X-Posture-Signature": sign(secret, stamp, body)}
+        headers |= {"X-Posture-Timestamp": str(stamp),
+                    "X-Posture-Signature": sign(out.secret, stamp, str(out.delivery_id), body)}
     own = client is None
     http = client or httpx.Client(timeout=_TIMEOUT, follow_redirects=False, trust_env=False)
     try:
-        response = http.post(target, content=body, headers=headers)
-    except httpx.HTTPError as exc:  # the URL is the channel's secret: never in the log
-        return None, f"{type(exc).__name__}: {exc}".replace(target, channel.target_hint)[:500], True
+        # Streamed, and only the start of the answer read: a receiver cannot make a worker hold gigabytes.
+        with http.stream("POST", out.target, content=body, headers=headers) as response:
+            head = next(response.iter_bytes(chunk_size=_ANSWER_KEPT), b"")[:_ANSWER_KEPT]
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # the URL is the channel's secret: never in the log
+        permanent = isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol)
+        return None, f"{type(exc).__name__}: {exc}".replace(out.target, out.hint)[:500], not permanent
     finally:
         if own:
             http.close()
     if 200 <= response.status_code < 300:
         return response.status_code, None, False
     retry = response.status_code in _RETRY_CODES or response.status_code >= 500
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}", retry
+    answer = head.decode("utf-8", "replace")[:200]
+    return response.status_code, f"HTTP {response.status_code}: {answer}", retry

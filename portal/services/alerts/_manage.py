@@ -21,6 +21,7 @@ from portal.services.accounts import Action, MembershipView, may
 from portal.services.alerts._targets import Resolver, check_target, hint_of, system_resolver
 from portal.services.audit import record_event
 from portal.services.errors import Forbidden, InvalidInput, NotFound
+from portal.services.plain_text import plain_line
 from portal.services.sealing import seal
 
 __all__ = ["CONDITION_LABELS", "THRESHOLDS", "AlertingView", "ChannelMade", "alerting_view", "create_channel",
@@ -66,9 +67,7 @@ def create_channel(uow: UnitOfWork, engine: Engine, caller: MembershipView, *, k
         channel_kind = ChannelKind(kind)
     except ValueError:
         raise InvalidInput("choose email, Teams, Slack or a generic webhook") from None
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 100:
-        raise InvalidInput("give the channel a name (up to 100 characters)")
+    name = plain_line(name, "channel's name", max_length=100)
     normalised = check_target(channel_kind, target, allow_private=allow_private, resolve=resolve)
     key = scope_key_of(engine)
     signing = secrets.token_urlsafe(32) if channel_kind is ChannelKind.WEBHOOK else None
@@ -128,9 +127,7 @@ def create_rule(uow: UnitOfWork, caller: MembershipView, *, condition: str, chan
             raise InvalidInput("the number is from 1 to 100")
     else:
         threshold = None
-    tag = (tag or "").strip().lower() or None
-    if tag is not None and len(tag) > 50:
-        raise InvalidInput("a tag is at most 50 characters")
+    tag = plain_line(tag or "", "tag", max_length=50, required=False).lower() or None
     rule_id = uuid.uuid4()
     uow.session.execute(insert(AlertRule).values(
         id=rule_id, msp_id=caller.msp_id, condition=chosen.value, threshold=threshold, tag=tag, channel_id=channel_id,

@@ -24,8 +24,11 @@ from collections.abc import Callable
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
+import httpx
+
 from portal.db.models import ChannelKind
 from portal.services.errors import InvalidInput
+from portal.services.plain_text import plain_lines
 
 __all__ = ["MAX_RECIPIENTS", "Resolver", "TargetRefused", "check_target", "hint_of", "parse_recipients"]
 
@@ -68,10 +71,14 @@ def check_target(kind: ChannelKind, target: str, *, allow_private: bool,
     url = target.strip()
     if not url or len(url) > _MAX_URL:
         raise TargetRefused("give the webhook's URL (at most 2,000 characters)")
+    if not url.isascii() or any(ord(c) < 33 or ord(c) == 127 for c in url):
+        # Pasted zero-width spaces and control characters: httpx would refuse it at every delivery.
+        raise TargetRefused("the URL holds spaces, control or non-ASCII characters: copy it again")
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError:
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
         raise TargetRefused("this is not a URL") from None
     host = (parts.hostname or "").rstrip(".").lower()
     allowed_schemes = ("https", "http") if allow_private else ("https",)
@@ -113,6 +120,7 @@ def parse_recipients(text: str) -> list[str]:
     Raises:
         TargetRefused: none, more than ``MAX_RECIPIENTS``, or one that is not an address.
     """
+    plain_lines(text, "recipients", max_length=4000)
     found: list[str] = []
     for part in re.split(r"[\s,;]+", text.strip()):
         if not part:

@@ -20,6 +20,7 @@ from portal.services.accounts import Action, MembershipView, may
 from portal.services.audit import record_event
 from portal.services.baselines._rules import BaselineRules, choose, parse_overrides, parse_settings, rules_of
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal.services.plain_text import plain_line, plain_lines
 from scanner import catalogue
 
 __all__ = ["Alignment", "BaselineForm", "alignment", "baselines", "customer_rules", "delete_baseline",
@@ -67,9 +68,10 @@ def save_baseline(uow: UnitOfWork, caller: MembershipView, form: BaselineForm, *
         Conflict: another live baseline has the name, or is already the default.
     """
     _require_admin(caller)
-    name = " ".join(form.name.split())
-    if not 1 <= len(name) <= 100:
-        raise InvalidInput("give the baseline a name (up to 100 characters)")
+    name = plain_line(form.name, "baseline's name", max_length=100)
+    description = plain_lines(form.description, "description", max_length=2000)
+    tags = _words(plain_line(form.assign_tags, "tags", max_length=1000, required=False))
+    tiers = _words(plain_line(form.assign_tiers, "service tiers", max_length=1000, required=False))
     known = {check.id for check in catalogue()}
     if form.check_ids is not None:
         unknown = sorted(set(form.check_ids) - known)
@@ -84,10 +86,10 @@ def save_baseline(uow: UnitOfWork, caller: MembershipView, form: BaselineForm, *
     if not 0 <= priority <= 1000:
         raise InvalidInput("the priority is a whole number from 0 to 1000")
     values = {
-        "name": name, "description": form.description.strip()[:2000],
+        "name": name, "description": description,
         "check_ids": None if form.check_ids is None or set(form.check_ids) == known else sorted(set(form.check_ids)),
-        "severity_overrides": parse_overrides(form.overrides), "settings": parse_settings(form.settings or {}),
-        "assign_tags": _words(form.assign_tags), "assign_tiers": _words(form.assign_tiers),
+        "severity_overrides": parse_overrides(plain_lines(form.overrides, "severity changes", max_length=20_000)),
+        "settings": parse_settings(form.settings or {}), "assign_tags": tags, "assign_tiers": tiers,
         "is_default": form.is_default, "priority": priority,
     }
     try:

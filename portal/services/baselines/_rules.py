@@ -14,6 +14,7 @@ Decisions:
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -142,6 +143,8 @@ def parse_settings(values: Mapping[str, str]) -> dict[str, float]:
             value = float(raw)
         except ValueError:
             raise InvalidInput(f"{setting.label}: a number") from None
+        if not math.isfinite(value):
+            raise InvalidInput(f"{setting.label}: a number")
         if setting.whole and value != int(value):
             raise InvalidInput(f"{setting.label}: a whole number")
         if not setting.low <= value <= setting.high:

@@ -45,6 +45,7 @@ from portal.services.environment import ScannerEnvironment
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.onboarding._messages import consent_error_message
 from portal.services.onboarding._verify import ConsentNotVerified, verify_with_retries
+from portal.services.plain_text import plain_line
 from portal.services.scans import ScanQueue, next_scan_time, start_scan, window_of
 
 __all__ = ["CONSENT_LIFETIME", "ConsentApp", "ConsentResult", "add_customer", "complete_consent", "consent_link",
@@ -104,11 +105,7 @@ def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: 
     """
     if not may(caller, Action.MANAGE_CUSTOMERS):
         raise Forbidden("only MSP admins add customers")
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise InvalidInput("give the customer a name of 1 to 200 characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):  # PostgreSQL refuses NUL; no name needs a control
-        raise InvalidInput("a customer's name cannot hold control characters")
+    name = plain_line(name, "customer's name", max_length=200)
     customer_id = uuid.uuid4()
     labels = list(parse_tags(tags))
     # The columns the portal may write (migration 0011); the rest are the database's defaults.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from portal.db.uow import UnitOfWork
 from portal.services.accounts import Action, CustomerAccess, MembershipView, may
 from portal.services.audit import record_event
 from portal.services.errors import Forbidden, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CADENCES", "ScanWindow", "may_schedule", "next_scan_time", "set_schedule", "set_suspended", "window_of"]
 
@@ -79,9 +82,15 @@ class ScanWindow:
 
 
 def window_of(customer: Customer) -> ScanWindow | None:
+    """The customer's window; None when it has none, or when what is stored cannot be read (a zone
+    this Python does not know): then the scan keeps its cadence, without a window, and says so."""
     if customer.scan_window_start is None or customer.scan_window_end is None:
         return None
-    return ScanWindow(customer.scan_window_start, customer.scan_window_end, customer.scan_timezone or "UTC")
+    try:
+        return ScanWindow(customer.scan_window_start, customer.scan_window_end, customer.scan_timezone or "UTC")
+    except InvalidInput as exc:
+        log.warning("scan window ignored: %s", exc, extra={"customer_id": str(customer.id)})
+        return None
 
 
 def _fraction(customer_id: uuid.UUID, moment: dt.datetime) -> float:

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
@@ -38,12 +39,18 @@ def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue,
         msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
     queued = 0
     for msp_id in msp_ids:
-        with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:
-            resend_stranded_scans(uow, now, queue=queue)
-            lapse_expired(uow, now)  # accepted risks that ran out count against the score again
-            queued += len(enqueue_due_scans(uow, now, queue=queue))
-            if deliveries is not None:
-                queue_due_deliveries(uow, now, send=deliveries)
+        try:
+            with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:
+                resend_stranded_scans(uow, now, queue=queue)
+                lapse_expired(uow, now)  # accepted risks that ran out count against the score again
+                queued += len(enqueue_due_scans(uow, now, queue=queue))
+                if deliveries is not None:
+                    queue_due_deliveries(uow, now, send=deliveries)
+        except DBAPIError:
+            raise  # the database itself (a lost connection): the actor retries the whole tick
+        except Exception:
+            # One MSP's bad row must not hold back every MSP after it: logged, and tried again next tick.
+            log.exception("the schedule of one MSP failed; the others go on", extra={"msp_id": str(msp_id)})
     if queued:
         log.info("scheduled scans queued", extra={"queued": queued, "msps": len(msp_ids)})
     return queued

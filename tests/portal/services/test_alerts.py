@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +28,7 @@ from portal.services.alerts import (
     check_target,
     create_channel,
     create_rule,
+    delete_channel,
     deliver,
     parse_recipients,
     queue_due_deliveries,
@@ -263,12 +265,14 @@ def test_a_delivery_is_signed_retried_with_backoff_and_sent_once(owner_engine: E
     headers, body = receiver.requests[-1]
     assert headers["x-posture-delivery"] == str(delivery_id) == receiver.requests[0][0]["x-posture-delivery"]
     stamp, signature = headers["x-posture-timestamp"], headers["x-posture-signature"]
-    assert verify_signature(world.secret, timestamp=stamp, body=body, signature=signature)
-    assert not verify_signature("another secret", timestamp=stamp, body=body, signature=signature)
-    assert not verify_signature(world.secret, timestamp=stamp, body=body + b" ", signature=signature)
-    # A captured request replayed ten minutes later: refused on its timestamp.
-    assert not verify_signature(world.secret, timestamp=stamp, body=body, signature=signature,
-                                now=int(stamp) + 600)
+    signed = {"timestamp": stamp, "delivery_id": str(delivery_id), "body": body, "signature": signature}
+    assert verify_signature(world.secret, **signed)
+    assert not verify_signature("another secret", **signed)
+    assert not verify_signature(world.secret, **{**signed, "body": body + b" "})
+    # A captured request replayed with another delivery id (to get past the receiver's "seen" list), or
+    # ten minutes later: refused on its signature, on its timestamp.
+    assert not verify_signature(world.secret, **{**signed, "delivery_id": str(uuid.uuid4())})
+    assert not verify_signature(world.secret, **signed, now=int(stamp) + 600)
     document = json.loads(body)
     assert (document["event"], document["condition"], document["customer"]["name"], document["check"]["id"]) == (
         "opened", "new_critical", "Contoso", CRITICAL)
@@ -284,9 +288,15 @@ def test_a_permanent_refusal_gives_up_and_so_do_too_many_attempts(owner_engine: 
     receiver.codes = [410] + [500] * MAX_ATTEMPTS
     msp = world.seeded.msp_id
     assert deliver(app_engine, first, msp, mailer=None, allow_private=True) == "gave_up"
-    statuses = [deliver(app_engine, second, msp, mailer=None, allow_private=True) for _ in range(MAX_ATTEMPTS)]
+    statuses = []
+    later = dt.datetime.now(dt.UTC)
+    for _ in range(MAX_ATTEMPTS):
+        later += dt.timedelta(hours=3)  # past every backoff: the tick hands it out again
+        assert second in _queue(app_engine, msp, later)
+        statuses.append(deliver(app_engine, second, msp, mailer=None, allow_private=True, clock=lambda t=later: t))
     assert statuses == ["pending"] * (MAX_ATTEMPTS - 1) + ["gave_up"]
     assert json.loads(receiver.requests[0][1])["event"] == "test"
+    assert len(receiver.requests) == 1 + MAX_ATTEMPTS
 
 
 def test_a_target_that_now_resolves_inward_is_refused_at_delivery(app_engine: Engine, web_engine: Engine,
@@ -346,3 +356,102 @@ def test_the_webhook_url_and_its_secret_are_sealed_at_rest(owner_engine: Engine,
     assert token not in stored and token[-12:] not in stored
     assert row.target_hint.startswith("https://hooks.slack.com/…")
     assert world.secret.encode() not in bytes(world_row.secret_sealed)
+
+
+# -- what an attack review found (each failed before its fix) ---------------------------------------
+
+@pytest.mark.parametrize("url", ["https://alerts.example.com/hook\x7f", "https://alerts\u200b.example.com/hook",
+                                 "https://alerts.example.com/a b"])
+def test_a_url_httpx_would_refuse_is_refused_when_saved(url: str) -> None:
+    with pytest.raises(TargetRefused):
+        check_target(ChannelKind.WEBHOOK, url, allow_private=False, resolve=public)
+    with pytest.raises(TargetRefused):
+        check_target(ChannelKind.WEBHOOK, url, allow_private=True, resolve=public)
+
+
+def _sealed_channel(owner: Engine, web: Engine, world: World, url: str) -> uuid.UUID:
+    """A channel whose stored URL predates today's checks (sealed as the portal seals it)."""
+    from portal.db.engine import scope_key_of
+    from portal.services.sealing import seal
+
+    channel_id = uuid.uuid4()
+    with owner.begin() as connection:
+        set_scope(connection, world.seeded.msp_id)
+        connection.execute(text(
+            "INSERT INTO alert_channels (id, msp_id, kind, name, target_sealed, target_hint, created_by) "
+            "VALUES (:i, :m, 'slack', 'Old', :t, 'https://old/…', 'seed')"),
+            {"i": channel_id, "m": world.seeded.msp_id,
+             "t": seal(scope_key_of(web), "alert target", url, associated=channel_id.bytes)})
+    return channel_id
+
+
+def test_a_stored_url_httpx_refuses_gives_up_instead_of_pending_forever(owner_engine: Engine, app_engine: Engine,
+                                                                        web_engine: Engine, world: World) -> None:
+    channel_id = _sealed_channel(owner_engine, web_engine, world, "http://[::1/hook")
+    with unit_of_work(web_engine, world.admin_scope) as uow:
+        delivery = send_test(uow, world.admin, channel_id)
+    assert deliver(app_engine, delivery, world.seeded.msp_id, mailer=None, allow_private=True) == "gave_up"
+
+
+def test_a_receiver_cannot_make_a_worker_read_a_huge_answer(app_engine: Engine, web_engine: Engine,
+                                                           world: World) -> None:
+    import httpx
+
+    with unit_of_work(web_engine, world.admin_scope) as uow:
+        delivery = send_test(uow, world.admin, world.channel_id)
+    pulled = [0]
+
+    def answer() -> Iterator[bytes]:
+        for _ in range(32):
+            pulled[0] += 1 << 20
+            yield b"x" * (1 << 20)
+
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(500, content=answer())))
+    assert deliver(app_engine, delivery, world.seeded.msp_id, mailer=None, allow_private=True,
+                   client=client) == "pending"
+    assert pulled[0] <= 1 << 20, f"{pulled[0] >> 20} MiB read from the receiver"
+
+
+def test_a_removed_channel_receives_nothing_already_queued(app_engine: Engine, web_engine: Engine, world: World,
+                                                          receiver: Receiver) -> None:
+    with unit_of_work(web_engine, world.admin_scope) as uow:
+        delivery = send_test(uow, world.admin, world.channel_id)
+    with unit_of_work(web_engine, world.admin_scope) as uow:
+        delete_channel(uow, world.admin, world.channel_id, now=dt.datetime.now(dt.UTC))
+    assert deliver(app_engine, delivery, world.seeded.msp_id, mailer=None, allow_private=True) == "gave_up"
+    assert receiver.requests == []
+
+
+def test_a_worker_killed_mid_send_uses_up_an_attempt(owner_engine: Engine, app_engine: Engine, web_engine: Engine,
+                                                     world: World) -> None:
+    """The attempt is counted before the send: a delivery whose workers keep dying is given up, not
+    handed out every five minutes forever."""
+    import httpx
+
+    def dies(request: httpx.Request) -> httpx.Response:
+        raise SystemExit("the worker is killed")  # what a time limit or a kill looks like from here
+
+    with unit_of_work(web_engine, world.admin_scope) as uow:
+        delivery = send_test(uow, world.admin, world.channel_id)
+    later = dt.datetime.now(dt.UTC)
+    for _ in range(MAX_ATTEMPTS):
+        later += dt.timedelta(hours=3)
+        assert delivery in _queue(app_engine, world.seeded.msp_id, later)
+        with pytest.raises(SystemExit):
+            deliver(app_engine, delivery, world.seeded.msp_id, mailer=None, allow_private=True,
+                    client=httpx.Client(transport=httpx.MockTransport(dies)), clock=lambda t=later: t)
+    later += dt.timedelta(hours=3)
+    assert delivery in _queue(app_engine, world.seeded.msp_id, later)
+    assert deliver(app_engine, delivery, world.seeded.msp_id, mailer=None, allow_private=True,
+                   clock=lambda: later) == "gave_up"
+    with owner_engine.connect() as connection:
+        error = connection.execute(text("SELECT error FROM alert_deliveries WHERE id = :i"), {"i": delivery}).scalar()
+    assert f"after {MAX_ATTEMPTS} attempts" in error
+
+
+@pytest.mark.parametrize(("name", "target"), [("On\x00call", "a@b.example"), ("On call", "a\x00b@b.example")])
+def test_control_characters_are_refused_not_a_500(web_engine: Engine, world: World, name: str, target: str) -> None:
+    from portal.services.errors import InvalidInput
+
+    with pytest.raises(InvalidInput), unit_of_work(web_engine, world.admin_scope) as uow:
+        create_channel(uow, web_engine, world.admin, kind="email", name=name, target=target, allow_private=False)

@@ -75,7 +75,8 @@ def test_settings_may_tighten_never_loosen_past_the_reference() -> None:
         "global_admin_min": 2, "global_admin_max": 8}
     for bad in ({"global_admin_min": "1"}, {"global_admin_max": "9"}, {"inactive_days": "120"},
                 {"secure_score_target": "0.4"}, {"global_admin_min": "5", "global_admin_max": "3"},
-                {"inactive_days": "30.5"}, {"inactive_days": "soon"}):
+                {"inactive_days": "30.5"}, {"inactive_days": "soon"}, {"global_admin_max": "nan"},
+                {"global_admin_max": "inf"}, {"inactive_days": "-inf"}):
         with pytest.raises(InvalidInput):
             parse_settings(bad)
     assert parse_overrides(f"# raised for regulated customers\n{HIGH}: critical\n{MEDIUM} = low") == {

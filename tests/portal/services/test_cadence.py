@@ -198,3 +198,42 @@ def test_a_suspended_customer_is_not_scanned_until_resumed(owner_engine: Engine,
             "SELECT action FROM audit_events WHERE customer_id = :c AND action LIKE 'customer.%' ORDER BY id"),
             {"c": seeded.customer_id})]
     assert actions == ["customer.suspended", "customer.resumed"]
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE customers SET next_scan_at = 'infinity' WHERE id = :c",  # a suspension nobody audited
+    "UPDATE customers SET tags = '{lenient}' WHERE id = :c",  # tags choose the baseline and alert rules
+    "UPDATE customers SET connection_state = 'connected', service_tier = 'premium' WHERE id = :c",
+    "DELETE FROM customers WHERE id = :c",
+])
+def test_a_customer_session_cannot_rewrite_its_own_customer_row(owner_engine: Engine, web_engine: Engine,
+                                                                statement: str) -> None:
+    """The attack: a customer viewer's session (an injected statement) edits what the MSP decides."""
+    msp_id = make_msp(owner_engine)
+    seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW)
+    scope, _ = _member(owner_engine, msp_id, Role.CUSTOMER_VIEWER, seeded.customer_id)
+    with unit_of_work(web_engine, scope) as uow:
+        # The restrictive policy's USING filters the row out: the statement changes nothing.
+        assert uow.session.execute(text(statement), {"c": seeded.customer_id}).rowcount == 0
+    with owner_engine.connect() as connection:
+        row = connection.execute(text("SELECT next_scan_at, tags FROM customers WHERE id = :c"),
+                                 {"c": seeded.customer_id}).one()
+    assert (row.next_scan_at, row.tags) == (NOW, [])
+
+
+def test_a_time_zone_the_database_does_not_know_is_refused_and_cannot_stop_the_schedule(
+        owner_engine: Engine, app_engine: Engine, web_engine: Engine) -> None:
+    msp_id = make_msp(owner_engine)
+    seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW - dt.timedelta(hours=1))
+    scope, _ = _member(owner_engine, msp_id, Role.MSP_ADMIN)
+    with pytest.raises(DBAPIError, match="time zone"), unit_of_work(web_engine, scope) as uow:
+        uow.session.execute(text("SELECT posture_set_schedule(:c, 24, CAST(1 AS smallint), CAST(3 AS smallint), "
+                                 "'Mars/Olympus')"), {"c": seeded.customer_id})
+    # Stored some other way all the same (an older row): the window is ignored, the scan still queued.
+    with owner_engine.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text("UPDATE customers SET scan_window_start = 1, scan_window_end = 3, "
+                                "scan_timezone = 'Mars/Olympus' WHERE id = :c"), {"c": seeded.customer_id})
+    queue = Recorder()
+    with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
+        assert [s.customer_id for s in enqueue_due_scans(uow, NOW, queue=queue)] == [seeded.customer_id]

@@ -66,3 +66,19 @@ def test_an_analyst_reads_alerts_but_changes_nothing(client: TestClient, people:
     assert page.status_code == 200 and "Add channel" not in page.text
     assert client.post("/alerts/channels", data={"_csrf_token": csrf, "kind": "email", "name": "x",
                                                  "target": "a@b.example"}).status_code == 403
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/alerts/channels", {"kind": "email", "name": "On\x00call", "target": "a@b.example"}),
+    ("/alerts/channels", {"kind": "email", "name": "On call", "target": "a\x00b@b.example"}),
+    ("/alerts/channels", {"kind": "webhook", "name": "x" * 5000, "target": "https://a.example/h"}),
+    ("/baselines/new", {"name": "Strict", "every_check": "on", "global_admin_max": "nan"}),
+    ("/baselines/new", {"name": "Strict\x00", "every_check": "on"}),
+    ("/baselines/new", {"name": "Strict", "every_check": "on", "overrides": "\x00"}),
+])
+def test_hostile_forms_get_a_400_not_a_500(web_engine: Engine, people: dict, path: str,  # type: ignore[type-arg]
+                                           form: dict[str, str]) -> None:
+    with TestClient(create_app(WebRuntime(engine=web_engine)), raise_server_exceptions=False) as client:
+        csrf = sign_in(client, people["admin"][1])
+        answer = client.post(path, data={"_csrf_token": csrf, **form}, follow_redirects=False)
+    assert answer.status_code == 400, answer.text[:300]
