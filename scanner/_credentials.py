@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -47,7 +48,7 @@ class AppCredentials:
     client_secret: str | None = field(default=None, repr=False)
     certificate_pem: bytes | None = field(default=None, repr=False)
     passphrase: str | None = field(default=None, repr=False)
-    _key_pem: str = field(default="", init=False, repr=False, compare=False)
+    _key: rsa.RSAPrivateKey | None = field(default=None, init=False, repr=False, compare=False)
     _thumbprint: str = field(default="", init=False, repr=False, compare=False)
     _not_after: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -57,8 +58,8 @@ class AppCredentials:
         if (self.client_secret is None) == (self.certificate_pem is None):
             raise ValueError("give exactly one of client_secret and certificate_pem")
         if self.certificate_pem is not None:
-            key_pem, thumbprint, not_after = _read_certificate(self.certificate_pem, self.passphrase)
-            object.__setattr__(self, "_key_pem", key_pem)
+            key, thumbprint, not_after = _read_certificate(self.certificate_pem, self.passphrase)
+            object.__setattr__(self, "_key", key)
             object.__setattr__(self, "_thumbprint", thumbprint)
             object.__setattr__(self, "_not_after", not_after)
 
@@ -72,13 +73,19 @@ class AppCredentials:
         """The certificate's ``notAfter`` (an aware ``datetime``), or ``None`` for a secret."""
         return self._not_after
 
-    def _msal_credential(self) -> str | dict[str, str]:
+    def _msal_credential(self) -> str | dict[str, Any]:
+        """What MSAL takes: the secret, or the key and the thumbprint.
+
+        The key goes as the loaded key object, not as PEM: MSAL hands it to PyJWT, which would parse
+        (and, with OpenSSL 3, validate) the PEM again for every client assertion: a third of a worker's
+        CPU when it re-verifies a thousand tenants, each a new MSAL application (bench/reverify.py).
+        """
         if self.client_secret is not None:
             return self.client_secret
-        return {"private_key": self._key_pem, "thumbprint": self._thumbprint}
+        return {"private_key": self._key, "thumbprint": self._thumbprint}
 
 
-def _read_certificate(pem: bytes, passphrase: str | None) -> tuple[str, str, dt.datetime]:
+def _read_certificate(pem: bytes, passphrase: str | None) -> tuple[rsa.RSAPrivateKey, str, dt.datetime]:
     def invalid(why: str) -> CredentialInvalid:
         return CredentialInvalid(f"The app certificate cannot be used: {why}. Configure a PEM file holding the "
                                  "RSA private key and the certificate uploaded to the app registration.")
@@ -98,9 +105,7 @@ def _read_certificate(pem: bytes, passphrase: str | None) -> tuple[str, str, dt.
     for cert in certificates:
         if cert.public_key().public_bytes(serialization.Encoding.DER,
                                           serialization.PublicFormat.SubjectPublicKeyInfo) == public:
-            key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()).decode("ascii")
-            return key_pem, cert.fingerprint(hashes.SHA1()).hex().upper(), cert.not_valid_after_utc
+            return key, cert.fingerprint(hashes.SHA1()).hex().upper(), cert.not_valid_after_utc
     raise invalid("no certificate in it matches the private key")
 
 

@@ -246,6 +246,22 @@ async def test_a_certificate_signs_the_client_assertion(identity: FakeIdentity, 
     assert claims["iss"] == claims["sub"] == "client-id"
 
 
+async def test_the_key_is_read_once_not_for_every_tenants_assertion(identity: FakeIdentity,
+                                                                    certificate: trustme.LeafCert,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    """PyJWT parses a PEM key on every signature (a third of a worker's CPU over a thousand tenants): the
+    credential hands MSAL the loaded key instead, so signing for a new tenant parses nothing."""
+    credentials = AppCredentials("client-id", certificate_pem=certificate.private_key_pem.bytes()
+                                 + certificate.cert_chain_pems[0].bytes())
+    parsed = []
+    real = jwt.algorithms.load_pem_private_key  # type: ignore[attr-defined]
+    monkeypatch.setattr(jwt.algorithms, "load_pem_private_key", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    tokens = provider(identity, credentials)
+    for tenant in (TENANT, "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333"):
+        await tokens.token(tenant, GRAPH)
+    assert len(identity.token_requests()) == 3 and parsed == []
+
+
 def test_an_encrypted_key_needs_its_passphrase(certificate: trustme.LeafCert):
     key = serialization.load_pem_private_key(certificate.private_key_pem.bytes(), None)
     encrypted = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
