@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 from dramatiq import Broker
 from sqlalchemy import Engine, text
@@ -14,12 +13,10 @@ from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
 from portal.db.models import Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.accounts import MembershipView
 from portal.services.alerts import create_channel, create_rule, verify_signature
 from portal.services.scans import record_scan
 from scanner import Status
-from tests.portal.services.support import CRITICAL, insert_scan, scan_result, seeded_customer
-from tests.support.database import set_scope
+from tests.portal.services.support import CRITICAL, add_member, insert_scan, scan_result, seeded_customer
 from tests.support.receiver import Receiver
 from tests.worker.conftest import WorkerProcess, wait_for
 
@@ -28,15 +25,7 @@ def test_a_new_critical_reaches_the_webhook_through_the_worker(app_engine: Engin
                                                                owner_engine: Engine, producer: Broker, start_worker,
                                                                receiver: Receiver) -> None:
     seeded = seeded_customer(owner_engine)
-    admin = MembershipView(msp_id=seeded.msp_id, role=Role.MSP_ADMIN)
-    user_id = uuid.uuid4()
-    with owner_engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Admin')"),
-                           {"i": user_id, "e": f"{user_id.hex}@alerts.test"})
-        set_scope(connection, seeded.msp_id)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, role) VALUES (:i, :u, :m, 'msp_admin')"),
-                           {"i": uuid.uuid4(), "u": user_id, "m": seeded.msp_id})
-    scope = Scope(seeded.msp_id, None, "admin@alerts.test", user_id)
+    scope, admin = add_member(owner_engine, seeded.msp_id, Role.MSP_ADMIN)
     with unit_of_work(web_engine, scope) as uow:
         made = create_channel(uow, web_engine, admin, kind="webhook", name="SOC", target=receiver.url,
                               allow_private=True)

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from portal.db.models import ConnectionState
+from portal.db.models import ConnectionState, Role
+from portal.db.scope import Scope
+from portal.services.accounts import MembershipView
 from portal.services.scans import ScannerEnvironment
 from scanner import (
     AppCredentials,
@@ -167,3 +169,22 @@ def add_tenant(world: SimWorld, profile: str = "typical") -> str:
     tenant_id = str(uuid.uuid4())
     world.state.add_tenant(build_tenant(profile, tenant_id=tenant_id))
     return tenant_id
+
+
+def add_member(owner_engine: Engine, msp_id: uuid.UUID, role: Role, customer_id: uuid.UUID | None = None,
+               *, tags: tuple[str, ...] = ()) -> tuple[Scope, MembershipView]:
+    """A new user with one membership (no password: for service tests); their scope and membership.
+
+    The scope's actor is ``<role>@members.test``, which tests read back from the audit trail.
+    """
+    user_id = uuid.uuid4()
+    with owner_engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Member')"),
+                           {"i": user_id, "e": f"{user_id.hex}@members.test"})
+        set_scope(connection, msp_id)
+        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role, tags) "
+                                "VALUES (:i, :u, :m, :c, :r, :t)"),
+                           {"i": uuid.uuid4(), "u": user_id, "m": msp_id, "c": customer_id, "r": role.value,
+                            "t": list(tags)})
+    scope = Scope(msp_id, None if customer_id is None else (customer_id,), f"{role.value}@members.test", user_id)
+    return scope, MembershipView(msp_id=msp_id, role=role, customer_id=customer_id, tags=frozenset(tags))

@@ -39,7 +39,16 @@ from portal.services.errors import Forbidden
 from portal.services.mail import SmtpSender
 from portal.services.scans import fail_scan, record_scan
 from scanner import Status
-from tests.portal.services.support import CRITICAL, HIGH, Seeded, insert_scan, make_customer, make_msp, scan_result
+from tests.portal.services.support import (
+    CRITICAL,
+    HIGH,
+    Seeded,
+    add_member,
+    insert_scan,
+    make_customer,
+    make_msp,
+    scan_result,
+)
 from tests.support.database import set_scope
 from tests.support.receiver import Receiver
 from tests.support.smtp import running_inbox
@@ -105,25 +114,11 @@ class World:
     secret: str
 
 
-def _person(owner: Engine, msp_id: uuid.UUID, role: Role, customer_id: uuid.UUID | None = None) -> tuple[
-        Scope, MembershipView]:
-    user_id = uuid.uuid4()
-    with owner.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Someone')"),
-                           {"i": user_id, "e": f"{user_id.hex}@alerts.test"})
-        set_scope(connection, msp_id)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (:i, :u, :m, :c, :r)"),
-                           {"i": uuid.uuid4(), "u": user_id, "m": msp_id, "c": customer_id, "r": role.value})
-    return (Scope(msp_id, None if customer_id is None else (customer_id,), f"{role.value}@alerts.test", user_id),
-            MembershipView(msp_id=msp_id, role=role, customer_id=customer_id))
-
-
 @pytest.fixture
 def world(owner_engine: Engine, web_engine: Engine, receiver: Receiver) -> World:
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id, name="Contoso")
-    scope, admin = _person(owner_engine, msp_id, Role.MSP_ADMIN)
+    scope, admin = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
     with unit_of_work(web_engine, scope) as uow:
         made = create_channel(uow, web_engine, admin, kind="webhook", name="SOC", target=receiver.url,
                               allow_private=True)
@@ -327,14 +322,14 @@ def test_email_alerts_go_through_the_relay(owner_engine: Engine, app_engine: Eng
 def test_only_msp_admins_make_channels_even_behind_the_service(owner_engine: Engine, web_engine: Engine,
                                                                world: World, receiver: Receiver) -> None:
     msp_id = world.seeded.msp_id
-    analyst_scope, analyst = _person(owner_engine, msp_id, Role.MSP_ANALYST)
+    analyst_scope, analyst = add_member(owner_engine, msp_id, Role.MSP_ANALYST)
     with pytest.raises(Forbidden), unit_of_work(web_engine, analyst_scope) as uow:
         create_channel(uow, web_engine, analyst, kind="webhook", name="x", target=receiver.url, allow_private=True)
     insert = ("INSERT INTO alert_channels (msp_id, kind, name, target_sealed, target_hint, created_by) "
               "VALUES (:m, 'slack', 'mine', '\\x00', 'x', 'me')")
     with pytest.raises(DBAPIError, match="row-level security"), unit_of_work(web_engine, analyst_scope) as uow:
         uow.session.execute(text(insert), {"m": msp_id})
-    viewer_scope, _ = _person(owner_engine, msp_id, Role.CUSTOMER_ADMIN, world.seeded.customer_id)
+    viewer_scope, _ = add_member(owner_engine, msp_id, Role.CUSTOMER_ADMIN, world.seeded.customer_id)
     with unit_of_work(web_engine, viewer_scope) as uow:
         assert uow.session.execute(text("SELECT count(*) FROM alert_channels")).scalar_one() == 0
         assert uow.session.execute(text("SELECT count(*) FROM alert_rules")).scalar_one() == 0

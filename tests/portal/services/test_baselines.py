@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 from portal.db.models import Baseline, Customer, LatestResult, Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.accounts import MembershipView
 from portal.services.baselines import (
     BaselineForm,
     alignment,
@@ -39,6 +38,7 @@ from tests.portal.services.support import (
     MEDIUM,
     Seeded,
     SimWorld,
+    add_member,
     add_tenant,
     insert_scan,
     make_customer,
@@ -86,20 +86,6 @@ def test_settings_may_tighten_never_loosen_past_the_reference() -> None:
             parse_overrides(bad)
 
 
-def _admin(owner: Engine, msp_id: uuid.UUID, role: Role = Role.MSP_ADMIN,
-           customer_id: uuid.UUID | None = None) -> tuple[Scope, MembershipView]:
-    user_id = uuid.uuid4()
-    with owner.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Someone')"),
-                           {"i": user_id, "e": f"{user_id.hex}@baselines.test"})
-        set_scope(connection, msp_id)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (:i, :u, :m, :c, :r)"),
-                           {"i": uuid.uuid4(), "u": user_id, "m": msp_id, "c": customer_id, "r": role.value})
-    return (Scope(msp_id, None if customer_id is None else (customer_id,), f"{role.value}@baselines.test", user_id),
-            MembershipView(msp_id=msp_id, role=role, customer_id=customer_id))
-
-
 def _tag(owner: Engine, seeded: Seeded, *tags: str) -> None:
     with owner.begin() as connection:
         set_scope(connection, seeded.msp_id)
@@ -126,7 +112,7 @@ def test_the_score_is_read_against_the_customers_baseline(owner_engine: Engine, 
                                                   started_at=NOW - dt.timedelta(hours=1)))
     assert _figures(app_engine, gold) == (55.6, 0, 1, None)
 
-    scope, admin = _admin(owner_engine, msp_id)
+    scope, admin = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
     with unit_of_work(web_engine, scope) as uow:
         _, to_rescore = save_baseline(uow, admin, BaselineForm(
             name="Regulated", check_ids=(CRITICAL, HIGH), overrides=f"{HIGH}: critical", assign_tags="Gold"), now=NOW)
@@ -162,7 +148,7 @@ def test_a_baselines_settings_reach_the_scan(world: SimWorld, owner_engine: Engi
                 LatestResult.customer_id == seeded.customer_id, LatestResult.check_id == GA_COUNT)))
 
     assert ga_verdict() == "fail"
-    scope, admin = _admin(owner_engine, msp_id)
+    scope, admin = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
     with unit_of_work(web_engine, scope) as uow:
         save_baseline(uow, admin, BaselineForm(name="ScubaGear range", is_default=True,
                                                settings={"global_admin_max": "8"}), now=NOW)
@@ -172,14 +158,14 @@ def test_a_baselines_settings_reach_the_scan(world: SimWorld, owner_engine: Engi
 def test_only_msp_admins_change_baselines_even_behind_the_service(owner_engine: Engine, web_engine: Engine) -> None:
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id)
-    admin_scope, admin = _admin(owner_engine, msp_id)
+    admin_scope, admin = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
     with unit_of_work(web_engine, admin_scope) as uow:
         save_baseline(uow, admin, BaselineForm(name="Standard", is_default=True), now=NOW)
     with pytest.raises(Conflict), unit_of_work(web_engine, admin_scope) as uow:
         save_baseline(uow, admin, BaselineForm(name="standard"), now=NOW)  # names compare without case
     with pytest.raises(Conflict), unit_of_work(web_engine, admin_scope) as uow:
         save_baseline(uow, admin, BaselineForm(name="Second default", is_default=True), now=NOW)
-    analyst_scope, analyst = _admin(owner_engine, msp_id, Role.MSP_ANALYST)
+    analyst_scope, analyst = add_member(owner_engine, msp_id, Role.MSP_ANALYST)
     with pytest.raises(Forbidden), unit_of_work(web_engine, analyst_scope) as uow:
         save_baseline(uow, analyst, BaselineForm(name="Mine"), now=NOW)
     with pytest.raises(DBAPIError, match="row-level security"), unit_of_work(web_engine, analyst_scope) as uow:
@@ -188,7 +174,7 @@ def test_only_msp_admins_change_baselines_even_behind_the_service(owner_engine: 
     with unit_of_work(web_engine, analyst_scope) as uow:  # an analyst reads them
         assert uow.session.execute(text("SELECT count(*) FROM baselines")).scalar_one() == 1
         uow.session.execute(text("UPDATE baselines SET check_ids = '{x}'"))  # silently touches nothing
-    customer_scope, _ = _admin(owner_engine, msp_id, Role.CUSTOMER_ADMIN, seeded.customer_id)
+    customer_scope, _ = add_member(owner_engine, msp_id, Role.CUSTOMER_ADMIN, seeded.customer_id)
     with unit_of_work(web_engine, customer_scope) as uow:
         assert uow.session.execute(text("SELECT count(*) FROM baselines")).scalar_one() == 0
     with owner_engine.connect() as connection:

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from portal.db.models import Customer, Role, Scan, ScanStatus
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
-from portal.services.accounts import MembershipView
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.scans import (
     ScanRefused,
@@ -28,7 +27,7 @@ from portal.services.scans import (
     set_schedule,
     set_suspended,
 )
-from tests.portal.services.support import Seeded, insert_scan, make_customer, make_msp
+from tests.portal.services.support import Seeded, add_member, insert_scan, make_customer, make_msp
 from tests.portal.services.test_start import Recorder
 from tests.support.database import set_scope
 
@@ -86,20 +85,6 @@ def test_a_window_that_cannot_be_is_refused(start: int, end: int, zone: str) -> 
         ScanWindow(start, end, zone)
 
 
-def _member(owner: Engine, msp_id: uuid.UUID, role: Role, customer_id: uuid.UUID | None = None) -> tuple[
-        Scope, MembershipView]:
-    user_id = uuid.uuid4()
-    with owner.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Someone')"),
-                           {"i": user_id, "e": f"{user_id.hex}@cadence.test"})
-        set_scope(connection, msp_id)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
-                                "VALUES (:i, :u, :m, :c, :r)"),
-                           {"i": uuid.uuid4(), "u": user_id, "m": msp_id, "c": customer_id, "r": role.value})
-    scope = (Scope(msp_id, None if customer_id is None else (customer_id,), f"{role.value}@cadence.test", user_id))
-    return scope, MembershipView(msp_id=msp_id, role=role, customer_id=customer_id)
-
-
 def _customer(app: Engine, seeded: Seeded) -> Customer:
     with unit_of_work(app, Scope.for_msp(seeded.msp_id)) as uow:
         customer = uow.session.get(Customer, seeded.customer_id)
@@ -119,7 +104,7 @@ def test_staff_at_the_manage_tier_set_the_schedule_and_it_is_audited(owner_engin
                                                                      web_engine: Engine) -> None:
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW + dt.timedelta(hours=3))
-    analyst_scope, analyst = _member(owner_engine, msp_id, Role.MSP_ANALYST)
+    analyst_scope, analyst = add_member(owner_engine, msp_id, Role.MSP_ANALYST)
     window = ScanWindow(22, 5, LONDON)
     with pytest.raises(Forbidden), unit_of_work(web_engine, analyst_scope) as uow:  # the Operate tier
         set_schedule(uow, analyst, seeded.customer_id, interval_hours=12, window=window, now=NOW)
@@ -133,7 +118,7 @@ def test_staff_at_the_manage_tier_set_the_schedule_and_it_is_audited(owner_engin
     with owner_engine.connect() as connection:
         event = connection.execute(text("SELECT actor, details FROM audit_events WHERE customer_id = :c "
                                         "AND action = 'customer.schedule_changed'"), {"c": seeded.customer_id}).one()
-    assert event.actor == "msp_analyst@cadence.test"
+    assert event.actor == "msp_analyst@members.test"
     assert event.details["after"] == {"interval_hours": 12, "window": "22:00-05:00 Europe/London"}
     with pytest.raises(InvalidInput), unit_of_work(web_engine, analyst_scope) as uow:
         set_schedule(uow, analyst, seeded.customer_id, interval_hours=0, window=None, now=NOW)
@@ -144,7 +129,7 @@ def test_a_customer_session_cannot_change_its_own_cadence_behind_the_service(own
     """The attack: a customer admin's session, with an injected statement, writes its cadence itself."""
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id)
-    scope, _ = _member(owner_engine, msp_id, Role.CUSTOMER_ADMIN, seeded.customer_id)
+    scope, _ = add_member(owner_engine, msp_id, Role.CUSTOMER_ADMIN, seeded.customer_id)
     with pytest.raises(DBAPIError, match="permission denied"), unit_of_work(web_engine, scope) as uow:
         uow.session.execute(text("UPDATE customers SET scan_interval_hours = 1 WHERE id = :c"),
                             {"c": seeded.customer_id})
@@ -152,7 +137,7 @@ def test_a_customer_session_cannot_change_its_own_cadence_behind_the_service(own
         uow.session.execute(text("SELECT posture_set_schedule(:c, 1, NULL, NULL, 'UTC')"), {"c": seeded.customer_id})
     with pytest.raises(DBAPIError, match="not yours to suspend"), unit_of_work(web_engine, scope) as uow:
         uow.session.execute(text("SELECT posture_set_suspended(:c, true)"), {"c": seeded.customer_id})
-    analyst_scope, _ = _member(owner_engine, msp_id, Role.MSP_ANALYST)  # suspension is the MSP admin's alone
+    analyst_scope, _ = add_member(owner_engine, msp_id, Role.MSP_ANALYST)  # suspension is the MSP admin's alone
     with pytest.raises(DBAPIError, match="not yours to suspend"), unit_of_work(web_engine, analyst_scope) as uow:
         uow.session.execute(text("SELECT posture_set_suspended(:c, true)"), {"c": seeded.customer_id})
 
@@ -162,15 +147,15 @@ def test_a_suspended_customer_is_not_scanned_until_resumed(owner_engine: Engine,
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW - dt.timedelta(minutes=5))
     queued_before = insert_scan(owner_engine, seeded)  # its message is still on its way to a worker
-    admin_scope, admin = _member(owner_engine, msp_id, Role.MSP_ADMIN)
-    analyst_scope, analyst = _member(owner_engine, msp_id, Role.MSP_ANALYST)
+    admin_scope, admin = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
+    analyst_scope, analyst = add_member(owner_engine, msp_id, Role.MSP_ANALYST)
     with pytest.raises(Forbidden), unit_of_work(web_engine, analyst_scope) as uow:
         set_suspended(uow, analyst, seeded.customer_id, suspended=True)
     with unit_of_work(web_engine, admin_scope) as uow:
         assert set_suspended(uow, admin, seeded.customer_id, suspended=True)
     with unit_of_work(web_engine, admin_scope) as uow:
         assert not set_suspended(uow, admin, seeded.customer_id, suspended=True)  # already: nothing twice
-    assert _customer(app_engine, seeded).suspended_by == "msp_admin@cadence.test"
+    assert _customer(app_engine, seeded).suspended_by == "msp_admin@members.test"
 
     queue = Recorder()
     with unit_of_work(app_engine, Scope.for_msp(msp_id)) as uow:
@@ -211,7 +196,7 @@ def test_a_customer_session_cannot_rewrite_its_own_customer_row(owner_engine: En
     """The attack: a customer viewer's session (an injected statement) edits what the MSP decides."""
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW)
-    scope, _ = _member(owner_engine, msp_id, Role.CUSTOMER_VIEWER, seeded.customer_id)
+    scope, _ = add_member(owner_engine, msp_id, Role.CUSTOMER_VIEWER, seeded.customer_id)
     with unit_of_work(web_engine, scope) as uow:
         # The restrictive policy's USING filters the row out: the statement changes nothing.
         assert uow.session.execute(text(statement), {"c": seeded.customer_id}).rowcount == 0
@@ -225,7 +210,7 @@ def test_a_time_zone_the_database_does_not_know_is_refused_and_cannot_stop_the_s
         owner_engine: Engine, app_engine: Engine, web_engine: Engine) -> None:
     msp_id = make_msp(owner_engine)
     seeded = make_customer(owner_engine, msp_id, next_scan_at=NOW - dt.timedelta(hours=1))
-    scope, _ = _member(owner_engine, msp_id, Role.MSP_ADMIN)
+    scope, _ = add_member(owner_engine, msp_id, Role.MSP_ADMIN)
     with pytest.raises(DBAPIError, match="time zone"), unit_of_work(web_engine, scope) as uow:
         uow.session.execute(text("SELECT posture_set_schedule(:c, 24, CAST(1 AS smallint), CAST(3 AS smallint), "
                                  "'Mars/Olympus')"), {"c": seeded.customer_id})
