@@ -332,3 +332,24 @@ def test_saved_searches_are_their_owners_and_shared_ones_are_the_msp_staffs(worl
         assert {s.name for s in saved_searches(uow, world.people["admin"])} >= {"SMTP on", "Gold failing"}
         delete_saved_search(uow, mine)
         assert mine not in {s.id for s in saved_searches(uow, world.people["admin"])}
+
+
+@pytest.mark.parametrize(("call", "arg"), [
+    ("posture_search_evidence", '{"SmtpClientAuthenticationDisabled": false}'),
+    ("posture_search_affected", "{printer@contoso.com}"),
+])
+def test_the_definer_lookups_keep_to_the_callers_scope(world: World, web_engine: Engine, call: str,
+                                                      arg: str) -> None:
+    """The attack: call the search's definer lookups directly (they read the projection without the
+    policy, migration 0020) from a narrower scope, hoping for other customers' keys."""
+    cast = {"posture_search_evidence": "jsonb", "posture_search_affected": "text[]"}[call]
+    statement = text(f"SELECT DISTINCT customer_id FROM {call}(CAST(:a AS {cast}))")
+    seen = {}
+    for who in ("admin", "analyst_gold", "alpha_viewer", "admin_b"):
+        with unit_of_work(web_engine, world.scope(who)) as uow:
+            seen[who] = set(uow.session.scalars(statement, {"a": arg}))
+    alpha, delta = world.customers["Alpha"].customer_id, world.customers["Delta"].customer_id
+    assert alpha in seen["admin"] and delta not in seen["admin"]  # MSP A's own, never MSP B's
+    assert seen["alpha_viewer"] <= {alpha} and alpha in seen["alpha_viewer"]
+    assert seen["admin_b"] <= {delta}
+    assert seen["analyst_gold"] <= seen["admin"]
