@@ -16,7 +16,7 @@ from portal.db.uow import unit_of_work
 from portal.services.alerts import create_channel, create_rule, verify_signature
 from portal.services.scans import record_scan
 from scanner import Status
-from tests.portal.services.support import CRITICAL, add_member, insert_scan, scan_result, seeded_customer
+from tests.portal.services.support import CRITICAL, MEDIUM, add_member, insert_scan, scan_result, seeded_customer
 from tests.support.receiver import Receiver
 from tests.worker.conftest import WorkerProcess, wait_for
 
@@ -31,10 +31,12 @@ def test_a_new_critical_reaches_the_webhook_through_the_worker(app_engine: Engin
                               allow_private=True)
     with unit_of_work(web_engine, scope) as uow:
         create_rule(uow, admin, condition="new_critical", channel_id=made.channel_id)
-    scan_id = insert_scan(owner_engine, seeded, status="running")
-    with unit_of_work(app_engine, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
-        record_scan(uow, scan_id, scan_result({CRITICAL: Status.FAIL},
-                                              started_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    # The first scan is where the customer's history starts; the second finds the critical failing.
+    scans = (({MEDIUM: Status.PASS}, dt.timedelta(days=1)), ({CRITICAL: Status.FAIL}, dt.timedelta(minutes=1)))
+    for verdicts, ago in scans:
+        scan_id = insert_scan(owner_engine, seeded, status="running")
+        with unit_of_work(app_engine, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
+            record_scan(uow, scan_id, scan_result(verdicts, started_at=dt.datetime.now(dt.UTC) - ago))
 
     worker: WorkerProcess = start_worker(POSTURE_ALERTS_ALLOW_PRIVATE_TARGETS="true")
     send(producer, RUN_DUE_SCHEDULES, SCHEDULES_QUEUE)

@@ -27,7 +27,9 @@ Decisions:
   says nothing about the tenant's configuration. The last good results stay in place.
 - Each change of a check's verdict is logged in ``finding_changes`` (``portal.services.drift``) from
   the projection as it was just before: the same lock on the customer row that orders two scans'
-  writes orders their changes, and a scan older than a check's row logs nothing for it.
+  writes orders their changes, and a scan older than a check's row logs nothing for it. A customer's
+  first results log nothing: they are where its history starts (a check added to the catalogue later,
+  failing at its first reading, is new).
 - Alerts (``portal.services.alerts``) are raised and cleared here, from the changes, the score and the
   connection before and after, so an alert exists exactly when the scan that raised it does.
 - Evidence is made plain JSON again here (``scanner.json_safe``), whatever produced it: a NaN, a NUL
@@ -40,7 +42,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, select, text
+from sqlalchemy import Table, case, exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import (
@@ -161,6 +163,10 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> l
     before = {row.check_id: row for row in uow.session.execute(
         select(table.c.check_id, table.c.status, table.c.settled_status, table.c.last_seen_at)
         .where(table.c.customer_id == scan.customer_id, table.c.check_id.in_([c.id for c in checks])))}
+    # The customer's first results are where its history starts, not a change: an onboarding would
+    # otherwise fill "what changed" (and the alerts) with every failure the tenant already had.
+    starting_point = not before and not uow.session.scalar(
+        select(exists().where(table.c.customer_id == scan.customer_id)))
     rows, changes = [], []
     for check in checks:
         affected = json_safe(list(check.affected))
@@ -168,7 +174,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> l
         if old is not None and old.last_seen_at > seen:
             continue  # a newer scan already wrote this check: this older one changes nothing
         settled, previous = (old.settled_status, old.status) if old is not None else (None, None)
-        kind = change_of(settled, previous, check.status.value)
+        kind = None if starting_point else change_of(settled, previous, check.status.value)
         if kind is not None:
             changes.append({"msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
                             "scan_id": scan.id, "observed_at": seen, "kind": kind.value, "from_status": settled,

@@ -42,6 +42,7 @@ from scanner import Status
 from tests.portal.services.support import (
     CRITICAL,
     HIGH,
+    MEDIUM,
     Seeded,
     add_member,
     insert_scan,
@@ -137,6 +138,11 @@ def _scan(owner: Engine, app: Engine, seeded: Seeded, verdicts: dict[str, Status
         record_scan(uow, scan_id, scan_result(verdicts, started_at=at))
 
 
+def _baseline_scan(owner: Engine, app: Engine, seeded: Seeded) -> None:
+    """The customer's first scan (where its history starts: no change, no alert), of another check."""
+    _scan(owner, app, seeded, {MEDIUM: Status.PASS}, T0 - dt.timedelta(days=1))
+
+
 def _alerts(owner: Engine, seeded: Seeded) -> list[tuple[str, str, bool]]:
     with owner.connect() as connection:
         return [(r.condition, r.check_id, r.cleared_at is not None) for r in connection.execute(text(
@@ -158,6 +164,7 @@ def test_one_alert_per_check_and_condition_until_it_clears(owner_engine: Engine,
     _rule(web_engine, world, "new_critical")
     _rule(web_engine, world, "regressed")
     contoso = world.seeded
+    _baseline_scan(owner_engine, app_engine, contoso)
     _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0)
     _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=1))
     _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.ERROR, HIGH: Status.PASS}, T0 + dt.timedelta(hours=2))
@@ -218,6 +225,7 @@ def test_a_rule_with_a_tag_watches_those_customers_only(owner_engine: Engine, ap
         set_scope(connection, gold.msp_id)
         connection.execute(text("UPDATE customers SET tags = '{gold}' WHERE id = :c"), {"c": gold.customer_id})
     for seeded in (world.seeded, gold):
+        _baseline_scan(owner_engine, app_engine, seeded)
         _scan(owner_engine, app_engine, seeded, {CRITICAL: Status.FAIL}, T0)
     assert _alerts(owner_engine, world.seeded) == []
     assert _alerts(owner_engine, gold) == [("new_critical", CRITICAL, False)]
@@ -236,6 +244,7 @@ def test_a_delivery_is_signed_retried_with_backoff_and_sent_once(owner_engine: E
                                                                  web_engine: Engine, world: World,
                                                                  receiver: Receiver) -> None:
     _rule(web_engine, world, "new_critical")
+    _baseline_scan(owner_engine, app_engine, world.seeded)
     _scan(owner_engine, app_engine, world.seeded, {CRITICAL: Status.FAIL}, T0)
     now = dt.datetime.now(dt.UTC)
     [delivery_id] = _queue(app_engine, world.seeded.msp_id, now)

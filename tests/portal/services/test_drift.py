@@ -84,20 +84,27 @@ def test_three_scans_give_new_then_regressed_and_fixed(owner_engine: Engine, app
         since_t2 = drift(uow, Period("since", t2 - dt.timedelta(minutes=1)), now=NOW)
         everything = drift(uow, Period("since", t1 - dt.timedelta(days=1)), now=NOW)
     # Timeline, newest first: scan 3 fixed the critical; scan 2 regressed the high and could not read
-    # the medium; scan 1 found the critical and the medium new. Scan 3's medium fail is no change.
+    # the medium. Scan 1 is where the history starts (no change); scan 3's medium fail is no change.
     assert [(s.observed_at, s.check_id, s.kind) for s in steps] == [
         (t3, CRITICAL, "fixed"),
         (t2, HIGH, "regressed"), (t2, MEDIUM, "unreadable"),
-        (t1, CRITICAL, "new"), (t1, MEDIUM, "new"),
     ]
     assert _kinds(last.changes) == {CRITICAL: "fixed"}
     assert all(c.scan_id == third for c in last.changes)
     assert _kinds(since_t2.changes) == {CRITICAL: "fixed", HIGH: "regressed"}
     assert since_t2.counts == {"new": 0, "regressed": 1, "fixed": 1}
-    # Since before the first scan: the critical was new and fixed again (no net change); the high
-    # passed at first and fails now (regressed); the medium failed from the start (new).
-    assert _kinds(everything.changes) == {HIGH: "regressed", MEDIUM: "new"}
+    # Since before the first scan: the same (the first scan changed nothing: it is the starting point).
+    assert _kinds(everything.changes) == {CRITICAL: "fixed", HIGH: "regressed"}
     assert [c.check_id for c in since_t2.changes] == [CRITICAL, HIGH]  # newest first
+
+
+def test_the_first_scan_is_the_starting_point_and_a_new_check_is_new(owner_engine: Engine, app_engine: Engine) -> None:
+    seeded = make_customer(owner_engine, make_msp(owner_engine))
+    _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(days=2))  # onboarding
+    # The next scan reads a check the first did not have (added to the catalogue since): failing, new.
+    _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL, CRITICAL: Status.FAIL}, NOW - dt.timedelta(days=1))
+    with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id)) as uow:
+        assert [(s.check_id, s.kind) for s in timeline(uow, seeded.customer_id, now=NOW)] == [(CRITICAL, "new")]
 
 
 def test_an_older_scan_recorded_late_logs_nothing(owner_engine: Engine, app_engine: Engine) -> None:

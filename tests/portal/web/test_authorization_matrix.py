@@ -149,6 +149,11 @@ def world(owner_engine: Engine, web_engine: Engine, app_engine: Engine, scope_ke
             [MembershipView(msp_id=msp_id, role=Role.CUSTOMER_ADMIN, customer_id=customer_id)], f"resident-{relation}")
         world.tenants[relation] = Tenant(msp_id, customer_id, name, resident_id, resident_email)
         seeded = Seeded(msp_id, customer_id, "tenant")
+        # A first scan where the history starts; the next finds the critical failing (new: drift's rows).
+        first = insert_scan(owner_engine, seeded, status="running")
+        with unit_of_work(app_engine, Scope.for_customer(msp_id, customer_id)) as uow:
+            record_scan(uow, first, scan_result({HIGH: Status.PASS},
+                                                started_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
         scan_id = insert_scan(owner_engine, seeded, status="running")
         with unit_of_work(app_engine, Scope.for_customer(msp_id, customer_id)) as uow:
             record_scan(uow, scan_id, scan_result({CRITICAL: Status.FAIL, HIGH: Status.PASS},
@@ -156,8 +161,8 @@ def world(owner_engine: Engine, web_engine: Engine, app_engine: Engine, scope_ke
         world.scans[relation] = scan_id
         with owner_engine.begin() as connection:  # asked for two days ago: "Scan now" may run today
             set_scope(connection, msp_id)
-            connection.execute(text("UPDATE scans SET queued_at = now() - interval '2 days' WHERE id = :i"),
-                               {"i": scan_id})
+            connection.execute(text("UPDATE scans SET queued_at = now() - interval '2 days' WHERE id IN (:i, :f)"),
+                               {"i": scan_id, "f": first})
         # Something of this tenant's in the audit trail, naming its resident: a trail page must not show it
         # to a role that does not see the tenant.
         with owner_engine.begin() as connection:
