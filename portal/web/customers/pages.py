@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_429_TOO_MANY_REQUESTS,
 from portal.db.models import Customer, ScanStatus
 from portal.db.uow import UnitOfWork
 from portal.services.accounts import Action, CustomerAccess, may
+from portal.services.drift import drift, period_of
 from portal.services.errors import NotFound
 from portal.services.onboarding import may_make_consent_link
 from portal.services.posture import CustomerPosture, customer_posture, finding_detail
@@ -73,6 +74,7 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
     try:
         with caller_unit_of_work(web, caller, request) as uow:
             posture = customer_posture(uow, customer_id, today=now.date(), trend_days=TREND_DAYS)
+            week = drift(uow, period_of("week", None, now), now=now, customer_id=customer_id).counts
             customer = uow.session.get(Customer, customer_id)
             may_link = customer is not None and may_make_consent_link(caller.membership, customer)
             schedule = _schedule_of(customer) if customer is not None else None
@@ -99,7 +101,7 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         and web.mailer is not None and posture.tenant_id is not None,
         "open_critical": sum(f.status == "fail" and f.severity == "critical" for f in posture.findings),
         "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings),
-        "schedule": schedule, "cadences": CADENCES, "schedule_saved": params.get("schedule") == "1",
+        "week": week, "schedule": schedule, "cadences": CADENCES, "schedule_saved": params.get("schedule") == "1",
         "schedule_error": None, "may_schedule": may_schedule(caller.membership, _access(posture)),
         "may_suspend": may(caller.membership, Action.MANAGE_CUSTOMERS), **extra})
 

@@ -104,6 +104,8 @@ def test_a_customer_viewer_reads_its_timeline_but_not_the_fleets(client: TestCli
     assert timeline.text.count("change-regressed") == 1 and timeline.text.count("change-fixed") == 1
     assert timeline.text.count("change-new") == 0  # the first scan is where the history starts
     assert client.get(f"/customers/{fabrikam}/changes").status_code == 404
+    page = client.get(f"/customers/{contoso}").text  # the week's changes, one click from the customer page
+    assert "<dt>This week</dt>" in page and f'href="/customers/{contoso}/changes"' in page
     assert client.get("/changes").status_code == 403
 
 
