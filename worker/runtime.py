@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from portal.services.alerts import DeliveryQueue, Mailer
+from portal.services.alerts import DeliveryQueue
+from portal.services.mail import MailSender
 from portal.services.scans import ScannerEnvironment, ScanQueue
 
 __all__ = ["WorkerRuntime", "configure", "current"]
@@ -42,7 +43,7 @@ class WorkerRuntime:
     scanner_factory: Callable[[], ScannerEnvironment]
     connection_check: Callable[..., None] | None = None
     delivery_queue: DeliveryQueue | None = None
-    mailer: Mailer | None = None
+    mailer: MailSender | None = None
     alerts_allow_private: bool = False
     public_url: str | None = None
     _scanner: ScannerEnvironment | None = field(default=None, init=False, repr=False)

@@ -19,7 +19,6 @@ from portal.services.alerts._deliver import (
     LEASE,
     MAX_ATTEMPTS,
     DeliveryQueue,
-    Mailer,
     deliver,
     queue_due_deliveries,
     sign,
@@ -41,6 +40,6 @@ from portal.services.alerts._manage import (
 from portal.services.alerts._targets import TargetRefused, check_target, parse_recipients, system_resolver
 
 __all__ = ["BACKOFF", "CONDITION_LABELS", "LEASE", "MAX_ATTEMPTS", "THRESHOLDS", "AlertingView", "ChannelMade",
-           "DeliveryQueue", "Mailer", "ScanOutcome", "TargetRefused", "alerting_view", "check_target",
+           "DeliveryQueue", "ScanOutcome", "TargetRefused", "alerting_view", "check_target",
            "create_channel", "create_rule", "delete_channel", "delete_rule", "deliver", "parse_recipients",
            "queue_due_deliveries", "raise_alerts", "send_test", "sign", "system_resolver", "verify_signature"]

@@ -44,14 +44,15 @@ from portal.db.engine import scope_key_of
 from portal.db.models import Alert, AlertChannel, AlertDelivery, ChannelKind, Customer
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services.alerts._evaluate import ALERTS_ACTOR
 from portal.services.alerts._manage import CONDITION_LABELS, SECRET_PURPOSE, TARGET_PURPOSE
 from portal.services.alerts._targets import Resolver, check_target, system_resolver
 from portal.services.errors import InvalidInput
-from portal.services.mail import compose
+from portal.services.mail import MailSender, compose
 from portal.services.sealing import unseal
 from scanner import get_check
 
-__all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "DeliveryQueue", "Mailer", "deliver", "queue_due_deliveries",
+__all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "DeliveryQueue", "deliver", "queue_due_deliveries",
            "sign", "verify_signature"]
 
 log = logging.getLogger(__name__)
@@ -67,15 +68,10 @@ _TIMEOUT = httpx.Timeout(10.0)
 _RETRY_CODES = frozenset({408, 425, 429})
 #: How much of a receiver's answer is read (and kept, decoded, up to 200 characters, for the log).
 _ANSWER_KEPT = 1024
-DELIVERY_ACTOR = "system:alerts"
 
 
 class DeliveryQueue(Protocol):
     def __call__(self, *, delivery_id: uuid.UUID, msp_id: uuid.UUID) -> None: ...
-
-
-class Mailer(Protocol):
-    def send(self, message: Any) -> None: ...
 
 
 def queue_due_deliveries(uow: UnitOfWork, now: dt.datetime, *, send: DeliveryQueue, limit: int = 500) -> int:
@@ -175,7 +171,7 @@ class _Outbound:
     message: _Message
 
 
-def deliver(engine: Engine, delivery_id: uuid.UUID, msp_id: uuid.UUID, *, mailer: Mailer | None,
+def deliver(engine: Engine, delivery_id: uuid.UUID, msp_id: uuid.UUID, *, mailer: MailSender | None,
             allow_private: bool, portal_url: str | None = None, client: httpx.Client | None = None,
             resolve: Resolver = system_resolver, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
             ) -> str | None:
@@ -184,7 +180,7 @@ def deliver(engine: Engine, delivery_id: uuid.UUID, msp_id: uuid.UUID, *, mailer
     Three steps, so no row lock is held while a receiver takes its time: claim (count the attempt and
     set when to try again if it never reports), send, record the answer.
     """
-    scope = Scope.for_msp(msp_id, actor=DELIVERY_ACTOR)
+    scope = Scope.for_msp(msp_id, actor=ALERTS_ACTOR)
     with unit_of_work(engine, scope) as uow:
         claimed = _claim(uow, delivery_id, scope_key_of(engine), portal_url, clock())
     if not isinstance(claimed, _Outbound):
@@ -239,7 +235,7 @@ def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, error: str | Non
     return delivery.status
 
 
-def _send(out: _Outbound, *, mailer: Mailer | None, allow_private: bool, client: httpx.Client | None,
+def _send(out: _Outbound, *, mailer: MailSender | None, allow_private: bool, client: httpx.Client | None,
           resolve: Resolver) -> tuple[int | None, str | None, bool]:
     """One attempt: (response code, error or None, whether to try again)."""
     message = out.message

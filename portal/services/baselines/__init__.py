@@ -19,6 +19,7 @@ from portal.services.baselines._manage import (
     baselines,
     customer_rules,
     delete_baseline,
+    rules_for,
     save_baseline,
 )
 from portal.services.baselines._rules import (
@@ -32,4 +33,5 @@ from portal.services.baselines._rules import (
 )
 
 __all__ = ["SETTINGS", "Alignment", "BaselineForm", "BaselineRules", "Setting", "alignment", "baselines", "choose",
-           "customer_rules", "delete_baseline", "parse_overrides", "parse_settings", "rules_of", "save_baseline"]
+           "customer_rules", "delete_baseline", "parse_overrides", "parse_settings", "rules_for", "rules_of",
+           "save_baseline"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
@@ -23,7 +24,7 @@ from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.plain_text import plain_line, plain_lines
 from scanner import catalogue
 
-__all__ = ["Alignment", "BaselineForm", "alignment", "baselines", "customer_rules", "delete_baseline",
+__all__ = ["Alignment", "BaselineForm", "alignment", "baselines", "customer_rules", "delete_baseline", "rules_for",
            "save_baseline"]
 
 
@@ -129,9 +130,15 @@ def delete_baseline(uow: UnitOfWork, caller: MembershipView, baseline_id: uuid.U
     return list(uow.session.scalars(select(Customer.id)))
 
 
+def rules_for(uow: UnitOfWork, tags: Iterable[str], tier: str | None) -> BaselineRules:
+    """The rules of the baseline a customer with these tags and tier is on (a worker's read: its scope
+    sees the MSP's baselines)."""
+    return rules_of(choose(baselines(uow), tags, tier))
+
+
 def customer_rules(uow: UnitOfWork, customer: Customer) -> BaselineRules:
-    """The rules of the customer's baseline (a worker's read: its scope sees the MSP's baselines)."""
-    return rules_of(choose(baselines(uow), customer.tags or (), customer.service_tier))
+    """:func:`rules_for` the customer."""
+    return rules_for(uow, customer.tags or (), customer.service_tier)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services import log_context
 from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
-from portal.services.baselines import baselines, choose, rules_of
+from portal.services.baselines import rules_for
 from portal.services.customers import Connection
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
@@ -278,7 +278,7 @@ def _begin(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, str | None, Tenan
         raise NotFound(f"scan {scan_id} not found")
     scan, tenant_id, break_glass, throttled_until, suspended_at, tags, tier = found
     # The customer's baseline may tighten what the checks accept (the Global Administrator range...).
-    config = rules_of(choose(baselines(uow), tags or (), tier)).tenant_config(break_glass or ())
+    config = rules_for(uow, tags or (), tier).tenant_config(break_glass or ())
     if ScanStatus(scan.status).is_final:
         return scan, None, config, None
     if suspended_at is not None:  # queued before the customer was suspended

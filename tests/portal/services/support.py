@@ -188,3 +188,15 @@ def add_member(owner_engine: Engine, msp_id: uuid.UUID, role: Role, customer_id:
                             "t": list(tags)})
     scope = Scope(msp_id, None if customer_id is None else (customer_id,), f"{role.value}@members.test", user_id)
     return scope, MembershipView(msp_id=msp_id, role=role, customer_id=customer_id, tags=frozenset(tags))
+
+
+def record_verdicts(owner_engine: Engine, app_engine: Engine, seeded: Seeded,
+                    verdicts: Mapping[str, Status], at: dt.datetime) -> uuid.UUID:
+    """Insert a running scan of ``seeded`` and record these verdicts as its result, as a worker does."""
+    from portal.db.uow import unit_of_work
+    from portal.services.scans import record_scan
+
+    scan_id = insert_scan(owner_engine, seeded, status="running")
+    with unit_of_work(app_engine, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
+        record_scan(uow, scan_id, scan_result(verdicts, started_at=at))
+    return scan_id

@@ -48,8 +48,8 @@ from tests.portal.services.support import (
     insert_scan,
     make_customer,
     make_msp,
-    scan_result,
 )
+from tests.portal.services.support import record_verdicts as scan
 from tests.support.database import set_scope
 from tests.support.receiver import Receiver
 from tests.support.smtp import running_inbox
@@ -132,15 +132,9 @@ def _rule(web: Engine, world: World, condition: str, threshold: int | None = Non
         create_rule(uow, world.admin, condition=condition, channel_id=world.channel_id, threshold=threshold, tag=tag)
 
 
-def _scan(owner: Engine, app: Engine, seeded: Seeded, verdicts: dict[str, Status], at: dt.datetime) -> None:
-    scan_id = insert_scan(owner, seeded, status="running")
-    with unit_of_work(app, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
-        record_scan(uow, scan_id, scan_result(verdicts, started_at=at))
-
-
 def _baseline_scan(owner: Engine, app: Engine, seeded: Seeded) -> None:
     """The customer's first scan (where its history starts: no change, no alert), of another check."""
-    _scan(owner, app, seeded, {MEDIUM: Status.PASS}, T0 - dt.timedelta(days=1))
+    scan(owner, app, seeded, {MEDIUM: Status.PASS}, T0 - dt.timedelta(days=1))
 
 
 def _alerts(owner: Engine, seeded: Seeded) -> list[tuple[str, str, bool]]:
@@ -165,14 +159,14 @@ def test_one_alert_per_check_and_condition_until_it_clears(owner_engine: Engine,
     _rule(web_engine, world, "regressed")
     contoso = world.seeded
     _baseline_scan(owner_engine, app_engine, contoso)
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0)
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=1))
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.ERROR, HIGH: Status.PASS}, T0 + dt.timedelta(hours=2))
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=3))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0)
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=1))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.ERROR, HIGH: Status.PASS}, T0 + dt.timedelta(hours=2))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=3))
     # Failing four scans in a row (one unreadable): one alert, never a flood.
     assert _alerts(owner_engine, contoso) == [("new_critical", CRITICAL, False)]
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.FAIL}, T0 + dt.timedelta(hours=4))
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, T0 + dt.timedelta(hours=5))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.FAIL}, T0 + dt.timedelta(hours=4))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, T0 + dt.timedelta(hours=5))
     assert _alerts(owner_engine, contoso) == [
         ("new_critical", CRITICAL, True),  # fixed at hour 4: cleared
         ("regressed", HIGH, False),  # the high regressed at hour 4 (no new_critical: it is high)
@@ -190,10 +184,10 @@ def test_score_drop_connection_lost_and_failing_scans(owner_engine: Engine, app_
     _rule(web_engine, world, "scan_failing", threshold=2)
     contoso = world.seeded
     # Critical 10 and high 5: both passing 100; the critical failing 5 / 15 = 33.3, a drop of 66.7.
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.PASS}, T0)
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=1))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.PASS}, T0)
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS}, T0 + dt.timedelta(hours=1))
     assert _alerts(owner_engine, contoso) == [("score_drop", "", False)]
-    _scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.PASS}, T0 + dt.timedelta(hours=2))
+    scan(owner_engine, app_engine, contoso, {CRITICAL: Status.PASS, HIGH: Status.PASS}, T0 + dt.timedelta(hours=2))
     assert _alerts(owner_engine, contoso) == [("score_drop", "", True)]  # back within 20 of 100
 
     for hour in (3, 4, 5):
@@ -226,7 +220,7 @@ def test_a_rule_with_a_tag_watches_those_customers_only(owner_engine: Engine, ap
         connection.execute(text("UPDATE customers SET tags = '{gold}' WHERE id = :c"), {"c": gold.customer_id})
     for seeded in (world.seeded, gold):
         _baseline_scan(owner_engine, app_engine, seeded)
-        _scan(owner_engine, app_engine, seeded, {CRITICAL: Status.FAIL}, T0)
+        scan(owner_engine, app_engine, seeded, {CRITICAL: Status.FAIL}, T0)
     assert _alerts(owner_engine, world.seeded) == []
     assert _alerts(owner_engine, gold) == [("new_critical", CRITICAL, False)]
 
@@ -245,7 +239,7 @@ def test_a_delivery_is_signed_retried_with_backoff_and_sent_once(owner_engine: E
                                                                  receiver: Receiver) -> None:
     _rule(web_engine, world, "new_critical")
     _baseline_scan(owner_engine, app_engine, world.seeded)
-    _scan(owner_engine, app_engine, world.seeded, {CRITICAL: Status.FAIL}, T0)
+    scan(owner_engine, app_engine, world.seeded, {CRITICAL: Status.FAIL}, T0)
     now = dt.datetime.now(dt.UTC)
     [delivery_id] = _queue(app_engine, world.seeded.msp_id, now)
     assert _queue(app_engine, world.seeded.msp_id, now) == []  # leased: the next tick does not hand it out again

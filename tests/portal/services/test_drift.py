@@ -7,7 +7,6 @@ settled verdict is its last pass or fail), not read from the recorder.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,28 +15,18 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.drift import Period, change_of, drift, net_change, period_of, timeline
 from portal.services.errors import InvalidInput
-from portal.services.scans import record_scan
 from scanner import Status
 from tests.portal.services.support import (
     CRITICAL,
     HIGH,
     MEDIUM,
-    Seeded,
-    insert_scan,
     make_customer,
     make_msp,
-    scan_result,
 )
+from tests.portal.services.support import record_verdicts as record
 from tests.support.database import set_scope
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _record(owner: Engine, app: Engine, seeded: Seeded, verdicts: dict[str, Status], at: dt.datetime) -> uuid.UUID:
-    scan_id = insert_scan(owner, seeded, status="running")
-    with unit_of_work(app, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
-        record_scan(uow, scan_id, scan_result(verdicts, started_at=at))
-    return scan_id
 
 
 def _kinds(changes: list) -> dict[str, str]:  # type: ignore[type-arg]
@@ -73,9 +62,9 @@ def test_three_scans_give_new_then_regressed_and_fixed(owner_engine: Engine, app
     msp_id = make_msp(owner_engine)
     contoso = make_customer(owner_engine, msp_id, name="Contoso")
     t1, t2, t3 = NOW - dt.timedelta(days=9), NOW - dt.timedelta(days=2), NOW - dt.timedelta(hours=1)
-    _record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS, MEDIUM: Status.FAIL}, t1)
-    _record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL, MEDIUM: Status.ERROR}, t2)
-    third = _record(owner_engine, app_engine, contoso,
+    record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.PASS, MEDIUM: Status.FAIL}, t1)
+    record(owner_engine, app_engine, contoso, {CRITICAL: Status.FAIL, HIGH: Status.FAIL, MEDIUM: Status.ERROR}, t2)
+    third = record(owner_engine, app_engine, contoso,
                     {CRITICAL: Status.PASS, HIGH: Status.FAIL, MEDIUM: Status.FAIL}, t3)
     scope = Scope.for_msp(msp_id)
     with unit_of_work(app_engine, scope) as uow:
@@ -100,17 +89,17 @@ def test_three_scans_give_new_then_regressed_and_fixed(owner_engine: Engine, app
 
 def test_the_first_scan_is_the_starting_point_and_a_new_check_is_new(owner_engine: Engine, app_engine: Engine) -> None:
     seeded = make_customer(owner_engine, make_msp(owner_engine))
-    _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(days=2))  # onboarding
+    record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(days=2))  # onboarding
     # The next scan reads a check the first did not have (added to the catalogue since): failing, new.
-    _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL, CRITICAL: Status.FAIL}, NOW - dt.timedelta(days=1))
+    record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL, CRITICAL: Status.FAIL}, NOW - dt.timedelta(days=1))
     with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id)) as uow:
         assert [(s.check_id, s.kind) for s in timeline(uow, seeded.customer_id, now=NOW)] == [(CRITICAL, "new")]
 
 
 def test_an_older_scan_recorded_late_logs_nothing(owner_engine: Engine, app_engine: Engine) -> None:
     seeded = make_customer(owner_engine, make_msp(owner_engine))
-    _record(owner_engine, app_engine, seeded, {HIGH: Status.PASS}, NOW - dt.timedelta(hours=1))
-    _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(hours=5))  # slow, older
+    record(owner_engine, app_engine, seeded, {HIGH: Status.PASS}, NOW - dt.timedelta(hours=1))
+    record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(hours=5))  # slow, older
     with unit_of_work(app_engine, Scope.for_msp(seeded.msp_id)) as uow:
         assert timeline(uow, seeded.customer_id, now=NOW) == []
 
@@ -121,8 +110,8 @@ def test_fleet_drift_is_scoped_and_marks_accepted(owner_engine: Engine, app_engi
     fabrikam = make_customer(owner_engine, msp_id, name="Fabrikam")
     other = make_customer(owner_engine, make_msp(owner_engine), name="Elsewhere")
     for seeded in (contoso, fabrikam, other):
-        _record(owner_engine, app_engine, seeded, {HIGH: Status.PASS}, NOW - dt.timedelta(days=1))
-        _record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(hours=1))
+        record(owner_engine, app_engine, seeded, {HIGH: Status.PASS}, NOW - dt.timedelta(days=1))
+        record(owner_engine, app_engine, seeded, {HIGH: Status.FAIL}, NOW - dt.timedelta(hours=1))
     with owner_engine.begin() as connection:
         set_scope(connection, msp_id)
         connection.execute(text(

@@ -34,7 +34,7 @@ from portal.services.search import (
     search_rows,
 )
 from scanner import CheckResult, ScanResult, ScanStats, Status, TenantInfo, get_check
-from tests.portal.services.support import Seeded, insert_scan, make_customer, make_msp
+from tests.portal.services.support import Seeded, add_member, insert_scan, make_customer, make_msp
 from tests.support.database import set_scope
 
 SMTP_ORG = "exo.smtp_auth.org_disabled"
@@ -82,20 +82,6 @@ class World:
         return scopes[who]
 
 
-def _person(owner: Engine, msp_id: uuid.UUID, role: Role, customer_id: uuid.UUID | None = None,
-            tags: tuple[str, ...] = ()) -> uuid.UUID:
-    user_id = uuid.uuid4()
-    with owner.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Person')"),
-                           {"i": user_id, "e": f"{user_id.hex}@search.test"})
-        set_scope(connection, msp_id)
-        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role, tags) "
-                                "VALUES (:i, :u, :m, :c, :r, :t)"),
-                           {"i": uuid.uuid4(), "u": user_id, "m": msp_id, "c": customer_id, "r": role.value,
-                            "t": list(tags)})
-    return user_id
-
-
 @pytest.fixture(scope="module")
 def world(owner_engine: Engine, app_engine: Engine) -> World:
     msp_a, msp_b = make_msp(owner_engine), make_msp(owner_engine)
@@ -114,13 +100,14 @@ def world(owner_engine: Engine, app_engine: Engine) -> World:
         with unit_of_work(app_engine, Scope.for_customer(msp_id, seeded.customer_id)) as uow:
             record_scan(uow, scan_id, _result(_smtp(smtp_on, mailboxes), NOW - dt.timedelta(days=2)))
         customers[name] = seeded
-    people = {
-        "admin": _person(owner_engine, msp_a, Role.MSP_ADMIN),
-        "analyst_gold": _person(owner_engine, msp_a, Role.MSP_ANALYST, tags=("gold",)),
-        "alpha_admin": _person(owner_engine, msp_a, Role.CUSTOMER_ADMIN, customers["Alpha"].customer_id),
-        "alpha_viewer": _person(owner_engine, msp_a, Role.CUSTOMER_VIEWER, customers["Alpha"].customer_id),
-        "admin_b": _person(owner_engine, msp_b, Role.MSP_ADMIN),
+    members = {
+        "admin": add_member(owner_engine, msp_a, Role.MSP_ADMIN),
+        "analyst_gold": add_member(owner_engine, msp_a, Role.MSP_ANALYST, tags=("gold",)),
+        "alpha_admin": add_member(owner_engine, msp_a, Role.CUSTOMER_ADMIN, customers["Alpha"].customer_id),
+        "alpha_viewer": add_member(owner_engine, msp_a, Role.CUSTOMER_VIEWER, customers["Alpha"].customer_id),
+        "admin_b": add_member(owner_engine, msp_b, Role.MSP_ADMIN),
     }
+    people = {who: scope.user_id for who, (scope, _) in members.items()}
     return World(msp_a, msp_b, customers, people)
 
 

@@ -17,10 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
 from portal.db.models import Role
-from portal.db.scope import Scope
-from portal.db.uow import unit_of_work
 from portal.services.accounts import MembershipView
-from portal.services.scans import record_scan
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from scanner import Status, get_check
@@ -28,24 +25,16 @@ from tests.portal.services.support import (
     CRITICAL,
     HIGH,
     MEDIUM,
-    Seeded,
-    insert_scan,
     make_customer,
     make_msp,
-    scan_result,
 )
+from tests.portal.services.support import record_verdicts as record
 from tests.portal.web.support import sign_in, token_for
 from tests.support.people import add_person
 
 #: Midnight UTC today; every scan is before it, whatever the time of day the test runs.
 TODAY = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(), dt.UTC)
 YESTERDAY = (TODAY - dt.timedelta(days=1)).date().isoformat()
-
-
-def _record(owner: Engine, app: Engine, seeded: Seeded, verdicts: dict[str, Status], at: dt.datetime) -> None:
-    scan_id = insert_scan(owner, seeded, status="running")
-    with unit_of_work(app, Scope.for_customer(seeded.msp_id, seeded.customer_id)) as uow:
-        record_scan(uow, scan_id, scan_result(verdicts, started_at=at))
 
 
 @pytest.fixture
@@ -60,7 +49,7 @@ def fleet(app_engine: Engine, owner_engine: Engine, scope_key: bytes) -> dict[st
             (contoso, {CRITICAL: Status.PASS, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=5)),
             (fabrikam, {MEDIUM: Status.PASS}, TODAY - dt.timedelta(days=3)),
             (fabrikam, {CRITICAL: Status.FAIL, HIGH: Status.FAIL}, yesterday + dt.timedelta(hours=3))):
-        _record(owner_engine, app_engine, seeded, verdicts, at)
+        record(owner_engine, app_engine, seeded, verdicts, at)
     analyst = MembershipView(msp_id=msp, role=Role.MSP_ANALYST)
     return {"msp": msp, "contoso": contoso, "fabrikam": fabrikam, "analyst_membership": analyst,
             "analyst": add_person(owner_engine, scope_key, [analyst]),
