@@ -46,7 +46,13 @@ def test_a_new_critical_reaches_the_webhook_through_the_worker(app_engine: Engin
     assert verify_signature(made.signing_secret, timestamp=headers["x-posture-timestamp"], body=body,
                             delivery_id=headers["x-posture-delivery"], signature=headers["x-posture-signature"])
     assert (json.loads(body)["check"]["id"], json.loads(body)["event"]) == (CRITICAL, "opened")
-    with owner_engine.connect() as connection:
-        status = connection.execute(text("SELECT status FROM alert_deliveries WHERE channel_id = :c"),
-                                    {"c": made.channel_id}).scalar_one()
-    assert status == "sent"
+
+
+    def status() -> str:
+        with owner_engine.connect() as connection:
+            return str(connection.execute(text("SELECT status FROM alert_deliveries WHERE channel_id = :c"),
+                                          {"c": made.channel_id}).scalar_one())
+
+    # The worker records the answer in a transaction after the send: the receiver may see it first.
+    wait_for(lambda: status() == "sent", "the delivery recorded as sent", worker)
+    assert len(receiver.requests) == 1
