@@ -21,7 +21,7 @@ from posture import __version__
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISCONNECTED = 0, 1, 2, 3
-FORMATS = ("table", "json", "csv", "ocsf")
+FORMATS = ("table", "json", "csv", "ocsf", "pdf")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,15 +48,30 @@ def cli(verbose: int) -> None:
 @click.option("--check", "check_ids", multiple=True, metavar="ID", help="Run only this check (repeatable).")
 @click.option("--break-glass", "break_glass", multiple=True, metavar="OBJECT_ID",
               help="Emergency-access user or group id that Conditional Access policies should exclude (repeatable).")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write the result to FILE instead of stdout (written whole, or not at all).")
+@click.option("--brand-name", metavar="NAME", help="PDF: the name the report is branded with.")
+@click.option("--brand-logo", type=click.Path(exists=True, dir_okay=False, readable=True), metavar="FILE",
+              help="PDF: a PNG, JPEG or SVG logo (at most 1 MB).")
+@click.option("--brand-colour", metavar="#RRGGBB", help="PDF: the brand colour.")
 def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: int, latency_ms: int, fault_rate: float,
-         fmt: str, check_ids: tuple[str, ...], break_glass: tuple[str, ...]) -> None:
-    """Scan one tenant and print the result."""
+         fmt: str, check_ids: tuple[str, ...], break_glass: tuple[str, ...], output: str | None,
+         brand_name: str | None, brand_logo: str | None, brand_colour: str | None) -> None:
+    """Scan one tenant and print the result (or write it to --output)."""
     from posture import scanning  # imported here: the scanner and simulator load only for this command
 
     if bool(profile) == bool(tenant_id):
         raise click.UsageError("give exactly one of --simulate PROFILE or --tenant-id TENANT")
     if tenant_id and (users or latency_ms or fault_rate):
         raise click.UsageError("--users, --latency-ms and --fault-rate apply to --simulate only")
+    if fmt != "pdf" and (brand_name or brand_logo or brand_colour):
+        raise click.UsageError("--brand-name, --brand-logo and --brand-colour apply to --format pdf only")
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise click.UsageError("a PDF is not for a terminal: give --output FILE")
+    try:
+        brand = scanning.report_brand(brand_name, brand_logo, brand_colour) if fmt == "pdf" else None
+    except scanning.UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         checks = scanning.select_checks(check_ids or None)
     except KeyError as exc:
@@ -75,7 +90,8 @@ def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: in
     except scanning.ScanFailed as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    scanning.write_result(result, fmt, sys.stdout)
+    if result.status != "disconnected" or fmt != "pdf":  # an unreachable tenant has no report to give
+        scanning.write_output(result, fmt, output, brand=brand)
     if result.status == "disconnected":
         click.echo(f"tenant unreachable: {result.error}", err=True)
         sys.exit(EXIT_DISCONNECTED)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from config.settings import Settings
 from posture.table import ProgressDisplay, render_table
@@ -33,13 +35,18 @@ from scanner import (
 )
 from scanner.outputs import ocsf_findings, scan_document, write_csv
 
+if TYPE_CHECKING:
+    from portal.services.branding import Brand
+
 __all__ = [
     "ScanFailed",
     "ScanRequest",
     "UsageProblem",
+    "report_brand",
     "scan_microsoft",
     "scan_simulated",
     "select_checks",
+    "write_output",
     "write_result",
 ]
 
@@ -148,3 +155,49 @@ def write_result(result: ScanResult, fmt: str, out: TextIO) -> None:
         out.write("\n")
     else:
         render_table(result, out)
+
+
+def report_brand(name: str | None, logo_path: str | None, colour: str | None) -> Brand:
+    """The brand of a one-off report from the command line. Raises ``UsageProblem`` for a bad logo or colour."""
+    from portal.services.branding import DEFAULT_BRAND, accept_logo, make_brand
+    from portal.services.errors import InvalidInput
+
+    try:
+        logo = accept_logo(Path(logo_path).read_bytes()) if logo_path else None
+        display = name or DEFAULT_BRAND.display_name
+        return make_brand(display, primary=colour, logo=logo, attribution=f"Prepared by {display}")
+    except InvalidInput as exc:
+        raise UsageProblem(str(exc)) from exc
+
+
+def write_output(result: ScanResult, fmt: str, output: str | None, *, brand: Brand | None = None) -> None:
+    """Write the result in ``fmt`` to ``output`` (a path, written through a temporary file and renamed so a
+    failure leaves no half-written file) or to stdout."""
+    if fmt == "pdf":
+        import datetime as dt
+
+        from portal.services.branding import DEFAULT_BRAND
+        from portal.services.reports import build_report, executive_pdf, inputs_from_result
+
+        report = build_report(inputs_from_result(result, brand or DEFAULT_BRAND, issued_on=dt.date.today()))
+        data = executive_pdf(report)
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        _replace(Path(output), lambda f: f.write(data), binary=True)
+        return
+    if output is None:
+        write_result(result, fmt, sys.stdout)
+        return
+    _replace(Path(output), lambda f: write_result(result, fmt, f), binary=False)
+
+
+def _replace(path: Path, write: Callable[[Any], object], *, binary: bool) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

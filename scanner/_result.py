@@ -77,6 +77,8 @@ class ScanResult:
     finished_at: dt.datetime
     gates: frozenset[Gate] = frozenset()
     error: str | None = None
+    #: The tenant in figures (users, admins, MFA, licences, Secure Score): ``scanner._environment``.
+    environment: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of results per status."""

@@ -23,6 +23,7 @@ import httpx
 
 from scanner._auth import TokenProvider
 from scanner._dns import DnsResolver, parse_resolver
+from scanner._environment import tenant_environment
 from scanner._errors import ConsentMissing, ScannerError, TenantNotFound
 from scanner._exchange import ExchangeClient
 from scanner._plan import Collector, first_round, needed_collections
@@ -150,6 +151,7 @@ async def scan_tenant(
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),
         gates=frozenset(gates or ()),
+        environment=tenant_environment(collector.results),
     )
     log.info("scan finished", extra={"tenant_id": tenant_id, "status": status, "score": value,
                                      "requests": result.stats.requests})

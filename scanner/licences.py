@@ -12,11 +12,24 @@ from typing import Any
 
 from scanner.checks._model import Gate
 
-__all__ = ["detect_gates", "enabled_service_plans"]
+__all__ = ["FREE_SKUS", "detect_gates", "enabled_service_plans"]
 
 _P1_IDS = {"41781fb2-bc02-4b7c-bd55-b576c07bb09d"}
 _P2_IDS = {"eec0eb4f-6444-4f95-aba0-50c24d67f998", "e866a266-3cff-43a3-acca-0c90a7e00c8b"}
 _INTUNE_IDS = {"c1ec4a95-1f05-45b3-a911-aa3fa01094f5"}
+#: Free or trial-by-default SKUs whose seat counts do not represent spend.
+FREE_SKUS = frozenset({
+    "CCIBOTS_PRIVPREV_VIRAL",
+    "FLOW_FREE",
+    "MCOPSTNC",
+    "POWERAPPS_DEV",
+    "POWERAPPS_VIRAL",
+    "POWER_BI_STANDARD",
+    "RIGHTSMANAGEMENT_ADHOC",
+    "STREAM",
+    "TEAMS_EXPLORATORY",
+    "WINDOWS_STORE",
+})
 
 # Plan-name prefixes per gate. P2 implies P1: every P2 SKU also carries AAD_PREMIUM.
 _NAME_PREFIXES: dict[Gate, tuple[str, ...]] = {

@@ -47,6 +47,7 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
         "started_at": result.started_at.isoformat(),
         "finished_at": result.finished_at.isoformat(),
         "checks": [check_entry(r) for r in result.checks],
+        "environment": result.environment,
         "stats": {
             "requests": result.stats.requests,
             "duration_s": result.stats.duration_s,

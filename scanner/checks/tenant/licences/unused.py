@@ -7,6 +7,7 @@ are left out by part number and listed in the evidence, as CIPP's licence exclus
 """
 
 from scanner.checks._model import CheckMeta, Collected, Severity, Verdict
+from scanner.licences import FREE_SKUS
 
 META = CheckMeta(
     id="tenant.licences.unused",
@@ -30,19 +31,6 @@ META = CheckMeta(
 
 _MIN_UNUSED = 5
 _MIN_UNUSED_SHARE = 0.10
-#: Free or trial-by-default SKUs whose seat counts do not represent spend.
-_FREE_SKUS = frozenset({
-    "CCIBOTS_PRIVPREV_VIRAL",
-    "FLOW_FREE",
-    "MCOPSTNC",
-    "POWERAPPS_DEV",
-    "POWERAPPS_VIRAL",
-    "POWER_BI_STANDARD",
-    "RIGHTSMANAGEMENT_ADHOC",
-    "STREAM",
-    "TEAMS_EXPLORATORY",
-    "WINDOWS_STORE",
-})
 
 
 def evaluate(data: Collected) -> Verdict:
@@ -53,7 +41,7 @@ def evaluate(data: Collected) -> Verdict:
         part_number = sku["skuPartNumber"]
         if sku["capabilityStatus"] != "Enabled":
             continue
-        if part_number in _FREE_SKUS:
+        if part_number in FREE_SKUS:
             ignored.append(part_number)
             continue
         enabled, consumed = sku["prepaidUnits"]["enabled"], sku["consumedUnits"]

@@ -1,0 +1,50 @@
+"""Reports rendered to PDF: Jinja2 templates under ``templates/reports`` and WeasyPrint.
+
+The renderer fetches nothing: the only URLs it accepts are ``data:`` URIs (the logo, inlined), so a
+name in a report cannot make it read a file or call an address, whatever it contains. Every value is
+escaped by Jinja's autoescape, and the charts are the portal's own macros (``templates/charts.html``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+__all__ = ["TEMPLATES_DIR", "render_html", "render_pdf"]
+
+#: The templates of pages, reports and emails (one folder; DESIGN.md "templates/").
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+
+
+def _date(value: dt.date | dt.datetime | None, fmt: str = "%d %B %Y") -> str:
+    return value.strftime(fmt).lstrip("0") if value else "\u2013"
+
+
+def _percent(value: float | None, digits: int = 0) -> str:
+    return "\u2013" if value is None else f"{value * 100:.{digits}f}%"
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["date"] = _date
+    env.filters["percent"] = _percent
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    """A report template's HTML, as WeasyPrint (or a test) reads it."""
+    return _environment().get_template(template).render(**context)
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """The template rendered to PDF bytes."""
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    return HTML(string=render_html(template, **context), url_fetcher=fetcher).write_pdf()
