@@ -18,6 +18,7 @@ __all__ = [
     "DELIVER_ALERT",
     "PROBE_CONNECTION",
     "QUEUES",
+    "RENDER_REPORT",
     "RESCORE_CUSTOMER",
     "RUN_DUE_SCHEDULES",
     "SCANS_QUEUE",
@@ -26,6 +27,7 @@ __all__ = [
     "SCHEDULES_QUEUE",
     "BrokerConnectionCheck",
     "BrokerDeliveryQueue",
+    "BrokerReportQueue",
     "BrokerRescoreQueue",
     "BrokerScanGroup",
     "BrokerScanQueue",
@@ -43,6 +45,7 @@ PROBE_CONNECTION = "probe_connection"
 RUN_DUE_SCHEDULES = "run_due_schedules"
 RESCORE_CUSTOMER = "rescore_customer"
 DELIVER_ALERT = "deliver_alert"
+RENDER_REPORT = "render_report"
 
 
 def send(broker: Broker, actor_name: str, queue_name: str, *, delay_ms: int | None = None,
@@ -112,3 +115,15 @@ class BrokerDeliveryQueue:
 
     def __call__(self, *, delivery_id: uuid.UUID, msp_id: uuid.UUID) -> None:
         send(self.broker, DELIVER_ALERT, SCHEDULES_QUEUE, delivery_id=str(delivery_id), msp_id=str(msp_id))
+
+
+class BrokerReportQueue:
+    """The ``portal.services.reports.ReportQueue``: asks a worker to render one report. On the scans
+    queue: a fleet report of hundreds of customers is long work, which the schedules queue must not wait on."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID | None, report_id: uuid.UUID) -> None:
+        send(self.broker, RENDER_REPORT, SCANS_QUEUE, msp_id=str(msp_id),
+             customer_id=str(customer_id) if customer_id else None, report_id=str(report_id))

@@ -123,6 +123,16 @@ def _alert_delivery(r: Refs) -> Row:
             "channel_id": alert_parents(r.msp_id)[0], "event": "test", "created_by": "seed"}
 
 
+def _branding(r: Refs) -> Row:
+    return {"msp_id": r.msp_id, "customer_id": r.customer_id, "display_name": "Seeded brand",
+            "primary_colour": "#1f4e79", "accent_colour": "#2e7d32"}
+
+
+def _report(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id, "scan_id": r.scan_id,
+            "kind": "executive", "version": next(_serial) + 1}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -143,6 +153,8 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "finding_changes": _finding_change,
     "alerts": _alert,
     "alert_deliveries": _alert_delivery,
+    "brandings": _branding,
+    "reports": _report,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -152,6 +164,8 @@ MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "api_tokens": lambda r: {**_api_token(r), "customer_id": None},
     "invitations": lambda r: {**_invitation(r), "customer_id": None, "role": "msp_analyst"},
     "alert_deliveries": lambda r: {**_alert_delivery(r), "customer_id": None},
+    "brandings": lambda r: {**_branding(r), "customer_id": None},
+    "reports": lambda r: {**_report(r), "customer_id": None, "scan_id": None, "kind": "fleet"},
 }
 
 

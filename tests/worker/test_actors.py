@@ -19,7 +19,8 @@ def test_actor_names_queues_and_options_are_stable() -> None:
     actors = declare_actors(StubBroker(middleware=build_middleware()))
     assert {name: a.queue_name for name, a in actors.items()} == {
         "scan_tenant": "scans", "scan_dead_letter": "scans", "run_due_schedules": "schedules",
-        "probe_connection": "scans", "rescore_customer": "scans", "deliver_alert": "schedules"}
+        "probe_connection": "scans", "rescore_customer": "scans", "deliver_alert": "schedules",
+        "render_report": "scans"}
     options = actors["scan_tenant"].options
     assert (options["time_limit"], options["dead_letter"], options["retry_when"]) == (
         600_000, "scan_dead_letter", retry_transient)

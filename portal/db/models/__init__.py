@@ -4,12 +4,14 @@ from portal.db.models.alert import Alert, AlertChannel, AlertDelivery, AlertRule
 from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
 from portal.db.models.baseline import Baseline
+from portal.db.models.branding import Branding
 from portal.db.models.check_result import CheckResultRow
 from portal.db.models.customer import AccessTier, ConnectionState, Customer
 from portal.db.models.finding_change import ChangeKind, FindingChange
 from portal.db.models.latest_result import LatestResult
 from portal.db.models.membership import Membership, Role
 from portal.db.models.msp import Msp
+from portal.db.models.report import Report
 from portal.db.models.reverify_run import ReverifyRun
 from portal.db.models.risk_acceptance import RiskAcceptance
 from portal.db.models.saved_search import SavedSearch
@@ -26,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Baseline",
+    "Branding",
     "ChangeKind",
     "ChannelKind",
     "CheckResultRow",
@@ -37,6 +40,7 @@ __all__ = [
     "LatestResult",
     "Membership",
     "Msp",
+    "Report",
     "ReverifyRun",
     "RiskAcceptance",
     "Role",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
 from sqlalchemy import ARRAY, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned, created_at_column, new_id
@@ -63,3 +65,5 @@ class Scan(CustomerOwned, Base):
     #: The checks a partial scan runs; None for the whole catalogue (migration 0016).
     check_ids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     reverify_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reverify_runs.id"))
+    #: The tenant in figures as this scan read them (``scanner._environment``; migration 0022).
+    environment: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

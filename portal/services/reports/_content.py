@@ -27,7 +27,7 @@ from portal.services.reports._impact import LICENCES, TARGET_DAYS, impact_of
 from scanner import CheckMeta, ScanResult, Severity, Status, catalogue, grade, score_of
 
 __all__ = ["AFFECTED_CAP", "AcceptedRisk", "AreaLine", "ExecutiveReport", "ReportCheck", "ReportInputs",
-           "ScannedCheck", "build_report", "inputs_from_result", "status_in_words"]
+           "ScannedCheck", "build_report", "catalogue_meta", "inputs_from_result", "status_in_words"]
 
 AFFECTED_CAP = 10
 TOP_RISKS = 5
@@ -37,6 +37,11 @@ _SEVERITY_ORDER = {s: i for i, s in enumerate(("critical", "high", "medium", "lo
 @functools.cache
 def _catalogue() -> dict[str, CheckMeta]:
     return {check.id: check.meta for check in catalogue()}
+
+
+def catalogue_meta(check_id: str) -> CheckMeta | None:
+    """The catalogue's metadata of a check (None: a check the catalogue no longer has)."""
+    return _catalogue().get(check_id)
 
 
 @dataclass(frozen=True)

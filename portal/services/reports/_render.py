@@ -16,7 +16,7 @@ import jinja2
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-__all__ = ["TEMPLATES_DIR", "render_html", "render_pdf"]
+__all__ = ["TEMPLATES_DIR", "render_document", "render_html", "render_pdf"]
 
 #: The templates of pages, reports and emails (one folder; DESIGN.md "templates/").
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
@@ -44,7 +44,13 @@ def render_html(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
+def render_document(template: str, **context: Any) -> tuple[bytes, int]:
+    """The template rendered to PDF: its bytes and its number of pages."""
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    document = HTML(string=render_html(template, **context), url_fetcher=fetcher).render()
+    return document.write_pdf(), len(document.pages)
+
+
 def render_pdf(template: str, **context: Any) -> bytes:
     """The template rendered to PDF bytes."""
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=render_html(template, **context), url_fetcher=fetcher).write_pdf()
+    return render_document(template, **context)[0]

@@ -138,6 +138,7 @@ def _finish(scan: Scan, result: ScanResult) -> None:
     scan.duration_s = result.stats.duration_s
     scan.started_at = result.started_at
     scan.finished_at = result.finished_at
+    scan.environment = result.environment or None
 
 
 def _unique_checks(result: ScanResult) -> list[Any]:
