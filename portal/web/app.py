@@ -39,6 +39,7 @@ from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.alerts import AlertsController
 from portal.web.audit import AuditController
 from portal.web.baselines import BaselinesController
+from portal.web.branding import BrandingController
 from portal.web.callers import (
     SecondFactorSetupRequired,
     SignInRequired,
@@ -56,6 +57,7 @@ from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
 from portal.web.onboarding import ConsentCallbackController, OnboardingController
+from portal.web.reports import FleetReportsController, ReportsApiController, ReportsController
 from portal.web.runtime import WebRuntime
 from portal.web.search import SearchApiController, SearchController
 from portal.web.security_headers import security_headers
@@ -79,7 +81,8 @@ def create_app(web: WebRuntime) -> Litestar:
                         FleetController, OnboardingController, CustomerPagesController, CustomersApiController,
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
                         DriftController, DriftApiController, ScheduleController, AlertsController,
-                        BaselinesController,
+                        BaselinesController, BrandingController, ReportsController, FleetReportsController,
+                        ReportsApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
@@ -99,7 +102,7 @@ def create_app_from_environment() -> Litestar:
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
     from config.mail import mailer_from
-    from config.messages import BrokerRescoreQueue, BrokerScanGroup, BrokerScanQueue
+    from config.messages import BrokerReportQueue, BrokerRescoreQueue, BrokerScanGroup, BrokerScanQueue
     from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
     from scanner import required_permissions
@@ -131,5 +134,5 @@ def create_app_from_environment() -> Litestar:
     return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
                                  mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
                                  consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
-                                 scan_group=BrokerScanGroup(publisher),
+                                 scan_group=BrokerScanGroup(publisher), report_queue=BrokerReportQueue(publisher),
                                  alerts_allow_private=settings.alerts_allow_private_targets))

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from portal.services.environment import ScannerEnvironment
 from portal.services.mail import MailSender
 from portal.services.onboarding import ConsentApp
+from portal.services.reports import ReportQueue
 from portal.services.reverify import ScanGroup
 from portal.services.risks import RescoreQueue
 from portal.services.scans import ScanQueue
@@ -39,6 +40,7 @@ class WebRuntime:
             sends nothing (the next scan rescores).
         alerts_allow_private: alert webhooks may aim at private and loopback addresses (the demo and
             tests; never the production default).
+        report_queue: asks a worker to render a report; None when no broker is configured.
     """
 
     engine: Engine
@@ -52,3 +54,4 @@ class WebRuntime:
     rescore_queue: RescoreQueue | None = None
     scan_group: ScanGroup | None = None
     alerts_allow_private: bool = False
+    report_queue: ReportQueue | None = None

@@ -123,5 +123,7 @@ def may(membership: MembershipView, action: Action, customer: CustomerAccess | N
         seen = visible_customers(membership, [customer])
         if seen is not None and customer.customer_id not in seen:
             return False
+        if action is Action.MANAGE_BRANDING and membership.role is Role.MSP_ADMIN:
+            return True  # how the MSP's own outputs look is not an act on the tenant: no tier caps it
         return _TIER_RANK[customer.tier] >= _TIER_RANK[_NEEDS_TIER[action]]
     return customer.customer_id == membership.customer_id

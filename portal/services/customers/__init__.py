@@ -13,7 +13,7 @@ from portal.services.customers._connection import (
     outcome_of_scan,
 )
 from portal.services.customers._probe import PROBE_ACTOR, probe_connection
-from portal.services.customers._tags import MAX_TAG_LENGTH, MAX_TAGS, parse_tags
+from portal.services.customers._tags import MAX_TAG_LENGTH, MAX_TAGS, customer_tags, parse_tags
 
 __all__ = [
     "EXCHANGE_ROLE",
@@ -26,6 +26,7 @@ __all__ = [
     "OutcomeKind",
     "apply_connection",
     "connection_change",
+    "customer_tags",
     "missing_permissions",
     "next_connection",
     "outcome_of_scan",

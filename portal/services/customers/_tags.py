@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
+from portal.db.models import Customer
+from portal.db.uow import UnitOfWork
 from portal.services.errors import InvalidInput
 
-__all__ = ["MAX_TAGS", "MAX_TAG_LENGTH", "parse_tags"]
+__all__ = ["MAX_TAGS", "MAX_TAG_LENGTH", "customer_tags", "parse_tags"]
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
@@ -34,3 +38,9 @@ def parse_tags(text: str) -> tuple[str, ...]:
         if not _ALLOWED.match(tag):
             raise InvalidInput("tags are words, digits, spaces and . & / + - only")
     return tuple(sorted(tags))
+
+
+def customer_tags(uow: UnitOfWork) -> list[str]:
+    """Every tag on a customer in the caller's scope, sorted."""
+    tags = select(func.unnest(Customer.tags).label("tag")).distinct().subquery()
+    return list(uow.session.scalars(select(tags.c.tag).order_by(tags.c.tag)))

@@ -27,6 +27,7 @@ from portal.services.reports._stored import (
     MAX_NOTE,
     ReportQueue,
     ReportView,
+    fleet_reports,
     render_stored_report,
     report_pdf,
     reports_of,
@@ -34,11 +35,34 @@ from portal.services.reports._stored import (
 )
 from scanner import SEVERITY_WEIGHTS
 
-__all__ = ["AFFECTED_CAP", "MAX_NOTE", "TEMPLATES_DIR", "AcceptedRisk", "AreaLine", "ExecutiveReport", "FleetReport",
-           "ReportCheck", "ReportInputs", "ReportQueue", "ReportView", "ScannedCheck", "build_fleet_report",
-           "build_report", "executive_html", "executive_pdf", "inputs_from_result", "render_html", "render_pdf",
-           "render_stored_report", "report_pdf", "reports_of", "request_fleet_report", "request_report",
-           "status_in_words"]
+__all__ = [
+    "AFFECTED_CAP",
+    "MAX_NOTE",
+    "TEMPLATES_DIR",
+    "AcceptedRisk",
+    "AreaLine",
+    "ExecutiveReport",
+    "FleetReport",
+    "ReportCheck",
+    "ReportInputs",
+    "ReportQueue",
+    "ReportView",
+    "ScannedCheck",
+    "build_fleet_report",
+    "build_report",
+    "executive_html",
+    "executive_pdf",
+    "fleet_reports",
+    "inputs_from_result",
+    "render_html",
+    "render_pdf",
+    "render_stored_report",
+    "report_pdf",
+    "reports_of",
+    "request_fleet_report",
+    "request_report",
+    "status_in_words",
+]
 
 
 def executive_html(report: ExecutiveReport) -> str:

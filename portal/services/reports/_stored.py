@@ -42,7 +42,7 @@ from portal.services.reports._fleet import render_fleet_report
 from portal.services.reports._render import render_document
 from scanner import SEVERITY_WEIGHTS
 
-__all__ = ["MAX_NOTE", "ReportQueue", "ReportView", "render_stored_report", "report_pdf", "reports_of",
+__all__ = ["MAX_NOTE", "ReportQueue", "ReportView", "fleet_reports", "render_stored_report", "report_pdf", "reports_of",
            "request_report"]
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,13 @@ def _view_query():
 def reports_of(uow: UnitOfWork, customer_id: uuid.UUID, *, limit: int = 50) -> list[ReportView]:
     """The customer's reports, newest first."""
     rows = uow.session.execute(_view_query().where(Report.customer_id == customer_id)
+                               .order_by(Report.requested_at.desc(), Report.version.desc()).limit(limit))
+    return [ReportView(*row) for row in rows]
+
+
+def fleet_reports(uow: UnitOfWork, *, limit: int = 50) -> list[ReportView]:
+    """The MSP's fleet reports, newest first (MSP admins' scope only: migration 0022)."""
+    rows = uow.session.execute(_view_query().where(Report.kind == "fleet")
                                .order_by(Report.requested_at.desc(), Report.version.desc()).limit(limit))
     return [ReportView(*row) for row in rows]
 

@@ -26,6 +26,7 @@ from portal.services.drift import drift, period_of
 from portal.services.errors import NotFound
 from portal.services.onboarding import may_make_consent_link
 from portal.services.posture import CustomerPosture, customer_posture, finding_detail
+from portal.services.reports import ReportView, reports_of
 from portal.services.risks import MAX_DAYS
 from portal.services.scans import CADENCES, ScanRefused, ScanWindow, may_schedule, request_scan, window_of
 from portal.services.scans.queries import get_scan
@@ -33,7 +34,8 @@ from portal.web.ago import ago
 from portal.web.callers import PAGE_CALLER, Caller, audit_as, caller_unit_of_work
 from portal.web.runtime import WebRuntime
 
-__all__ = ["CustomerPagesController", "customer_header", "render_customer_page", "render_finding_page"]
+__all__ = ["CustomerPagesController", "customer_header", "render_customer_page", "render_finding_page",
+           "report_download_path"]
 
 #: Days of trend on the customer page.
 TREND_DAYS = 90
@@ -78,6 +80,7 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
             customer = uow.session.get(Customer, customer_id)
             may_link = customer is not None and may_make_consent_link(caller.membership, customer)
             schedule = _schedule_of(customer) if customer is not None else None
+            reports = reports_of(uow, customer_id)
     except NotFound:
         raise _not_found() from None
     params = request.query_params
@@ -103,7 +106,19 @@ def render_customer_page(request: Request, web: WebRuntime, caller: Caller, cust
         "open_high": sum(f.status == "fail" and f.severity == "high" for f in posture.findings),
         "week": week, "schedule": schedule, "cadences": CADENCES, "schedule_saved": params.get("schedule") == "1",
         "schedule_error": None, "may_schedule": may_schedule(caller.membership, _access(posture)),
-        "may_suspend": may(caller.membership, Action.MANAGE_CUSTOMERS), **extra})
+        "may_suspend": may(caller.membership, Action.MANAGE_CUSTOMERS), "customer_id": customer_id,
+        "reports": reports, "download": report_download_path, "report_error": None, "report_note": "",
+        "may_report": may(caller.membership, Action.MANAGE_REPORTS, _access(posture))
+        and web.report_queue is not None, **extra})
+
+
+def report_download_path(view: ReportView) -> str | None:
+    """Where a ready report downloads from (None while it renders or after it failed)."""
+    if view.status != "ready":
+        return None
+    if view.customer_id is None:
+        return f"/reports/{view.id}/pdf"
+    return f"/customers/{view.customer_id}/reports/{view.id}/pdf"
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ MSP_WIDE = (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING, A.VIEW_MSP_AUDI
 CUSTOMER_ACTIONS = [a for a in Action if a not in MSP_WIDE]
 
 EXPECTED = {
-    (Role.MSP_ADMIN, AccessTier.MONITOR): {A.VIEW, A.VIEW_AUDIT},
+    # Branding is the MSP's own presentation, not an act on the tenant: its admins need no tier for it.
+    (Role.MSP_ADMIN, AccessTier.MONITOR): {A.VIEW, A.VIEW_AUDIT, A.MANAGE_BRANDING},
     (Role.MSP_ADMIN, AccessTier.OPERATE): {A.VIEW, A.VIEW_AUDIT, A.START_SCAN, A.ACCEPT_RISK, A.MANAGE_REPORTS,
-                                           A.MANAGE_CUSTOMER_USERS},
+                                           A.MANAGE_CUSTOMER_USERS, A.MANAGE_BRANDING},
     (Role.MSP_ADMIN, AccessTier.MANAGE): set(CUSTOMER_ACTIONS),
     (Role.MSP_ANALYST, AccessTier.MONITOR): {A.VIEW},
     (Role.MSP_ANALYST, AccessTier.OPERATE): {A.VIEW, A.START_SCAN, A.ACCEPT_RISK, A.MANAGE_REPORTS},

@@ -192,6 +192,10 @@ def _grouped(scans: object) -> None:
     """The app's scan group (re-verify): the messages go nowhere either."""
 
 
+def _render_later(**message: object) -> None:
+    """The app's report queue: nothing is rendered (whether a report was asked for is read from the table)."""
+
+
 @pytest.fixture(scope="module")
 def app(web_engine: Engine) -> Iterator[Litestar]:
     with running_inbox() as (_, port):
@@ -204,7 +208,7 @@ def app(web_engine: Engine) -> Iterator[Litestar]:
         scanner_env = ScannerEnvironment(tokens=tokens, graph_url=consent.graph_url,
                                          exchange_url="https://outlook.matrix.test")
         yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued, scan_group=_grouped, consent=consent,
-                                    scanner_env=scanner_env,
+                                    scanner_env=scanner_env, report_queue=_render_later,
                                     mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test", tls="none")))
 
 
@@ -899,25 +903,6 @@ def _search_api(case: Case) -> None:
     assert names == {case.world.tenants[r].name for r in SEES[case.role]}
 
 
-# -- the test ------------------------------------------------------------------------------------
-
-
-def test_every_route_has_a_row(app: Litestar) -> None:
-    assert app_routes(app) == set(ROWS)
-
-
-CASES = [(method, path, role, relation) for (method, path), (relations, _) in sorted(ROWS.items())
-         for role in ROLES for relation in relations]
-
-
-@pytest.mark.parametrize(("method", "path", "role", "relation"), CASES,
-                         ids=[f"{m} {p} as {r}" + (f" on {rel}" if rel else "") for m, p, r, rel in CASES])
-def test_the_matrix(method: str, path: str, role: str, relation: str | None, app: Litestar, world: World) -> None:
-    user_id, email = world.people[role]
-    with TestClient(app) as client:
-        case = Case(world, client, role, relation, user_id, email)
-        case.sign_in_as(user_id, email)
-        ROWS[(method, path)][1](case)
 
 
 def _since_the_world_began() -> str:
@@ -1199,3 +1184,256 @@ def _remove_baseline(case: Case) -> None:
     else:
         assert state == ("", False)
         case.refused(response)
+
+
+# -- branding: MSP admins (any tier), analysts at the Manage tier (none here); customer roles never ----------
+
+_BRAND = "SELECT display_name FROM brandings WHERE msp_id = :m AND customer_id IS NOT DISTINCT FROM :c"
+
+
+def _post_multipart(case: Case, path: str, fields: dict[str, str]) -> httpx.Response:
+    if case._csrf is None:
+        case._csrf = _CSRF.search(case.client.get("/sign-in").text).group(1)  # type: ignore[union-attr]
+    response = case.client.post(path, data={**fields, "_csrf_token": case._csrf},
+                                files={"logo": ("", b"", "application/octet-stream")}, follow_redirects=False)
+    case.assert_no_leak(response)
+    return response
+
+
+def _brand_form(name: str) -> dict[str, str]:
+    return {"display_name": name, "primary": "#224466", "accent": "#aa3300", "contact": "", "use_own": "on"}
+
+
+@row("GET", "/branding")
+def _branding_page(case: Case) -> None:
+    response = case.get("/branding")
+    if _is_staff(case):
+        assert response.status_code == 200
+        assert ("Save" in response.text) is (case.role == "msp_admin")
+    else:
+        case.refused(response)
+
+
+@row("POST", "/branding")
+def _save_branding(case: Case) -> None:
+    name = f"Brand {uuid.uuid4().hex[:8]}"
+    response = _post_multipart(case, "/branding", _brand_form(name))
+    stored = case.world.scalar(_BRAND, m=case.world.msp_a, c=None)
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and stored == name
+    else:
+        assert stored != name
+        case.refused(response)
+
+
+@row("POST", "/branding/preview")
+def _preview_branding(case: Case) -> None:
+    response = _post_multipart(case, "/branding/preview", _brand_form("Preview Co"))
+    if _is_staff(case):
+        assert response.status_code == 200 and "Preview Co" in response.text
+    else:
+        case.refused(response)
+
+
+@row("GET", "/customers/{customer_id:uuid}/branding", CUSTOMERS)
+def _customer_branding_page(case: Case) -> None:
+    response = case.get(f"{_customer_path(case)}/branding")
+    if not _is_staff(case):
+        case.refused(response)
+    elif case.sees(case.relation):
+        assert response.status_code == 200 and case.tenant.name in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/branding"))
+
+
+@row("POST", "/customers/{customer_id:uuid}/branding", CUSTOMERS)
+def _save_customer_branding(case: Case) -> None:
+    name = f"Own brand {uuid.uuid4().hex[:8]}"
+    response = _post_multipart(case, f"{_customer_path(case)}/branding", _brand_form(name))
+    stored = case.world.scalar(_BRAND, m=case.tenant.msp_id, c=case.tenant.customer_id)
+    if case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 303 and stored == name
+        return
+    assert stored != name
+    if not _is_staff(case) or case.sees(case.relation):
+        case.refused(response)
+    else:
+        missing = _post_multipart(case, f"/customers/{uuid.uuid4()}/branding", _brand_form(name))
+        _refused_unless_seen(case, response, missing)
+
+
+# -- reports: asked for by who may manage reports, downloaded by whoever sees the tenant ----------------
+
+#: Who may ask for a tenant's report: as for accepting risks (Operate tier for MSP staff; its own admins).
+MAKES_REPORTS = ACCEPTS_RISKS
+_REPORTS = "SELECT count(*) FROM reports WHERE customer_id = :c"
+
+
+def _ready_report(case: Case, relation: str | None = None, *, fleet_of: uuid.UUID | None = None) -> uuid.UUID:
+    """A rendered report of the tenant's scan (or the MSP's fleet report), inserted as a worker leaves it."""
+    report_id = uuid.uuid4()
+    tenant = case.world.tenants[relation] if relation else None
+    msp_id = fleet_of or (tenant.msp_id if tenant else case.world.msp_a)
+    with case.world.owner.begin() as connection:
+        set_scope(connection, msp_id)
+        connection.execute(text(
+            "INSERT INTO reports (id, msp_id, customer_id, scan_id, kind, version, status, pdf, pages) "
+            "VALUES (:i, :m, :c, :s, :k, :v, 'ready', :pdf, 1)"),
+            {"i": report_id, "m": msp_id, "c": tenant.customer_id if tenant else None,
+             "s": case.world.scans[relation] if relation else None, "k": "fleet" if fleet_of else "executive",
+             "v": uuid.uuid4().int % 1_000_000 + 1, "pdf": b"%PDF-1.7 matrix " + report_id.bytes})
+    return report_id
+
+
+@row("POST", "/customers/{customer_id:uuid}/reports", CUSTOMERS)
+def _make_report(case: Case) -> None:
+    before = case.world.scalar(_REPORTS, c=case.tenant.customer_id)
+    response = case.post(f"{_customer_path(case)}/reports", {"note": "matrix"})
+    made = case.world.scalar(_REPORTS, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    if case.relation in MAKES_REPORTS.get(case.role, set()):
+        assert response.status_code == 303 and made == 1
+        return
+    assert made == 0
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/reports", {"note": "matrix"}))
+
+
+@row("GET", "/customers/{customer_id:uuid}/reports", CUSTOMERS)
+def _reports_card(case: Case) -> None:
+    response = case.get(f"{_customer_path(case)}/reports")
+    if case.sees(case.relation):
+        assert response.status_code == 200 and 'id="reports"' in response.text
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/reports"))
+
+
+@row("GET", "/customers/{customer_id:uuid}/reports/{report_id:uuid}/pdf", CUSTOMERS)
+def _download_report(case: Case) -> None:
+    report_id = _ready_report(case, case.relation)
+    response = case.get(f"{_customer_path(case)}/reports/{report_id}/pdf")
+    if case.sees(case.relation):
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-1.7 matrix")
+        assert response.headers["content-disposition"].startswith("attachment;")
+        # The same report under another of the role's customers: not found.
+        other = "sibling" if case.relation != "sibling" else "own"
+        if case.sees(other):
+            assert case.get(f"/customers/{case.world.tenants[other].customer_id}/reports/{report_id}/pdf"
+                            ).status_code == 404
+    else:
+        missing = case.get(f"{_customer_path(case)}/reports/{uuid.uuid4()}/pdf")
+        _refused_unless_seen(case, response, missing)
+
+
+@row("GET", "/reports")
+def _fleet_reports_page(case: Case) -> None:
+    response = case.get("/reports")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and "Make the fleet report" in response.text
+    else:
+        case.refused(response)
+
+
+@row("POST", "/reports")
+def _make_fleet_report(case: Case) -> None:
+    count = "SELECT count(*) FROM reports WHERE msp_id = :m AND kind = 'fleet'"
+    before = case.world.scalar(count, m=case.world.msp_a)
+    response = case.post("/reports", {"note": "matrix"})
+    made = case.world.scalar(count, m=case.world.msp_a) - before  # type: ignore[operator]
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and made == 1
+    else:
+        assert made == 0
+        case.refused(response)
+
+
+@row("GET", "/reports/{report_id:uuid}/pdf", ("own_msp", "other_msp"))
+def _download_fleet_report(case: Case) -> None:
+    report_id = _ready_report(case, fleet_of=_msp_of(case))
+    response = case.get(f"/reports/{report_id}/pdf")
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-1.7 matrix")
+    elif case.role == "msp_admin":
+        assert response.status_code == 404
+    else:
+        case.refused(response)
+
+
+def _api_headers(case: Case, *, read_write: bool = False) -> dict[str, str]:
+    _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0],
+                         read_write=read_write)
+    case.client.cookies.clear()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@row("GET", "/api/v1/customers/{customer_id:uuid}/reports", CUSTOMERS)
+def _reports_api(case: Case) -> None:
+    _ready_report(case, case.relation)
+    headers = _api_headers(case) if case.has_organisation else {}
+    response = case.get(f"/api/v1/customers/{case.tenant.customer_id}/reports", headers=headers)
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.sees(case.relation):
+        assert response.status_code == 200 and response.json()["reports"]
+        assert all(r["download"].startswith("/api/v1/reports/") for r in response.json()["reports"]
+                   if r["status"] == "ready")
+    else:
+        assert response.status_code == 404
+        missing = case.get(f"/api/v1/customers/{uuid.uuid4()}/reports", headers=headers)
+        same_answer(response, missing)
+
+
+@row("POST", "/api/v1/customers/{customer_id:uuid}/reports", CUSTOMERS)
+def _request_report_api(case: Case) -> None:
+    if not case.has_organisation:
+        response = case.client.post(f"/api/v1/customers/{case.tenant.customer_id}/reports", json={})
+        assert response.status_code == 401
+        return
+    path = f"/api/v1/customers/{case.tenant.customer_id}/reports"
+    # A read-only token, and the browser session, never write through the API.
+    assert case.client.post(path, json={}, headers=_api_headers(case)).status_code == 403
+    before = case.world.scalar(_REPORTS, c=case.tenant.customer_id)
+    response = case.client.post(path, json={"note": "api"}, headers=_api_headers(case, read_write=True))
+    case.assert_no_leak(response)
+    made = case.world.scalar(_REPORTS, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    if case.relation in MAKES_REPORTS.get(case.role, set()):
+        assert response.status_code == 202 and made == 1 and response.json()["status"] == "queued"
+    elif case.sees(case.relation):
+        assert response.status_code == 403 and made == 0
+    else:
+        assert response.status_code == 404 and made == 0
+
+
+@row("GET", "/api/v1/reports/{report_id:uuid}/pdf", CUSTOMERS)
+def _download_report_api(case: Case) -> None:
+    report_id = _ready_report(case, case.relation)
+    headers = _api_headers(case) if case.has_organisation else {}
+    response = case.get(f"/api/v1/reports/{report_id}/pdf", headers=headers)
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.sees(case.relation):
+        assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    else:
+        assert response.status_code == 404
+
+
+# -- the test (last: every row above is registered by now) ----------------------------------------
+
+
+def test_every_route_has_a_row(app: Litestar) -> None:
+    assert app_routes(app) == set(ROWS)
+
+
+CASES = [(method, path, role, relation) for (method, path), (relations, _) in sorted(ROWS.items())
+         for role in ROLES for relation in relations]
+
+
+@pytest.mark.parametrize(("method", "path", "role", "relation"), CASES,
+                         ids=[f"{m} {p} as {r}" + (f" on {rel}" if rel else "") for m, p, r, rel in CASES])
+def test_the_matrix(method: str, path: str, role: str, relation: str | None, app: Litestar, world: World) -> None:
+    user_id, email = world.people[role]
+    with TestClient(app) as client:
+        case = Case(world, client, role, relation, user_id, email)
+        case.sign_in_as(user_id, email)
+        ROWS[(method, path)][1](case)

@@ -46,9 +46,17 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/alerts/channels/{channel_id:uuid}/delete"), ("POST", "/alerts/channels/{channel_id:uuid}/test"),
          ("POST", "/alerts/rules"), ("POST", "/alerts/rules/{rule_id:uuid}/delete"), ("GET", "/baselines"),
          ("GET", "/baselines/new"), ("POST", "/baselines/new"), ("GET", "/baselines/{baseline_id:uuid}"),
-         ("POST", "/baselines/{baseline_id:uuid}"), ("POST", "/baselines/{baseline_id:uuid}/delete")}
+         ("POST", "/baselines/{baseline_id:uuid}"), ("POST", "/baselines/{baseline_id:uuid}/delete"),
+         ("GET", "/branding"), ("POST", "/branding"), ("POST", "/branding/preview"),
+         ("GET", "/customers/{customer_id:uuid}/branding"), ("POST", "/customers/{customer_id:uuid}/branding"),
+         ("POST", "/customers/{customer_id:uuid}/reports"), ("GET", "/customers/{customer_id:uuid}/reports"),
+         ("GET", "/customers/{customer_id:uuid}/reports/{report_id:uuid}/pdf"), ("GET", "/reports"),
+         ("POST", "/reports"), ("GET", "/reports/{report_id:uuid}/pdf")}
 #: The JSON API: an anonymous call is 401.
-API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift")}
+API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift"),
+       ("GET", "/api/v1/customers/{customer_id:uuid}/reports"),
+       ("POST", "/api/v1/customers/{customer_id:uuid}/reports"),
+       ("GET", "/api/v1/reports/{report_id:uuid}/pdf")}
 
 
 @pytest.fixture
@@ -79,6 +87,6 @@ def test_pages_refuse_an_anonymous_caller(method: str, path: str, client: TestCl
 
 @pytest.mark.parametrize(("method", "path"), sorted(API))
 def test_the_api_refuses_an_anonymous_caller(method: str, path: str, client: TestClient) -> None:
-    response = client.request(method, path)
+    response = client.request(method, re.sub(r"\{\w+:uuid\}", "00000000-0000-0000-0000-000000000000", path))
     assert response.status_code == 401
     assert "customers" not in response.json()
