@@ -212,3 +212,14 @@ def test_cli_unreachable_tenant_writes_no_report(tmp_path):
     proc = posture("scan", "--simulate", "revoked", "--format", "pdf", "--output", str(out))
     assert proc.returncode == 3
     assert not out.exists()
+
+
+def test_the_cycle_collector_runs_again_after_a_render_even_a_failed_one():
+    import gc
+
+    from portal.services.reports import render_pdf
+
+    assert gc.isenabled()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any failure of the template
+        render_pdf("reports/executive.html")  # no report given: the template cannot render
+    assert gc.isenabled()
