@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         request = scanning.ScanRequest(checks=scanning.select_checks(None))
         result = asyncio.run(scanning.scan_simulated(request, profile=profile, users=args.users))
 
-        def executive(result=result) -> tuple[bytes, int]:  # noqa: ANN001 - bound per profile
+        def executive(result=result) -> tuple[bytes, int]:
             report = build_report(inputs_from_result(result, BRAND, issued_on=dt.date.today()))
             return render_document("reports/executive.html", r=report, weights=SEVERITY_WEIGHTS)
 
