@@ -63,6 +63,10 @@ def _raster(data: bytes) -> bytes:
             width, height = image.size  # from the header: nothing decoded yet
             if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE:
                 raise InvalidInput(f"a logo is at most {MAX_SIDE} pixels a side (this one is {width} by {height})")
+            # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, so a damaged file would
+            # decode without a complaint: verify its structure (a PNG's chunk checksums) first.
+            image.verify()
+            image = Image.open(io.BytesIO(data), formats=("PNG", "JPEG"))
             image.load()
     except InvalidInput:
         raise
