@@ -23,6 +23,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ServiceUnavailableException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_409_CONFLICT
@@ -207,7 +208,7 @@ class ReportsApiController(Controller):
     dependencies = API_CALLER
 
     @get("/customers/{customer_id:uuid}/reports", operation_id="listReports", summary="A customer's reports",
-         sync_to_thread=True)
+         raises=[NotFoundException], sync_to_thread=True)
     def list_reports(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
                      caller: NamedDependency[Caller]) -> ReportsOut:
         try:
@@ -221,7 +222,10 @@ class ReportsApiController(Controller):
     @post("/customers/{customer_id:uuid}/reports", operation_id="requestReport", status_code=HTTP_202_ACCEPTED,
           summary="Ask for the next version of a customer's executive report",
           description="Rendered by a worker: poll the list until its status is ready. Needs a read-write "
-                      "token (the API takes no browser writes).", sync_to_thread=True)
+                      "token (the API takes no browser writes).",
+          raises=[NotFoundException, PermissionDeniedException, ServiceUnavailableException],
+          responses={HTTP_409_CONFLICT: ResponseSpec(None, description="The customer has no finished scan yet")},
+          sync_to_thread=True)
     def request_one(self, request: Request, customer_id: FromPath[uuid.UUID], data: Annotated[ReportRequestIn, Body()],
                     web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> ReportOut:
         if caller.token_id is None or not caller.read_write:
@@ -242,7 +246,7 @@ class ReportsApiController(Controller):
         return _out(view)
 
     @get("/reports/{report_id:uuid}/pdf", operation_id="downloadReport", summary="A rendered report's PDF",
-         media_type="application/pdf", sync_to_thread=True)
+         media_type="application/pdf", raises=[NotFoundException], sync_to_thread=True)
     def download(self, request: Request, report_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
                  caller: NamedDependency[Caller]) -> Response[bytes]:
         try:

@@ -32,6 +32,6 @@ class ReportsOut(msgspec.Struct):
     reports: list[ReportOut]
 
 
-class ReportRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReportRequestIn(msgspec.Struct):
     note: str = ""
     scan_id: uuid.UUID | None = None  # None: the customer's latest scan
