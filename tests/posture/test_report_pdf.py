@@ -157,7 +157,7 @@ def test_right_to_left_and_cjk_names_render_with_real_glyphs(tmp_path):
         save_pages(pdf, f"report-{key}", pages=1)
 
 
-def test_logo_is_embedded_and_nothing_is_fetched(tmp_path):
+def test_an_svg_logo_is_drawn_on_the_cover(tmp_path):
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" '
            b'fill="#123456"/><text x="8" y="26" fill="#ffffff" font-size="18">ACME</text></svg>')
     brand = dataclasses.replace(BRAND, logo=accept_logo(svg))

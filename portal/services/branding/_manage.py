@@ -81,7 +81,8 @@ def branding_of(uow: UnitOfWork, msp_id: uuid.UUID, customer_id: uuid.UUID | Non
     Raises:
         NotFound: ``customer_id`` is not a customer in scope.
     """
-    if customer_id is not None and uow.session.get(Customer, customer_id) is None:
+    customer = uow.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer_id is not None and customer is None:
         raise NotFound(f"customer {customer_id} not found")
     msp_name = _msp_name(uow, msp_id)
     row = _row(uow, msp_id, customer_id)
@@ -89,7 +90,7 @@ def branding_of(uow: UnitOfWork, msp_id: uuid.UUID, customer_id: uuid.UUID | Non
         return BrandingView(_brand(row, f"Prepared by {msp_name}"), row.use_own, True, row.updated_by)
     if customer_id is None:
         return BrandingView(Brand(display_name=msp_name, attribution=f"Prepared by {msp_name}"), False, False)
-    name = uow.session.scalar(select(Customer.name).where(Customer.id == customer_id)) or ""
+    name = customer.name if customer is not None else ""
     return BrandingView(Brand(display_name=name[:100] or msp_name, attribution=f"Prepared by {msp_name}"), False,
                         False)
 
