@@ -3,6 +3,8 @@
 - The executive report of a 1,000-user tenant (``--users``) of each of the ``typical`` and ``neglected``
   simulator profiles, scanned once over real HTTP, then built and rendered ``--runs`` times
   (content built from the verdicts, HTML from the template, PDF by WeasyPrint).
+- The email summary of the typical tenant (its HTML rendered and its CSS inlined, the text, the MIME
+  message with the PDF attached), without the SMTP conversation.
 - The fleet report of ``--customers`` customers (default 200), from their figures in memory: the
   database side of it is a handful of indexed queries; the rendering is the cost measured here.
 
@@ -28,6 +30,7 @@ from portal.services.branding import make_brand
 from portal.services.reports import FleetReport, build_report, inputs_from_result
 from portal.services.reports._fleet import CommonFailure, FleetLine
 from portal.services.reports._render import render_document
+from portal.services.summaries import compose_summary
 from posture import scanning
 from scanner import SEVERITY_WEIGHTS, catalogue, grade
 
@@ -87,12 +90,25 @@ def main(argv: list[str] | None = None) -> int:
 
         failing = sum(c.status.value == "fail" for c in result.checks)
         rows.append((f"executive, {profile}, {args.users} users, {failing} failing", *_time(executive, args.runs)))
+        if profile == "typical":
+            report = build_report(inputs_from_result(result, BRAND, issued_on=dt.date.today()))
+            pdf, pages = executive()
+
+            def summary(report=report, pdf=pdf, pages=pages) -> tuple[bytes, int]:
+                message = compose_summary(report, to="ceo@contoso.example", from_address="reports@northwind.example",
+                                          delivery_id=uuid.uuid4(), pdf=pdf, filename="report.pdf", pages=pages,
+                                          portal_link="https://posture.example/customers/x",
+                                          unsubscribe_url="https://posture.example/unsubscribe/x")
+                return message.as_bytes(), 0
+
+            rows.append(("summary email (HTML inlined, text, PDF attached)", *_time(summary, args.runs)))
     fleet = _fleet(args.customers)
     rows.append((f"fleet, {args.customers} customers", *_time(
         lambda: render_document("reports/fleet.html", f=fleet), args.runs)))
     print(f"{args.runs} renders each after one warm-up, one process")
     for name, times, pages, size in rows:
-        print(f"{name:44} {_summary(times)}   {pages:3d} pages {size / 1024:6.0f} KB")
+        shown = f"{pages:3d} pages" if pages else "         "
+        print(f"{name:50} {_summary(times)}   {shown} {size / 1024:6.0f} KB")
     return 0
 
 

@@ -16,6 +16,7 @@ from dramatiq import Broker, Message
 
 __all__ = [
     "DELIVER_ALERT",
+    "DELIVER_SUMMARY",
     "PROBE_CONNECTION",
     "QUEUES",
     "RENDER_REPORT",
@@ -31,6 +32,7 @@ __all__ = [
     "BrokerRescoreQueue",
     "BrokerScanGroup",
     "BrokerScanQueue",
+    "BrokerSummaryQueue",
     "send",
 ]
 
@@ -46,6 +48,7 @@ RUN_DUE_SCHEDULES = "run_due_schedules"
 RESCORE_CUSTOMER = "rescore_customer"
 DELIVER_ALERT = "deliver_alert"
 RENDER_REPORT = "render_report"
+DELIVER_SUMMARY = "deliver_summary"
 
 
 def send(broker: Broker, actor_name: str, queue_name: str, *, delay_ms: int | None = None,
@@ -127,3 +130,14 @@ class BrokerReportQueue:
     def __call__(self, *, msp_id: uuid.UUID, customer_id: uuid.UUID | None, report_id: uuid.UUID) -> None:
         send(self.broker, RENDER_REPORT, SCANS_QUEUE, msp_id=str(msp_id),
              customer_id=str(customer_id) if customer_id else None, report_id=str(report_id))
+
+
+class BrokerSummaryQueue:
+    """The ``portal.services.outbox.OutboxQueue`` of email summaries: asks a worker to send one summary
+    delivery. On the schedules queue, with the alerts: short work that must not wait behind scans."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def __call__(self, *, delivery_id: uuid.UUID, msp_id: uuid.UUID) -> None:
+        send(self.broker, DELIVER_SUMMARY, SCHEDULES_QUEUE, delivery_id=str(delivery_id), msp_id=str(msp_id))

@@ -42,6 +42,7 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.fleet import FleetQuery, FleetRow, fleet_view, with_trends
 from portal.services.scans import start_scan
+from posture.demo_mail import MailSink
 from posture.demo_onboarding import PortalAdmin, accept_consent
 from posture.demo_people import DemoLogin, seed_admin, seed_people
 from scanner import required_permissions
@@ -125,8 +126,10 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
     pem_path.write_text(private_pem)
     pem_path.chmod(0o600)
 
-    with SimServer(state, ca_dir=demo_dir / "sim-ca") as server:
+    with SimServer(state, ca_dir=demo_dir / "sim-ca") as server, MailSink(demo_dir / "mail") as mail:
         console.print(f"[bold]Simulator[/] of Microsoft 365 for {len(fleet)} customers at {server.base_url}")
+        console.print(f"[bold]Mail[/] goes to a local SMTP sink on port {mail.smtp_port}; what it received: "
+                      f"{mail.page_url}")
         env = {
             **os.environ,
             "POSTURE_DATABASE_URL": owner,
@@ -144,6 +147,11 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
             "POSTURE_CONNECTION_RECHECK_S": str(_RECHECK_S),
             # Alert webhooks may aim at a receiver on this machine (nothing here is on the internet).
             "POSTURE_ALERTS_ALLOW_PRIVATE_TARGETS": "true",
+            # Summaries, invitations and consent links go over SMTP to the sink on loopback (no TLS there).
+            "POSTURE_SMTP_HOST": "127.0.0.1",
+            "POSTURE_SMTP_PORT": str(mail.smtp_port),
+            "POSTURE_SMTP_TLS": "none",
+            "POSTURE_MAIL_FROM": f"reports@{DEMO_MSP_SLUG}.example",
         }
         running = _Running()
         try:
@@ -169,6 +177,16 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
             _print_fleet(engine)
             logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME, admin)
             _print_logins(url, logins)
+            print(f"mail: {mail.page_url}", flush=True)
+            kept = mail.count()
+            summary = _first_summary(owner, engine, admin)
+            if summary:
+                _tick_now(settings, owner)
+                console.print(f"[bold]Email summary[/]: {summary}'s monthly summary is due now; the worker renders "
+                              f"its report and mails it to its people and its board (see the mail page)")
+                if once and not mail.wait_for(kept + 1, timeout_s=scan_timeout_s):
+                    console.print("[red]the summary was not mailed in time[/]: see " + str(demo_dir / "worker.log"))
+                    return 1
             if once:
                 return 0
             if open_browser and (os.environ.get("DISPLAY") or sys.platform == "darwin"):
@@ -272,6 +290,48 @@ def _seed_msp(owner: str) -> None:
             ), {"id": _DEMO_MSP_ID, "name": DEMO_MSP_NAME, "slug": DEMO_MSP_SLUG})
     finally:
         engine.dispose()
+
+
+def _first_summary(owner: str, engine: Engine, admin: DemoLogin) -> str | None:
+    """Give the first customer by name with a finished scan a monthly summary, set by the MSP admin as in
+    the portal, and make it due now so the demo's mail page shows one; returns the customer's name (None:
+    an earlier run sent its first summary already)."""
+    from portal.db.engine import make_engine
+    from portal.services.summaries import save_summary_config
+
+    with unit_of_work(engine, Scope.for_msp(_DEMO_MSP_ID, actor="system:demo")) as uow:
+        admin_id = uow.session.execute(text("SELECT id FROM users WHERE email = :e"), {"e": admin.email}).scalar_one()
+        first = uow.session.execute(text(
+            "SELECT c.id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM scans s WHERE s.customer_id = c.id "
+            "AND s.status IN ('completed', 'partial')) ORDER BY c.name LIMIT 1")).first()
+    if first is None:
+        return None
+    board = "board@" + "".join(ch if ch.isalnum() else "-" for ch in first.name.lower()).strip("-") + ".example"
+    with unit_of_work(engine, Scope(msp_id=_DEMO_MSP_ID, actor=admin.email, user_id=admin_id)) as uow:
+        save_summary_config(uow, first.id, cadence="monthly", include_customer_users=True, extra_recipients=board,
+                            now=dt.datetime.now(dt.UTC))
+    # The platform (the owner) brings the date forward: in the portal it would be the 1st of next month.
+    platform = make_engine(owner, pool_size=1)
+    try:
+        with platform.begin() as connection:
+            made_due = connection.execute(text("UPDATE summary_settings SET next_due_at = now() WHERE customer_id = :c "
+                                    "AND next_due_at > now() AND NOT EXISTS (SELECT 1 FROM summary_sends "
+                                    "WHERE customer_id = :c)"), {"c": first.id}).rowcount
+    finally:
+        platform.dispose()
+    return str(first.name) if made_due else None
+
+
+def _tick_now(settings: Settings, owner: str) -> None:
+    """One tick of the schedule now, rather than at the worker's next minute."""
+    from config.broker import broker_from_settings
+    from config.messages import RUN_DUE_SCHEDULES, SCHEDULES_QUEUE, send
+
+    broker = broker_from_settings(settings, owner, publisher=True)
+    try:
+        send(broker, RUN_DUE_SCHEDULES, SCHEDULES_QUEUE)
+    finally:
+        broker.close()
 
 
 def _database_now(engine: Engine) -> dt.datetime:

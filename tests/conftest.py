@@ -94,7 +94,8 @@ def rls_engine(owner_url: str, owner_engine: Engine, scope_key: bytes) -> Iterat
         connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON msps, users, customers, memberships, "
                                 f"scans, check_results, latest_results, score_history, api_tokens, invitations, "
                                 f"onboarding_requests, risk_acceptances, saved_searches, finding_changes, alerts, "
-                                f"alert_deliveries, brandings, reports "
+                                f"alert_deliveries, brandings, reports, summary_settings, summary_sends, "
+                                f"summary_deliveries, summary_unsubscribes "
                                 f"TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT SELECT, INSERT ON audit_events TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {RLS_PROBE_ROLE}"))

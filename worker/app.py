@@ -22,7 +22,13 @@ from dramatiq import Broker
 from config.broker import broker_from_settings
 from config.database import owner_url, worker_engine
 from config.mail import mailer_from
-from config.messages import BrokerConnectionCheck, BrokerDeliveryQueue, BrokerScanQueue
+from config.messages import (
+    BrokerConnectionCheck,
+    BrokerDeliveryQueue,
+    BrokerReportQueue,
+    BrokerScanQueue,
+    BrokerSummaryQueue,
+)
 from config.microsoft import scanner_environment
 from config.settings import Settings, load_settings
 from portal.services import log_context
@@ -57,6 +63,9 @@ def boot_with(settings: Settings) -> Broker:
         mailer=mailer_from(settings),
         alerts_allow_private=settings.alerts_allow_private_targets,
         public_url=settings.public_url,
+        report_queue=BrokerReportQueue(broker),
+        summary_queue=BrokerSummaryQueue(broker),
+        mail_from=settings.mail_from,
     ))
     _log_with_context()
     return broker

@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 
 from portal.services.alerts import DeliveryQueue
 from portal.services.mail import MailSender
+from portal.services.outbox import OutboxQueue
+from portal.services.reports import ReportQueue
 from portal.services.scans import ScannerEnvironment, ScanQueue
 
 __all__ = ["WorkerRuntime", "configure", "current"]
@@ -35,7 +37,10 @@ class WorkerRuntime:
         delivery_queue: sends ``deliver_alert`` messages (the tick hands out due alert deliveries).
         mailer: the SMTP relay email alerts go through (None: email channels wait for one).
         alerts_allow_private: alert webhooks may reach private addresses (the demo and tests).
-        public_url: the portal's address, for links in alerts.
+        public_url: the portal's address, for links in alerts and summaries.
+        report_queue: sends ``render_report`` messages (the schedule's summaries need reports).
+        summary_queue: sends ``deliver_summary`` messages (the tick, and a report just rendered).
+        mail_from: the address summaries are sent from (their display name is the brand's).
     """
 
     engine: Engine
@@ -46,6 +51,9 @@ class WorkerRuntime:
     mailer: MailSender | None = None
     alerts_allow_private: bool = False
     public_url: str | None = None
+    report_queue: ReportQueue | None = None
+    summary_queue: OutboxQueue | None = None
+    mail_from: str = "posture@localhost"
     _scanner: ScannerEnvironment | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

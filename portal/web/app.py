@@ -61,6 +61,7 @@ from portal.web.reports import FleetReportsController, ReportsApiController, Rep
 from portal.web.runtime import WebRuntime
 from portal.web.search import SearchApiController, SearchController
 from portal.web.security_headers import security_headers
+from portal.web.summaries import SummaryController, UnsubscribeController
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
 
@@ -82,16 +83,17 @@ def create_app(web: WebRuntime) -> Litestar:
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
                         DriftController, DriftApiController, ScheduleController, AlertsController,
                         BaselinesController, BrandingController, ReportsController, FleetReportsController,
-                        ReportsApiController,
+                        ReportsApiController, SummaryController, UnsubscribeController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
         exception_handlers={SignInRequired: redirect_to_sign_in, SecondFactorSetupRequired: redirect_to_second_factor,
                             HTTP_403_FORBIDDEN: refusal, HTTP_404_NOT_FOUND: refusal},
-        # The API takes no form posts: its writes (later) take bearer tokens only, which a browser never
-        # sends on its own, so CSRF does not apply there.
+        # The API takes no form posts: its writes take bearer tokens only, which a browser never sends on
+        # its own, so CSRF does not apply there. The unsubscribe link is posted by mail clients (RFC
+        # 8058); its signed token is its authority (portal.web.summaries).
         csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,
-                               cookie_httponly=True, cookie_samesite="strict", exclude=["^/api/"]),
+                               cookie_httponly=True, cookie_samesite="strict", exclude=["^/api/", "^/unsubscribe/"]),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
     )
@@ -102,7 +104,13 @@ def create_app_from_environment() -> Litestar:
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
     from config.mail import mailer_from
-    from config.messages import BrokerReportQueue, BrokerRescoreQueue, BrokerScanGroup, BrokerScanQueue
+    from config.messages import (
+        BrokerReportQueue,
+        BrokerRescoreQueue,
+        BrokerScanGroup,
+        BrokerScanQueue,
+        BrokerSummaryQueue,
+    )
     from config.microsoft import ScannerNotConfigured, scanner_environment
     from config.settings import load_settings
     from scanner import required_permissions
@@ -135,4 +143,5 @@ def create_app_from_environment() -> Litestar:
                                  mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
                                  consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
                                  scan_group=BrokerScanGroup(publisher), report_queue=BrokerReportQueue(publisher),
+                                 summary_queue=BrokerSummaryQueue(publisher),
                                  alerts_allow_private=settings.alerts_allow_private_targets))

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from portal.services.environment import ScannerEnvironment
 from portal.services.mail import MailSender
 from portal.services.onboarding import ConsentApp
+from portal.services.outbox import OutboxQueue
 from portal.services.reports import ReportQueue
 from portal.services.reverify import ScanGroup
 from portal.services.risks import RescoreQueue
@@ -41,6 +42,7 @@ class WebRuntime:
         alerts_allow_private: alert webhooks may aim at private and loopback addresses (the demo and
             tests; never the production default).
         report_queue: asks a worker to render a report; None when no broker is configured.
+        summary_queue: asks a worker to send an email summary ("Send a test"); None when no broker is configured.
     """
 
     engine: Engine
@@ -55,3 +57,4 @@ class WebRuntime:
     scan_group: ScanGroup | None = None
     alerts_allow_private: bool = False
     report_queue: ReportQueue | None = None
+    summary_queue: OutboxQueue | None = None

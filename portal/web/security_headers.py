@@ -21,6 +21,8 @@ __all__ = ["CONTENT_SECURITY_POLICY", "security_headers"]
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 _HSTS = "max-age=31536000; includeSubDomains"
+#: Headers a response may set for itself: only the sandboxed email preview does (portal.web.summaries).
+_OWN_POLICY = frozenset({"Content-Security-Policy", "X-Frame-Options"})
 
 
 def security_headers(*, tls: bool) -> Callable[[Message, Scope], Awaitable[None]]:
@@ -40,6 +42,8 @@ def security_headers(*, tls: bool) -> Callable[[Message, Scope], Awaitable[None]
         if message["type"] == "http.response.start":
             response_headers = MutableScopeHeaders.from_message(message)
             for name, value in headers.items():
+                if name in _OWN_POLICY and name in response_headers:
+                    continue  # a response with a stricter policy of its own (the summary's preview) keeps it
                 response_headers[name] = value
             if not str(scope.get("path", "")).startswith("/static/"):
                 # Pages and API answers carry tokens, codes and tenant data: no cache keeps them.

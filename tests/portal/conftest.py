@@ -133,6 +133,36 @@ def _report(r: Refs) -> Row:
             "kind": "executive", "version": next(_serial) + 1}
 
 
+def summary_parents(customer_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """The seeded report and summary send of a customer (``_seed_msp`` makes them): deliveries point at them."""
+    return (uuid.uuid5(uuid.NAMESPACE_URL, f"summary-report:{customer_id}"),
+            uuid.uuid5(uuid.NAMESPACE_URL, f"summary-send:{customer_id}"))
+
+
+def _seed_summary_parents(connection: Connection, r: Refs) -> None:
+    report_id, send_id = summary_parents(r.customer_id)
+    insert_row(connection, "reports", {**_report(r), "id": report_id})
+    insert_row(connection, "summary_sends", {**_summary_send(r), "id": send_id})
+
+
+def _summary_setting(r: Refs) -> Row:
+    return {"customer_id": r.customer_id, "msp_id": r.msp_id, "cadence": "monthly", "next_due_at": _now()}
+
+
+def _summary_send(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "report_id": summary_parents(r.customer_id)[0], "kind": "test"}
+
+
+def _summary_delivery(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "send_id": summary_parents(r.customer_id)[1], "address": f"reader{next(_serial)}@example.test"}
+
+
+def _summary_unsubscribe(r: Refs) -> Row:
+    return {"msp_id": r.msp_id, "customer_id": r.customer_id, "address": f"gone{next(_serial)}@example.test"}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -155,6 +185,10 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "alert_deliveries": _alert_delivery,
     "brandings": _branding,
     "reports": _report,
+    "summary_settings": _summary_setting,
+    "summary_sends": _summary_send,
+    "summary_deliveries": _summary_delivery,
+    "summary_unsubscribes": _summary_unsubscribe,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -167,6 +201,14 @@ MSP_LEVEL_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "brandings": lambda r: {**_branding(r), "customer_id": None},
     "reports": lambda r: {**_report(r), "customer_id": None, "scan_id": None, "kind": "fleet"},
 }
+
+
+def insert_seed_row(connection: Connection, table: str, refs: Refs) -> None:
+    """The factory's row of ``table`` for ``refs``, with the parents it needs first when seeding a new
+    customer in ``ROW_FACTORIES`` order (a summary's rows point at a seeded report and send)."""
+    if table == "summary_sends":
+        _seed_summary_parents(connection, refs)
+    insert_row(connection, table, ROW_FACTORIES[table](refs))
 
 
 def insert_row(connection: Connection, table: str, row: Row) -> None:
@@ -225,7 +267,7 @@ def _seed_msp(connection: Connection, tables: list[str], user_id: uuid.UUID) -> 
     for customer in customers:
         refs = Refs(msp_id, customer.customer_id, customer.scan_id, user_id)
         for table in (t for t in ROW_FACTORIES if t in tables):
-            insert_row(connection, table, ROW_FACTORIES[table](refs))
+            insert_seed_row(connection, table, refs)
     for table, factory in MSP_LEVEL_FACTORIES.items():
         insert_row(connection, table, factory(Refs(msp_id, customers[0].customer_id, customers[0].scan_id, user_id)))
     return Msp(msp_id, customers)

@@ -30,6 +30,7 @@ from tests.portal.conftest import (
     Refs,
     customer_owned_tables,
     insert_row,
+    insert_seed_row,
 )
 from tests.support.database import set_scope
 
@@ -198,8 +199,8 @@ def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, 
                                              "display_name": "Another"})
         refs = replace(refs, user_id=user_id)
     with rolled_back(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
-        if table == "brandings":  # one branding per customer: the seeded one makes room for the new one
-            session.execute(text("DELETE FROM brandings WHERE customer_id = :c"), {"c": mine.customer_id})
+        if table in ("brandings", "summary_settings"):  # one per customer: the seeded one makes room
+            session.execute(text(f"DELETE FROM {table} WHERE customer_id = :c"), {"c": mine.customer_id})
         before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         insert_row(session.connection(), table, ROW_FACTORIES[table](refs))
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
@@ -350,8 +351,8 @@ def test_msp_scope_sees_all_its_customers_and_nothing_of_another_msp(table: str,
 def test_msp_scope_may_insert_a_new_customer_and_its_rows(rls_engine: Engine, fleet: Fleet) -> None:
     refs = Refs(fleet.a.msp_id, uuid.uuid4(), uuid.uuid4(), fleet.user_id)
     with rolled_back(rls_engine, Scope.for_msp(fleet.a.msp_id)) as session:
-        for table, factory in ROW_FACTORIES.items():  # parents first
-            insert_row(session.connection(), table, factory(refs))
+        for table in ROW_FACTORIES:  # parents first
+            insert_seed_row(session.connection(), table, refs)
         assert session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 3
 
     with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(rls_engine, Scope.for_msp(fleet.a.msp_id)) as uow:

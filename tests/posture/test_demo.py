@@ -4,8 +4,10 @@ portal and a real worker process, fleet summary, the logins; and a second run ov
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from email import message_from_bytes, policy
 
 from sqlalchemy import text
 
@@ -21,6 +23,14 @@ def test_demo_scans_a_fleet_and_prints_it(tmp_path):
             _run_demo_and_check(owner_url, engine, tmp_path)
         finally:
             engine.dispose()
+
+
+def _mail(path):
+    return message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
 
 
 def _demo(owner_url, tmp_path, tenants: int) -> tuple[subprocess.CompletedProcess, int]:
@@ -50,6 +60,7 @@ def _run_demo_and_check(owner_url, owner_engine, tmp_path):
         recorded = connection.execute(text(
             "SELECT name FROM customers WHERE cardinality(break_glass_ids) = 2 ORDER BY name")).scalars().all()
     assert len(customers) == 4 and all(row.name in proc.stdout for row in customers)
+    customers_by_name = sorted(row.name for row in customers)
     # Each one went through the portal's forms and Microsoft's (the simulator's) consent page, as the
     # admin: added, a link made, the link used once and closed, connected by the callback.
     assert actions.get("customer.added") == 4 and actions.get("consent.link_made") == 4
@@ -63,6 +74,13 @@ def _run_demo_and_check(owner_url, owner_engine, tmp_path):
     assert statuses == ["completed"] * 4
     assert results > 0
     assert (tmp_path / "demo" / "client.pem").stat().st_mode & 0o077 == 0
+    # The first customer's monthly summary went through the worker and SMTP to the demo's sink, with its PDF.
+    assert re.search(r"^mail: http://127\.0\.0\.1:\d+/$", proc.stdout, re.MULTILINE)
+    summaries = [m for m in map(_mail, sorted((tmp_path / "demo" / "mail").glob("*.eml")))
+                 if "security summary" in str(m["Subject"])]
+    assert summaries and {str(m["To"]) for m in summaries} >= {"board@" + _slug(customers_by_name[0]) + ".example"}
+    assert all(any(p.get_content_type() == "application/pdf" for p in m.iter_attachments()) for m in summaries)
+    assert all(str(m["List-Unsubscribe"]).startswith(f"<http://127.0.0.1:{port}/unsubscribe/") for m in summaries)
 
     # Again, with four more tenants: the first four are scanned again without a second onboarding; the
     # new ones are onboarded, and the eighth (revoked: its app deleted after consent) fails to connect.

@@ -16,14 +16,22 @@ __all__ = ["Inbox", "body", "inbox", "running_inbox"]
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
+    """An aiosmtpd handler keeping every message it accepts. ``replies`` are answered to DATA in turn
+    before accepting (``"451 4.3.0 try later"``: the message is not kept), as a real relay refuses."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.raw: list[bytes] = []  # as received, byte for byte
+        self.replies: list[str] = []
+        self.refused = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.replies:
+            self.refused += 1
+            return self.replies.pop(0)
+        self.raw.append(envelope.content)
         self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
+        return "250 2.0.0 Ok: queued as TEST"
 
     def wait(self, count: int = 1, timeout_s: float = 10.0) -> list[Message]:
         deadline = time.monotonic() + timeout_s

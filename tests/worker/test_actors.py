@@ -20,7 +20,7 @@ def test_actor_names_queues_and_options_are_stable() -> None:
     assert {name: a.queue_name for name, a in actors.items()} == {
         "scan_tenant": "scans", "scan_dead_letter": "scans", "run_due_schedules": "schedules",
         "probe_connection": "scans", "rescore_customer": "scans", "deliver_alert": "schedules",
-        "render_report": "scans"}
+        "render_report": "scans", "deliver_summary": "schedules"}
     options = actors["scan_tenant"].options
     assert (options["time_limit"], options["dead_letter"], options["retry_when"]) == (
         600_000, "scan_dead_letter", retry_transient)

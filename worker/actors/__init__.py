@@ -5,10 +5,10 @@ from typing import Any
 import dramatiq
 from dramatiq import Broker
 
-from worker.actors import alerts, connections, posture, reports, scans, schedules
+from worker.actors import alerts, connections, posture, reports, scans, schedules, summaries
 from worker.actors._declare import declare
 
-__all__ = ["alerts", "connections", "declare_actors", "posture", "reports", "scans", "schedules"]
+__all__ = ["alerts", "connections", "declare_actors", "posture", "reports", "scans", "schedules", "summaries"]
 
 
 def declare_actors(broker: Broker) -> dict[str, dramatiq.Actor[Any, Any]]:

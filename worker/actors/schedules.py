@@ -24,8 +24,9 @@ _MAX_AGE_MS = 5 * 60 * 1000
 @actor(actor_name=RUN_DUE_SCHEDULES, queue_name=SCHEDULES_QUEUE, time_limit=_TIME_LIMIT_MS, max_age=_MAX_AGE_MS,
        retry_when=retry_transient, min_backoff=5_000, max_backoff=60_000)
 def run_due_schedules() -> None:
-    """Queue a scan for every customer whose next scan time has come."""
+    """Queue a scan for every customer whose next scan time has come, and the alerts and summaries due."""
     runtime = current()
     with retry_on_transient(floor_ms=5_000):
         queue_due_scans(runtime.engine, dt.datetime.now(dt.UTC), queue=runtime.scan_queue,
-                        deliveries=runtime.delivery_queue)
+                        deliveries=runtime.delivery_queue, reports=runtime.report_queue,
+                        summaries=runtime.summary_queue)

@@ -17,6 +17,7 @@ from portal.db.models.risk_acceptance import RiskAcceptance
 from portal.db.models.saved_search import SavedSearch
 from portal.db.models.scan import Scan, ScanStatus, ScanTrigger
 from portal.db.models.score_history import ScoreHistory
+from portal.db.models.summary import SummaryDelivery, SummarySend, SummarySetting, SummaryUnsubscribe
 from portal.db.models.user import User
 
 __all__ = [
@@ -49,5 +50,9 @@ __all__ = [
     "ScanStatus",
     "ScanTrigger",
     "ScoreHistory",
+    "SummaryDelivery",
+    "SummarySend",
+    "SummarySetting",
+    "SummaryUnsubscribe",
     "User",
 ]

@@ -1,12 +1,9 @@
 """Sending the outbox: one delivery at a time, signed, retried with backoff, logged.
 
-- :func:`queue_due_deliveries` (the worker's tick, every minute): every pending delivery whose time has
-  come is leased for ``LEASE`` and handed to the queue (a ``deliver_alert`` message each). A worker
-  killed mid-send leaves the lease to run out, and the next tick sends it again.
-- :func:`deliver`: the body of ``deliver_alert``. It claims the delivery (``SKIP LOCKED``) only while it
-  is pending and not attempted since the tick handed it out (``leased_at``), counting the attempt
-  before it sends: a redelivered message, or two at once, send once, and a worker killed mid-send
-  uses up an attempt instead of leaving the delivery pending forever. A removed channel gets nothing.
+- :func:`queue_due_deliveries` (the worker's tick, every minute): the outbox's lease
+  (``portal.services.outbox``), a ``deliver_alert`` message each.
+- :func:`deliver`: the body of ``deliver_alert``. It claims the delivery as the outbox does (once per
+  lease, the attempt counted before it sends). A removed channel gets nothing.
 - A 2xx answer is sent; 408, 429, 5xx, a timeout or a refused connection is tried again after
   ``BACKOFF`` (30 s, 2 min, 8 min, 30 min, 2 h) up to ``MAX_ATTEMPTS``; any other answer, or a target
   now refused (its name resolves inward), gives up at once. Every attempt's outcome is on the row.
@@ -35,7 +32,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, select
@@ -48,7 +45,9 @@ from portal.services.alerts._evaluate import ALERTS_ACTOR
 from portal.services.alerts._manage import CONDITION_LABELS, SECRET_PURPOSE, TARGET_PURPOSE
 from portal.services.alerts._targets import Resolver, check_target, system_resolver
 from portal.services.errors import InvalidInput
-from portal.services.mail import MailSender, compose
+from portal.services.mail import MailSender, compose, smtp_failure
+from portal.services.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, attempted_since_lease, count_attempt, lease_due
+from portal.services.outbox import OutboxQueue as DeliveryQueue
 from portal.services.sealing import unseal
 from scanner import get_check
 
@@ -57,11 +56,6 @@ __all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "DeliveryQueue", "deliver", "queu
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-BACKOFF = (dt.timedelta(seconds=30), dt.timedelta(minutes=2), dt.timedelta(minutes=8), dt.timedelta(minutes=30),
-           dt.timedelta(hours=2))
-#: How long a handed-out delivery is left to its worker before the tick hands it out again.
-LEASE = dt.timedelta(minutes=5)
 #: The receiver's allowed clock difference (documented for receivers; :func:`verify_signature`'s default).
 TOLERANCE_S = 300
 _TIMEOUT = httpx.Timeout(10.0)
@@ -70,19 +64,9 @@ _RETRY_CODES = frozenset({408, 425, 429})
 _ANSWER_KEPT = 1024
 
 
-class DeliveryQueue(Protocol):
-    def __call__(self, *, delivery_id: uuid.UUID, msp_id: uuid.UUID) -> None: ...
-
-
 def queue_due_deliveries(uow: UnitOfWork, now: dt.datetime, *, send: DeliveryQueue, limit: int = 500) -> int:
     """Lease the pending deliveries in scope whose time has come and hand each to ``send`` after commit."""
-    due = list(uow.session.scalars(
-        select(AlertDelivery).where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
-        .order_by(AlertDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
-    for delivery in due:
-        delivery.next_attempt_at, delivery.leased_at = now + LEASE, now
-        uow.after_commit(lambda d=delivery.id, m=delivery.msp_id: send(delivery_id=d, msp_id=m))
-    return len(due)
+    return lease_due(uow, AlertDelivery, now, send=send, limit=limit)
 
 
 def sign(secret: str, timestamp: int, delivery_id: str, body: bytes) -> str:
@@ -199,9 +183,8 @@ def _claim(uow: UnitOfWork, delivery_id: uuid.UUID, key: bytes, portal_url: str 
                                   .with_for_update(skip_locked=True))
     if delivery is None or delivery.status != "pending":
         return None  # sent already, given up, or another worker is claiming it
-    if delivery.last_attempt_at is not None and (delivery.leased_at is None
-                                                 or delivery.last_attempt_at >= delivery.leased_at):
-        return None  # attempted since the tick last handed it out: this message is a duplicate
+    if attempted_since_lease(delivery):
+        return None  # this message is a duplicate
     channel = uow.session.get(AlertChannel, delivery.channel_id)
     assert channel is not None
     if channel.deleted_at is not None or delivery.attempts >= MAX_ATTEMPTS:
@@ -209,10 +192,7 @@ def _claim(uow: UnitOfWork, delivery_id: uuid.UUID, key: bytes, portal_url: str 
         delivery.error = ("the channel was removed" if channel.deleted_at is not None
                           else f"no answer recorded after {delivery.attempts} attempts")
         return delivery.status
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    # If this attempt never reports back (the worker killed mid-send), the tick hands it out again then.
-    delivery.next_attempt_at = now + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+    count_attempt(delivery, now)
     secret = (unseal(key, SECRET_PURPOSE, channel.secret_sealed, associated=channel.id.bytes)
               if channel.secret_sealed is not None else None)
     return _Outbound(delivery.id, delivery.event, delivery.attempts, ChannelKind(channel.kind),
@@ -245,8 +225,8 @@ def _send(out: _Outbound, *, mailer: MailSender | None, allow_private: bool, cli
         try:
             mailer.send(compose(to=out.target, subject=f"[M365 posture] {message.subject}", text=message.text))
         except OSError as exc:  # smtplib's errors are OSErrors; a 5xx reply is one too
-            permanent = getattr(exc, "smtp_code", 0) >= 500
-            return getattr(exc, "smtp_code", None), f"SMTP: {exc}", not permanent
+            code, error, retry = smtp_failure(exc)
+            return code, f"SMTP: {error}", retry
         return 250, None, False
     try:
         check_target(out.kind, out.target, allow_private=allow_private, resolve=resolve)

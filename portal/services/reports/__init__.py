@@ -28,7 +28,9 @@ from portal.services.reports._stored import (
     ReportQueue,
     ReportView,
     fleet_reports,
+    latest_reportable_scan,
     render_stored_report,
+    report_content,
     report_pdf,
     reports_of,
     request_report,
@@ -50,23 +52,20 @@ __all__ = [
     "ScannedCheck",
     "build_fleet_report",
     "build_report",
-    "executive_html",
     "executive_pdf",
     "fleet_reports",
     "inputs_from_result",
+    "latest_reportable_scan",
     "render_html",
     "render_pdf",
     "render_stored_report",
+    "report_content",
     "report_pdf",
     "reports_of",
     "request_fleet_report",
     "request_report",
     "status_in_words",
 ]
-
-
-def executive_html(report: ExecutiveReport) -> str:
-    return render_html("reports/executive.html", r=report, weights=SEVERITY_WEIGHTS)
 
 
 def executive_pdf(report: ExecutiveReport) -> bytes:

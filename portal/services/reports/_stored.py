@@ -33,6 +33,7 @@ from portal.services.errors import Conflict, Forbidden, NotFound
 from portal.services.plain_text import plain_lines
 from portal.services.reports._content import (
     AcceptedRisk,
+    ExecutiveReport,
     ReportInputs,
     ScannedCheck,
     build_report,
@@ -42,8 +43,8 @@ from portal.services.reports._fleet import render_fleet_report
 from portal.services.reports._render import render_document
 from scanner import SEVERITY_WEIGHTS
 
-__all__ = ["MAX_NOTE", "ReportQueue", "ReportView", "fleet_reports", "render_stored_report", "report_pdf", "reports_of",
-           "request_report"]
+__all__ = ["MAX_NOTE", "ReportQueue", "ReportView", "fleet_reports", "latest_reportable_scan", "render_stored_report",
+           "report_content", "report_pdf", "reports_of", "request_report"]
 
 log = logging.getLogger(__name__)
 MAX_NOTE = 2000
@@ -254,9 +255,20 @@ def render_stored_report(engine: Engine, report_id: uuid.UUID, msp_id: uuid.UUID
         return report.status
 
 
+def report_content(uow: UnitOfWork, report: Report) -> ExecutiveReport:
+    """What a customer's report says, built again from its stored scan: the same every time (the PDF's
+    content, and the email summary's). ``report`` may be unsaved (a preview of the latest scan)."""
+    return build_report(_inputs(uow, report))
+
+
+def latest_reportable_scan(uow: UnitOfWork, customer_id: uuid.UUID) -> Scan:
+    """The customer's latest finished scan of the whole catalogue. Raises ``Conflict`` when it has none."""
+    return _reportable_scan(uow, customer_id, None)
+
+
 def _render(uow: UnitOfWork, report: Report) -> tuple[bytes, int, float | None, str | None]:
     if report.kind == "fleet":
         return render_fleet_report(uow, report)
-    content = build_report(_inputs(uow, report))
+    content = report_content(uow, report)
     pdf, pages = render_document("reports/executive.html", r=content, weights=SEVERITY_WEIGHTS)
     return pdf, pages, content.score, content.grade

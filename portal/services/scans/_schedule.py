@@ -18,9 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.alerts import DeliveryQueue, queue_due_deliveries
+from portal.services.outbox import OutboxQueue
+from portal.services.reports import ReportQueue
 from portal.services.risks import lapse_expired
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._start import enqueue_due_scans, resend_stranded_scans
+from portal.services.summaries import queue_due_summaries, queue_due_summary_deliveries
 
 __all__ = ["SCHEDULER_ACTOR", "run_due_schedules"]
 
@@ -31,9 +34,12 @@ SCHEDULER_ACTOR = "system:scheduler"
 
 
 def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue,
-                      deliveries: DeliveryQueue | None = None) -> int:
-    """Queue the scans that are due across all MSPs, and hand out the alert deliveries whose time has
-    come (``deliveries``); returns how many scans were queued."""
+                      deliveries: DeliveryQueue | None = None, reports: ReportQueue | None = None,
+                      summaries: OutboxQueue | None = None) -> int:
+    """Queue the scans that are due across all MSPs; hand out the alert deliveries whose time has come
+    (``deliveries``); make the email summaries that are due (their reports asked of ``reports``) and
+    hand out their deliveries (``summaries``). Returns how many scans were queued."""
+
     with engine.connect() as connection:
         # msps is scoped by RLS; this definer function lists ids only (migration 0001).
         msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
@@ -46,6 +52,9 @@ def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue,
                 queued += len(enqueue_due_scans(uow, now, queue=queue))
                 if deliveries is not None:
                     queue_due_deliveries(uow, now, send=deliveries)
+                if reports is not None and summaries is not None:
+                    queue_due_summaries(uow, now, reports=reports)
+                    queue_due_summary_deliveries(uow, now, send=summaries)
         except DBAPIError:
             raise  # the database itself (a lost connection): the actor retries the whole tick
         except Exception:

@@ -37,6 +37,7 @@ from portal.services.environment import ScannerEnvironment
 from portal.services.mail import SmtpSender
 from portal.services.onboarding import ConsentApp
 from portal.services.scans import record_scan
+from portal.services.summaries import unsubscribe_path
 from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from scanner import AppCredentials, Endpoints, Status, TokenProvider
@@ -196,6 +197,10 @@ def _render_later(**message: object) -> None:
     """The app's report queue: nothing is rendered (whether a report was asked for is read from the table)."""
 
 
+def _send_later(**message: object) -> None:
+    """The app's summary queue: nothing is mailed (whether a test was asked for is read from the table)."""
+
+
 @pytest.fixture(scope="module")
 def app(web_engine: Engine) -> Iterator[Litestar]:
     with running_inbox() as (_, port):
@@ -208,7 +213,7 @@ def app(web_engine: Engine) -> Iterator[Litestar]:
         scanner_env = ScannerEnvironment(tokens=tokens, graph_url=consent.graph_url,
                                          exchange_url="https://outlook.matrix.test")
         yield create_app(WebRuntime(engine=web_engine, scan_queue=_queued, scan_group=_grouped, consent=consent,
-                                    scanner_env=scanner_env, report_queue=_render_later,
+                                    scanner_env=scanner_env, report_queue=_render_later, summary_queue=_send_later,
                                     mailer=SmtpSender("127.0.0.1", port, "posture@matrix.test", tls="none")))
 
 
@@ -1416,6 +1421,116 @@ def _download_report_api(case: Case) -> None:
         assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     else:
         assert response.status_code == 404
+
+
+# -- email summaries: set, previewed and tested by who may make reports; unsubscribed by the link's holder --
+
+_CADENCE = "SELECT cadence FROM summary_settings WHERE customer_id = :c"
+_TESTS = "SELECT count(*) FROM summary_deliveries WHERE customer_id = :c"
+
+
+def _summary_read(case: Case, suffix: str, shows: str) -> httpx.Response:
+    response = case.get(f"{_customer_path(case)}/summary{suffix}")
+    if case.relation in MAKES_REPORTS.get(case.role, set()):
+        assert response.status_code == 200 and shows in response.text, response.text[:300]
+    elif case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/summary{suffix}"))
+    return response
+
+
+@row("GET", "/customers/{customer_id:uuid}/summary", CUSTOMERS)
+def _summary_page(case: Case) -> None:
+    _summary_read(case, "", "Delivery log")
+
+
+@row("GET", "/customers/{customer_id:uuid}/summary/log", CUSTOMERS)
+def _summary_log(case: Case) -> None:
+    _summary_read(case, "/log", 'id="log"')
+
+
+@row("GET", "/customers/{customer_id:uuid}/summary/preview", CUSTOMERS)
+def _summary_preview(case: Case) -> None:
+    response = _summary_read(case, "/preview", case.tenant.name)
+    if response.status_code == 200:
+        assert response.headers["content-security-policy"].startswith("sandbox;")
+
+
+@row("POST", "/customers/{customer_id:uuid}/summary", CUSTOMERS)
+def _save_summary(case: Case) -> None:
+    before = case.world.scalar(_CADENCE, c=case.tenant.customer_id)
+    wanted = "quarterly" if before == "weekly" else "weekly"
+    form = {"cadence": wanted, "extra_recipients": "board@matrix.test"}
+    response = case.post(f"{_customer_path(case)}/summary", form)
+    after = case.world.scalar(_CADENCE, c=case.tenant.customer_id)
+    if case.relation in MAKES_REPORTS.get(case.role, set()):
+        assert response.status_code == 303 and after == wanted
+        return
+    assert after == before
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/summary", {"cadence": wanted}))
+
+
+@row("POST", "/customers/{customer_id:uuid}/summary/test", CUSTOMERS)
+def _test_summary(case: Case) -> None:
+    before = case.world.scalar(_TESTS, c=case.tenant.customer_id)
+    response = case.post(f"{_customer_path(case)}/summary/test")
+    made = case.world.scalar(_TESTS, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    if case.relation in MAKES_REPORTS.get(case.role, set()):
+        assert response.status_code == 303 and made == 1
+        # The test goes to the caller, and only to the caller.
+        assert case.world.scalar("SELECT address FROM summary_deliveries WHERE customer_id = :c "
+                                 "ORDER BY created_at DESC LIMIT 1", c=case.tenant.customer_id) == case.email.lower()
+        return
+    assert made == 0
+    if case.sees(case.relation):
+        case.refused(response)
+    else:
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/summary/test"))
+
+
+def _delivery_of_own(case: Case) -> tuple[uuid.UUID, str]:
+    """A delivered summary to a fresh address at the own tenant, inserted as a worker leaves it."""
+    tenant, send_id, delivery_id = case.world.tenants["own"], uuid.uuid4(), uuid.uuid4()
+    address = f"reader-{delivery_id.hex[:8]}@matrix.test"
+    report_id = _ready_report(case, "own")
+    with case.world.owner.begin() as connection:
+        set_scope(connection, tenant.msp_id)
+        connection.execute(text("INSERT INTO summary_sends (id, msp_id, customer_id, report_id, kind) "
+                                "VALUES (:i, :m, :c, :r, 'test')"),
+                           {"i": send_id, "m": tenant.msp_id, "c": tenant.customer_id, "r": report_id})
+        connection.execute(text("INSERT INTO summary_deliveries (id, msp_id, customer_id, send_id, address, status) "
+                                "VALUES (:i, :m, :c, :s, :a, 'sent')"),
+                           {"i": delivery_id, "m": tenant.msp_id, "c": tenant.customer_id, "s": send_id, "a": address})
+    return delivery_id, address
+
+
+@row("GET", "/unsubscribe/{token:str}")
+def _unsubscribe_page(case: Case) -> None:
+    delivery_id, address = _delivery_of_own(case)
+    response = case.get(unsubscribe_path(case.world.web, delivery_id), reveals="own")
+    # Anyone holding the link, signed in or not, as anyone: the link is the authority. A GET changes nothing.
+    assert response.status_code == 200 and address in response.text
+    assert case.world.scalar("SELECT count(*) FROM summary_unsubscribes WHERE address = :a", a=address) == 0
+    forged = case.get(unsubscribe_path(case.world.web, uuid.uuid4())[:-3] + "AAA")
+    assert forged.status_code == 404 and address not in forged.text
+
+
+@row("POST", "/unsubscribe/{token:str}")
+def _unsubscribe(case: Case) -> None:
+    delivery_id, address = _delivery_of_own(case)
+    path = unsubscribe_path(case.world.web, delivery_id)
+    response = case.client.post(path, follow_redirects=False)  # a mail client's one-click POST: no CSRF token
+    case.assert_no_leak(response, reveals="own")
+    assert response.status_code == 200 and "unsubscribed" in response.text
+    assert case.world.scalar("SELECT count(*) FROM summary_unsubscribes WHERE address = :a", a=address) == 1
+    # Another delivery's token, signed for it, cannot be bent to this address: it names only its own.
+    _, other = _delivery_of_own(case)
+    assert case.client.post(path[:-2] + ("AA" if not path.endswith("AA") else "BA")).status_code == 404
+    assert case.world.scalar("SELECT count(*) FROM summary_unsubscribes WHERE address = :a", a=other) == 0
 
 
 # -- the test (last: every row above is registered by now) ----------------------------------------

@@ -22,7 +22,9 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/sign-in"), ("POST",
           ("POST", "/password-reset/{token:str}"), ("GET", "/sign-in/second-factor"),
           ("POST", "/sign-in/second-factor"), ("GET", "/invitations/{token:str}"),
           ("POST", "/invitations/{token:str}/new"), ("GET", "/onboarding/callback"),
-          ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
+          ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}"),
+          # The summary's unsubscribe link: the signed token is the authority (portal.web.summaries).
+          ("GET", "/unsubscribe/{token:str}"), ("POST", "/unsubscribe/{token:str}")}
 #: Pages: an anonymous GET is sent to the sign-in page; a form post without its CSRF token is refused.
 PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET", "/account/tokens"),
          ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id:uuid}/revoke"),
@@ -51,7 +53,11 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/customers/{customer_id:uuid}/branding"), ("POST", "/customers/{customer_id:uuid}/branding"),
          ("POST", "/customers/{customer_id:uuid}/reports"), ("GET", "/customers/{customer_id:uuid}/reports"),
          ("GET", "/customers/{customer_id:uuid}/reports/{report_id:uuid}/pdf"), ("GET", "/reports"),
-         ("POST", "/reports"), ("GET", "/reports/{report_id:uuid}/pdf")}
+         ("POST", "/reports"), ("GET", "/reports/{report_id:uuid}/pdf"),
+         ("GET", "/customers/{customer_id:uuid}/summary"), ("POST", "/customers/{customer_id:uuid}/summary"),
+         ("GET", "/customers/{customer_id:uuid}/summary/log"),
+         ("GET", "/customers/{customer_id:uuid}/summary/preview"),
+         ("POST", "/customers/{customer_id:uuid}/summary/test")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift"),
        ("GET", "/api/v1/customers/{customer_id:uuid}/reports"),
@@ -90,3 +96,11 @@ def test_the_api_refuses_an_anonymous_caller(method: str, path: str, client: Tes
     response = client.request(method, re.sub(r"\{\w+:uuid\}", "00000000-0000-0000-0000-000000000000", path))
     assert response.status_code == 401
     assert "customers" not in response.json()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_unsubscribe_link_takes_no_sign_in_and_no_csrf_token(method: str, client: TestClient) -> None:
+    # A mail client's one-click POST carries no session and no token: it reaches the handler, which
+    # refuses an unsigned link as not found (a page POST without its token would be a 403).
+    response = client.request(method, "/unsubscribe/not-a-signed-token", follow_redirects=False)
+    assert response.status_code == 404 and "This link does not work" in response.text
