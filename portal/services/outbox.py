@@ -9,7 +9,9 @@ An outbox row has ``status`` (``pending`` until it is sent or given up), ``attem
 - the worker claims the row (``SKIP LOCKED``) only while it is pending and not attempted since the tick
   handed it out (:func:`attempted_since_lease`): a redelivered message, or two at once, send once.
 - :func:`count_attempt` before it sends: a worker killed mid-send uses up an attempt instead of
-  leaving the row pending forever, and the row is due again after the attempt's ``BACKOFF``.
+  leaving the row pending forever. While the attempt may be in flight the row is held for
+  ``IN_FLIGHT`` (longer than any sending actor's time limit), so a slow relay is never handed a second
+  copy by the next tick; when the attempt fails, :func:`retry_later` makes it due after its ``BACKOFF``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy import select
 
 from portal.db.uow import UnitOfWork
 
-__all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "OutboxQueue", "attempted_since_lease", "count_attempt", "lease_due"]
+__all__ = ["BACKOFF", "IN_FLIGHT", "LEASE", "MAX_ATTEMPTS", "OutboxQueue", "attempted_since_lease", "count_attempt",
+           "lease_due", "retry_later"]
 
 MAX_ATTEMPTS = 6
 #: After the n-th attempt fails (or never reports), the row is due again this much later.
@@ -30,6 +33,8 @@ BACKOFF = (dt.timedelta(seconds=30), dt.timedelta(minutes=2), dt.timedelta(minut
            dt.timedelta(hours=2))
 #: How long a handed-out row is left to its worker before the tick hands it out again.
 LEASE = dt.timedelta(minutes=5)
+#: How long an attempt holds its row: more than the sending actors' time limits (2 minutes at most).
+IN_FLIGHT = dt.timedelta(minutes=5)
 
 
 class OutboxQueue(Protocol):
@@ -56,7 +61,13 @@ def attempted_since_lease(row: Any) -> bool:
 
 
 def count_attempt(row: Any, now: dt.datetime) -> None:
-    """Count the attempt about to be made, and when to try again if it never reports back."""
+    """Count the attempt about to be made, and hold the row while it may be in flight (if it never
+    reports back, the row is due again once the hold ends)."""
     row.attempts += 1
     row.last_attempt_at = now
+    row.next_attempt_at = now + IN_FLIGHT
+
+
+def retry_later(row: Any, now: dt.datetime) -> None:
+    """The attempt failed and may be tried again: due after its backoff."""
     row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ __all__ = ["INVITATION_LIFETIME", "Invitation", "accept_invitation", "accept_inv
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
 _MSP_ROLES = (Role.MSP_ADMIN, Role.MSP_ANALYST)
+#: One address: one @, no space, control character or bar (as ``posture_set_email`` checks).
+_ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f|,;<>]+@[^@\s\x00-\x1f\x7f|,;<>]+")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def invite(uow: UnitOfWork, engine: Engine, inviter: MembershipView, *, email: s
         RuntimeError: no mail relay is configured.
     """
     email = email.strip().lower()
-    if "@" not in email or len(email) > 320:
+    if not _ADDRESS.fullmatch(email) or len(email) > 320:  # the rule of posture_set_email (migration 0002)
         raise InvalidInput("give the invitee's email address")
     if (role in _MSP_ROLES) != (customer_id is None):
         raise InvalidInput("MSP roles belong to the MSP; customer roles to one customer")

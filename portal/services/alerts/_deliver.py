@@ -46,7 +46,15 @@ from portal.services.alerts._manage import CONDITION_LABELS, SECRET_PURPOSE, TAR
 from portal.services.alerts._targets import Resolver, check_target, system_resolver
 from portal.services.errors import InvalidInput
 from portal.services.mail import MailSender, compose, smtp_failure
-from portal.services.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, attempted_since_lease, count_attempt, lease_due
+from portal.services.outbox import (
+    BACKOFF,
+    LEASE,
+    MAX_ATTEMPTS,
+    attempted_since_lease,
+    count_attempt,
+    lease_due,
+    retry_later,
+)
 from portal.services.outbox import OutboxQueue as DeliveryQueue
 from portal.services.sealing import unseal
 from scanner import get_check
@@ -212,6 +220,8 @@ def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, error: str | Non
         delivery.status, delivery.sent_at = "sent", now
     elif not retry or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = "gave_up"
+    else:
+        retry_later(delivery, now)
     return delivery.status
 
 

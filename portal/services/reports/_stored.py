@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sqlalchemy import Engine, func, insert, or_, select
@@ -38,6 +38,7 @@ from portal.services.reports._content import (
     ScannedCheck,
     build_report,
     catalogue_meta,
+    status_in_words,
 )
 from portal.services.reports._fleet import render_fleet_report
 from portal.services.reports._render import render_document
@@ -256,9 +257,20 @@ def render_stored_report(engine: Engine, report_id: uuid.UUID, msp_id: uuid.UUID
 
 
 def report_content(uow: UnitOfWork, report: Report) -> ExecutiveReport:
-    """What a customer's report says, built again from its stored scan: the same every time (the PDF's
-    content, and the email summary's). ``report`` may be unsaved (a preview of the latest scan)."""
-    return build_report(_inputs(uow, report))
+    """What a customer's report says, built again from its stored scan (the PDF's content, and the email
+    summary's). ``report`` may be unsaved (a preview of the latest scan).
+
+    The verdicts are the scan's, but the baseline is read now; for a rendered report, the score, grade
+    and change are the ones its PDF printed, so a summary sent later never contradicts its attachment.
+    """
+    content = build_report(_inputs(uow, report))
+    if report.status == "ready" and report.score is not None and content.score not in (None, report.score):
+        moved = float(report.score) - content.score  # type: ignore[operator]
+        content = replace(content, score=float(report.score), grade=report.grade,
+                          status_words=status_in_words(float(report.score), content.open_critical,
+                                                       content.connection_state),
+                          change=None if content.change is None else round(content.change + moved, 1))
+    return content
 
 
 def latest_reportable_scan(uow: UnitOfWork, customer_id: uuid.UUID) -> Scan:

@@ -17,20 +17,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy import Engine, exists, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.db.models import Report, SummaryDelivery, SummarySend, SummarySetting, SummaryUnsubscribe
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.mail import MailSender, smtp_failure
-from portal.services.outbox import MAX_ATTEMPTS, OutboxQueue, attempted_since_lease, count_attempt, lease_due
+from portal.services.outbox import (
+    MAX_ATTEMPTS,
+    OutboxQueue,
+    attempted_since_lease,
+    count_attempt,
+    lease_due,
+    retry_later,
+)
 from portal.services.reports import (
     ExecutiveReport,
     ReportQueue,
@@ -60,6 +68,8 @@ log = logging.getLogger(__name__)
 SUMMARIES_ACTOR = "system:summaries"
 #: How often a delivery looks again for its report while the report renders.
 _REPORT_WAIT = dt.timedelta(minutes=1)
+#: The deliveries' address CHECK (migration 0023), checked before the insert.
+_DELIVERABLE = re.compile(r"[^@\s]+@[^@\s]+")
 #: A report not rendered in this long will not be: the delivery gives up and says so.
 _REPORT_PATIENCE = dt.timedelta(hours=6)
 
@@ -84,7 +94,9 @@ def queue_due_summaries(uow: UnitOfWork, now: dt.datetime, *, reports: ReportQue
         period = period_of(setting.cadence, setting.next_due_at)  # type: ignore[arg-type]
         setting.next_due_at = next_due(setting.cadence, now)  # type: ignore[arg-type]  # one send, however late
         config = summary_config(uow, setting.customer_id)
-        addresses = [r.address for r in recipients_of(uow, setting.customer_id, config) if not r.unsubscribed]
+        # Only what the deliveries' CHECK accepts: one odd account address must not fail the tick.
+        addresses = [r.address.lower() for r in recipients_of(uow, setting.customer_id, config)
+                     if not r.unsubscribed and _DELIVERABLE.fullmatch(r.address) and len(r.address) <= 320]
         if not addresses or uow.session.scalar(select(exists().where(
                 SummarySend.customer_id == setting.customer_id, SummarySend.period == period))):
             continue
@@ -98,6 +110,10 @@ def queue_due_summaries(uow: UnitOfWork, now: dt.datetime, *, reports: ReportQue
                         address=address, next_attempt_at=now))  # due by the tick's clock, not the database's
         except (Conflict, NotFound) as exc:  # no finished scan yet: nothing to report this period
             log.info("summary skipped", extra={"customer_id": str(setting.customer_id), "reason": str(exc)})
+            continue
+        except IntegrityError as exc:  # this customer's data, not the tick: the others still go out
+            log.error("summary not queued", extra={"customer_id": str(setting.customer_id),
+                                                   "reason": type(exc.orig).__name__})
             continue
         uow.after_commit(lambda m=setting.msp_id, c=setting.customer_id, r=report_id: reports(
             msp_id=m, customer_id=c, report_id=r))
@@ -266,12 +282,20 @@ def _claim(uow: UnitOfWork, engine: Engine, delivery_id: uuid.UUID, mailer: Mail
         delivery.outcome = f"no answer recorded after {delivery.attempts} attempts"
         return delivery.status
     count_attempt(delivery, now)
-    content = report_content(uow, report)
-    message = compose_summary(
-        content, to=delivery.address, from_address=from_address, delivery_id=delivery.id, pdf=report.pdf or b"",
-        filename=_filename(content), pages=report.pages,
-        portal_link=_customer_link(portal_url, delivery.customer_id),
-        unsubscribe_url=portal_url.rstrip("/") + unsubscribe_path(engine, delivery.id), test=send.kind == "test")
+    try:
+        content = report_content(uow, report)
+        message = compose_summary(
+            content, to=delivery.address, from_address=from_address, delivery_id=delivery.id,
+            pdf=bytes(report.pdf or b""), filename=_filename(content), pages=report.pages,
+            portal_link=_customer_link(portal_url, delivery.customer_id),
+            unsubscribe_url=portal_url.rstrip("/") + unsubscribe_path(engine, delivery.id), test=send.kind == "test")
+    except DBAPIError:
+        raise  # the database, not the message: the actor retries, and the attempt rolls back with this
+    except Exception as exc:  # a message that cannot be built now will not be built on a retry either
+        log.exception("summary not built", extra={"delivery_id": str(delivery.id)})
+        delivery.status = "gave_up"
+        delivery.outcome = f"not sent: the message could not be built ({type(exc).__name__})"
+        return delivery.status
     return _Outbound(delivery.id, delivery.attempts, message)
 
 
@@ -286,4 +310,6 @@ def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, outcome: str, re
         delivery.status, delivery.sent_at = "sent", now
     elif not retry or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = "gave_up"
+    else:
+        retry_later(delivery, now)
     return delivery.status

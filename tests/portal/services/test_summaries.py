@@ -41,7 +41,16 @@ from portal.services.summaries import (
     unsubscription_of,
 )
 from scanner import Status
-from tests.portal.services.support import CRITICAL, HIGH, MEDIUM, Seeded, add_member, record_verdicts, seeded_customer
+from tests.portal.services.support import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    Seeded,
+    add_member,
+    make_customer,
+    record_verdicts,
+    seeded_customer,
+)
 from tests.support.database import set_scope
 from tests.support.smtp import running_inbox
 
@@ -472,3 +481,107 @@ def test_the_web_role_cannot_forge_a_scheduled_send_or_a_delivery_outcome(owner_
     with pytest.raises(DBAPIError, match=r"row-level security|violates foreign key"):
         _as_web(web_engine, admin, "INSERT INTO summary_sends (msp_id, customer_id, report_id, kind) "
                 "VALUES (:m, :c, :r, 'test')", m=stranger.msp_id, c=stranger.customer_id, r=report_id)
+
+
+# --- what the review found ----------------------------------------------------------------------------
+
+
+def test_a_slow_relay_is_not_handed_a_second_copy_by_the_next_tick(owner_engine, web_engine, app_engine) -> None:
+    seeded, delivery_id = _one_delivery(owner_engine, web_engine, app_engine)
+    now = dt.datetime.now(UTC)
+    leased_meanwhile: list[list[uuid.UUID]] = []
+
+    class SlowRelay:
+        """A relay that takes minutes to accept: the ticks keep running while it does."""
+
+        def send(self, message: EmailMessage) -> str:
+            for minutes in (1, 2, 4):
+                leased_meanwhile.append(_tick(app_engine, seeded, now + dt.timedelta(minutes=minutes))[1])
+            return "250 2.0.0 Ok"
+
+    assert deliver_summary(app_engine, delivery_id, seeded.msp_id, mailer=SlowRelay(), from_address=FROM,
+                           portal_url=PORTAL, clock=lambda: now) == "sent"
+    assert leased_meanwhile == [[], [], []]
+
+
+def test_a_message_that_cannot_be_built_gives_up_with_a_reason(owner_engine, web_engine, app_engine,
+                                                               monkeypatch) -> None:
+    seeded, delivery_id = _one_delivery(owner_engine, web_engine, app_engine)
+
+    def broken(*args: object, **kwargs: object) -> EmailMessage:
+        raise ValueError("a template that no longer renders")
+
+    monkeypatch.setattr("portal.services.summaries._send.compose_summary", broken)
+    with running_inbox() as (inbox, port):
+        assert _deliver(app_engine, seeded, delivery_id, port) == "gave_up"
+        assert inbox.messages == []
+    [row] = _deliveries(owner_engine, seeded)
+    assert row["attempts"] == 1 and "could not be built (ValueError)" in str(row["outcome"])
+
+
+def test_an_account_address_the_deliveries_refuse_does_not_stop_the_tick(owner_engine, web_engine,
+                                                                         app_engine) -> None:
+    seeded = _reportable(owner_engine, app_engine)
+    admin, _ = add_member(owner_engine, seeded.msp_id, Role.MSP_ADMIN)
+    odd = uuid.uuid4()
+    with owner_engine.begin() as connection:  # an account made before addresses were checked this strictly
+        connection.execute(text("INSERT INTO users (id, email, display_name) VALUES (:i, :e, 'Odd')"),
+                           {"i": odd, "e": f"me@evil.test,x{odd.hex[:6]}@evil.test"})
+        set_scope(connection, seeded.msp_id)
+        connection.execute(text("INSERT INTO memberships (id, user_id, msp_id, customer_id, role) "
+                                "VALUES (:i, :u, :m, :c, 'customer_viewer')"),
+                           {"i": uuid.uuid4(), "u": odd, "m": seeded.msp_id, "c": seeded.customer_id})
+    _configure(web_engine, admin, seeded, extra_recipients="ceo@fourth.test")
+    now = dt.datetime.now(UTC)
+    _make_due(owner_engine, seeded, now)
+    assert _tick(app_engine, seeded, now)[0] == 1
+    assert [d["address"] for d in _deliveries(owner_engine, seeded)] == ["ceo@fourth.test"]
+
+
+def test_the_mail_repeats_the_score_its_pdf_printed(owner_engine, web_engine, app_engine) -> None:
+    seeded, delivery_id = _one_delivery(owner_engine, web_engine, app_engine)
+    # Since the render, the customer's baseline changed and the same scan would now score otherwise.
+    with owner_engine.begin() as connection:
+        set_scope(connection, seeded.msp_id)
+        connection.execute(text("UPDATE reports SET score = 12.0, grade = 'F' WHERE customer_id = :c"),
+                           {"c": seeded.customer_id})
+    with running_inbox() as (inbox, port):
+        _deliver(app_engine, seeded, delivery_id, port)
+        inbox.wait(1)
+        [mail] = [_parsed(m) for m in inbox.raw]
+    text_part = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Score: 12 (grade F)" in text_part and str(mail["Subject"]).endswith("score 12")
+
+
+def test_the_database_checks_the_link_too(owner_engine, web_engine, app_engine) -> None:
+    """An injected statement in the web role, without the link, can neither read nor unsubscribe."""
+    seeded, delivery_id = _one_delivery(owner_engine, web_engine, app_engine)
+    with web_engine.begin() as connection:
+        for mac in (None, "", "0" * 32, "f" * 31):
+            assert connection.execute(text("SELECT * FROM posture_unsubscribe_subject(:d, :m)"),
+                                      {"d": delivery_id, "m": mac}).first() is None
+            assert connection.execute(text("SELECT posture_unsubscribe(:d, :m)"),
+                                      {"d": delivery_id, "m": mac}).scalar_one() is False
+        with pytest.raises(ProgrammingError, match="permission denied"):  # the signing oracle stays closed
+            connection.execute(text("SELECT posture_expected_signature(ARRAY['summary-unsubscribe', :d])"),
+                               {"d": str(delivery_id)})
+    with owner_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM summary_unsubscribes WHERE customer_id = :c"),
+                                  {"c": seeded.customer_id}).scalar_one() == 0
+
+
+def test_a_test_send_cannot_borrow_another_customers_report_or_send(owner_engine, web_engine, app_engine) -> None:
+    """Two customers of one MSP, the admin of both: an injected statement in the web role cannot make a
+    test of one customer that mails the other's report."""
+    seeded, _ = _one_delivery(owner_engine, web_engine, app_engine)
+    other = make_customer(owner_engine, seeded.msp_id, name="Fabrikam")
+    admin, _ = add_member(owner_engine, seeded.msp_id, Role.MSP_ADMIN)
+    with owner_engine.connect() as connection:
+        report_id, send_id = connection.execute(text(
+            "SELECT s.report_id, s.id FROM summary_sends s WHERE s.customer_id = :c"), {"c": seeded.customer_id}).one()
+    with pytest.raises(DBAPIError, match="row-level security"):
+        _as_web(web_engine, admin, "INSERT INTO summary_sends (msp_id, customer_id, report_id, kind) "
+                "VALUES (:m, :c, :r, 'test')", m=seeded.msp_id, c=other.customer_id, r=report_id)
+    with pytest.raises(DBAPIError, match="row-level security"):
+        _as_web(web_engine, admin, "INSERT INTO summary_deliveries (msp_id, customer_id, send_id, address) "
+                "VALUES (:m, :c, :s, 'attacker@evil.test')", m=seeded.msp_id, c=other.customer_id, s=send_id)

@@ -106,6 +106,15 @@ def test_who_may_not_invite_whom(who: str, form: dict[str, str], status: int, cl
     assert inbox[0].messages == []
 
 
+@pytest.mark.parametrize("email", ["me@evil.test,boss@evil.test", "me@evil.test boss@evil.test", "a@b@c.test",
+                                   "me@evil.test\r\nBcc: boss@evil.test", "no-at-sign"])
+def test_an_invitation_goes_to_one_address(email: str, client: TestClient, world, inbox) -> None:
+    _sign_in(client, world["customer_admin"])
+    response = _invite(client, email=email, role="customer_viewer")
+    assert response.status_code == 400 and "email address" in response.text
+    assert inbox[0].messages == []
+
+
 def test_a_customer_admin_invites_to_their_own_tenant(client: TestClient, world, inbox, owner_engine: Engine) -> None:
     _sign_in(client, world["customer_admin"])
     response = _invite(client, email="viewer@contoso.example", role="customer_viewer")

@@ -12,8 +12,9 @@
   0017): leased by the tick, claimed by one worker, every attempt's SMTP outcome kept.
 - ``summary_unsubscribes``: the addresses that asked to stop, per customer. Written only by
   ``posture_unsubscribe``, a definer function the unsubscribe page calls without a session: it takes a
-  delivery id (the portal checked the link's signature first) and stops that delivery's address for
-  that delivery's customer. ``posture_unsubscribe_subject`` reads the same, for the confirmation page.
+  delivery id and the link's signature, checks the signature itself (as the sign-in functions of 0004
+  do), and stops that delivery's address for that delivery's customer. ``posture_unsubscribe_subject``
+  reads the same, for the confirmation page.
 - ``posture_summary_recipients``: the email addresses of a customer's own users, for the worker (which
   cannot read ``users``) and the settings page.
 - Workers may now request reports (a scheduled summary needs one).
@@ -38,6 +39,10 @@ _IN_SCOPE = ("((SELECT public.posture_scope_customers() IS NULL) "
 _MSP = "msp_id = (SELECT public.posture_scope_msp())"
 _SCOPE_RULE = f"{_MSP} AND {_IN_SCOPE}"
 _MAY_REPORT = "(SELECT public.posture_scope_may_report(customer_id))"
+#: The unsubscribe link's signature, checked here and not only by the portal: the web role alone
+#: cannot unsubscribe, or read, a delivery it holds no link for (first 128 bits of the signature).
+_LINK_SIGNED = ("p_mac IS NOT NULL AND length(p_mac) = 32 AND p_mac = "
+                "left(public.posture_expected_signature(ARRAY['summary-unsubscribe', p_delivery::text]), 32)")
 _ADDRESS = r"address ~ '^[^@\s]+@[^@\s]+$' AND length(address) <= 320 AND address = lower(address)"
 
 
@@ -115,7 +120,8 @@ def upgrade() -> None:
     _owned("summary_sends", definer, definer_selects=True)
     # The web role makes test sends only, for customers whose reports the scope's user may make.
     op.execute(f'CREATE POLICY summary_sends_test ON public.summary_sends AS RESTRICTIVE FOR INSERT TO "{web}" '
-               f"WITH CHECK (kind = 'test' AND {_MAY_REPORT})")
+               f"WITH CHECK (kind = 'test' AND {_MAY_REPORT} AND EXISTS (SELECT FROM public.reports r "
+               "WHERE r.id = report_id AND r.customer_id = summary_sends.customer_id))")
     op.execute(f'GRANT SELECT, INSERT (id, msp_id, customer_id, report_id, kind) ON public.summary_sends TO "{web}"')
     op.execute(f'GRANT SELECT, INSERT (id, msp_id, customer_id, report_id, kind, period) '
                f'ON public.summary_sends TO "{worker}"')
@@ -148,7 +154,7 @@ def upgrade() -> None:
     # A test send's one delivery: to the person who asks (the service checks; the policy holds the kind).
     op.execute(f'CREATE POLICY summary_deliveries_test ON public.summary_deliveries AS RESTRICTIVE FOR INSERT '
                f'TO "{web}" WITH CHECK ({_MAY_REPORT} AND EXISTS (SELECT FROM public.summary_sends s '
-               "WHERE s.id = send_id AND s.kind = 'test'))")
+               "WHERE s.id = send_id AND s.kind = 'test' AND s.customer_id = summary_deliveries.customer_id))")
     op.execute(f'GRANT SELECT, INSERT (id, msp_id, customer_id, send_id, address) '
                f'ON public.summary_deliveries TO "{web}"')
     op.execute(f'GRANT SELECT, INSERT (id, msp_id, customer_id, send_id, address, status, next_attempt_at), '
@@ -171,23 +177,23 @@ def upgrade() -> None:
     op.execute(f'GRANT SELECT ON public.summary_unsubscribes TO "{web}", "{worker}"')
 
     op.execute(f"""
-        CREATE FUNCTION public.posture_unsubscribe_subject(p_delivery uuid)
+        CREATE FUNCTION public.posture_unsubscribe_subject(p_delivery uuid, p_mac text)
           RETURNS TABLE (customer_name text, address text, unsubscribed boolean)
         LANGUAGE sql STABLE SECURITY DEFINER {_SEARCH_PATH} AS $$
           SELECT c.name, d.address, EXISTS (SELECT FROM public.summary_unsubscribes u
                                              WHERE u.customer_id = d.customer_id AND u.address = d.address)
             FROM public.summary_deliveries d JOIN public.customers c ON c.id = d.customer_id
-           WHERE d.id = p_delivery
+           WHERE d.id = p_delivery AND {_LINK_SIGNED}
         $$""")
-    _definer_owned("posture_unsubscribe_subject(uuid)", definer, web)
+    _definer_owned("posture_unsubscribe_subject(uuid, text)", definer, web)
     op.execute(f"""
-        CREATE FUNCTION public.posture_unsubscribe(p_delivery uuid) RETURNS boolean
+        CREATE FUNCTION public.posture_unsubscribe(p_delivery uuid, p_mac text) RETURNS boolean
         LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
         DECLARE
           found public.summary_deliveries;
           made integer;
         BEGIN
-          SELECT * INTO found FROM public.summary_deliveries WHERE id = p_delivery;
+          SELECT * INTO found FROM public.summary_deliveries d WHERE d.id = p_delivery AND {_LINK_SIGNED};
           IF found.id IS NULL THEN
             RETURN false;
           END IF;
@@ -202,7 +208,7 @@ def upgrade() -> None:
           END IF;
           RETURN true;
         END $$""")
-    _definer_owned("posture_unsubscribe(uuid)", definer, web)
+    _definer_owned("posture_unsubscribe(uuid, text)", definer, web)
 
     # The worker's one look at users (and the page's list): the addresses of the customer's own people
     # (no names, no hashes), for a customer in the scope.
@@ -226,7 +232,7 @@ def downgrade() -> None:
     op.execute(f'REVOKE INSERT (id, msp_id, customer_id, scan_id, kind, version, note) ON public.reports '
                f'FROM "{roles["worker"]}"')
     op.execute("DROP FUNCTION public.posture_summary_recipients(uuid)")
-    op.execute("DROP FUNCTION public.posture_unsubscribe(uuid)")
-    op.execute("DROP FUNCTION public.posture_unsubscribe_subject(uuid)")
+    op.execute("DROP FUNCTION public.posture_unsubscribe(uuid, text)")
+    op.execute("DROP FUNCTION public.posture_unsubscribe_subject(uuid, text)")
     for name in ("summary_unsubscribes", "summary_deliveries", "summary_sends", "summary_settings"):
         op.execute(f"DROP TABLE public.{name}")
