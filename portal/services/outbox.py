@@ -25,7 +25,7 @@ from sqlalchemy import select
 from portal.db.uow import UnitOfWork
 
 __all__ = ["BACKOFF", "IN_FLIGHT", "LEASE", "MAX_ATTEMPTS", "OutboxQueue", "attempted_since_lease", "count_attempt",
-           "lease_due", "retry_later"]
+           "lease_due", "retry_later", "settle"]
 
 MAX_ATTEMPTS = 6
 #: After the n-th attempt fails (or never reports), the row is due again this much later.
@@ -71,3 +71,18 @@ def count_attempt(row: Any, now: dt.datetime) -> None:
 def retry_later(row: Any, now: dt.datetime) -> None:
     """The attempt failed and may be tried again: due after its backoff."""
     row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+
+
+def settle(row: Any, attempt: int, *, sent: bool, retry: bool, now: dt.datetime) -> bool:
+    """Close attempt ``attempt`` of ``row`` (locked by the caller): sent, given up, or due after its
+    backoff. False, and nothing changed, when the row has moved on (a later attempt's answer is the one
+    to keep); the caller then writes none of its own columns either."""
+    if row.status != "pending" or row.attempts != attempt:
+        return False
+    if sent:
+        row.status, row.sent_at = "sent", now
+    elif not retry or row.attempts >= MAX_ATTEMPTS:
+        row.status = "gave_up"
+    else:
+        retry_later(row, now)
+    return True

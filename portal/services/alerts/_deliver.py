@@ -53,7 +53,7 @@ from portal.services.outbox import (
     attempted_since_lease,
     count_attempt,
     lease_due,
-    retry_later,
+    settle,
 )
 from portal.services.outbox import OutboxQueue as DeliveryQueue
 from portal.services.sealing import unseal
@@ -213,15 +213,8 @@ def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, error: str | Non
     delivery = uow.session.scalar(select(AlertDelivery).where(AlertDelivery.id == sent.delivery_id)
                                   .with_for_update())
     assert delivery is not None
-    if delivery.status != "pending" or delivery.attempts != sent.attempt:
-        return delivery.status  # a later attempt has taken over: its answer is the one to keep
-    delivery.response_code, delivery.error = code, error[:500] if error else None
-    if error is None:
-        delivery.status, delivery.sent_at = "sent", now
-    elif not retry or delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = "gave_up"
-    else:
-        retry_later(delivery, now)
+    if settle(delivery, sent.attempt, sent=error is None, retry=retry, now=now):
+        delivery.response_code, delivery.error = code, error[:500] if error else None
     return delivery.status
 
 

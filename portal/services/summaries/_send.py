@@ -37,7 +37,7 @@ from portal.services.outbox import (
     attempted_since_lease,
     count_attempt,
     lease_due,
-    retry_later,
+    settle,
 )
 from portal.services.reports import (
     ExecutiveReport,
@@ -303,13 +303,6 @@ def _record(uow: UnitOfWork, sent: _Outbound, code: int | None, outcome: str, re
     delivery = uow.session.scalar(select(SummaryDelivery).where(SummaryDelivery.id == sent.delivery_id)
                                   .with_for_update())
     assert delivery is not None
-    if delivery.status != "pending" or delivery.attempts != sent.attempt:
-        return delivery.status  # a later attempt has taken over: its answer is the one to keep
-    delivery.smtp_code, delivery.outcome = code, outcome[:500]
-    if not outcome.startswith("failed: "):
-        delivery.status, delivery.sent_at = "sent", now
-    elif not retry or delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = "gave_up"
-    else:
-        retry_later(delivery, now)
+    if settle(delivery, sent.attempt, sent=not outcome.startswith("failed: "), retry=retry, now=now):
+        delivery.smtp_code, delivery.outcome = code, outcome[:500]
     return delivery.status
