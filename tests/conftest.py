@@ -97,11 +97,13 @@ def rls_engine(owner_url: str, owner_engine: Engine, scope_key: bytes) -> Iterat
                                 f"alert_deliveries, brandings, reports, summary_settings, summary_sends, "
                                 f"summary_deliveries, summary_unsubscribes "
                                 f"TO {RLS_PROBE_ROLE}"))
-        connection.execute(text(f"GRANT SELECT, INSERT ON audit_events TO {RLS_PROBE_ROLE}"))
+        connection.execute(text(f"GRANT SELECT, INSERT ON audit_events, invoices, invoice_lines, billing_changes "
+                                f"TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT EXECUTE ON FUNCTION posture_scope_msp(), posture_scope_customers(), "
                                 f"posture_scope_user(), posture_scope_is_msp_staff(), posture_scope_is_msp_admin(), "
-                                f"posture_scope_may_brand(uuid), posture_scope_may_report(uuid) TO {RLS_PROBE_ROLE}"))
+                                f"posture_scope_may_brand(uuid), posture_scope_may_report(uuid), "
+                                f"posture_scope_is_operator() TO {RLS_PROBE_ROLE}"))
     engine = make_engine(role_url(owner_url, RLS_PROBE_ROLE), scope_key=scope_key)
     yield engine
     engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 
 from litestar import Response
 
@@ -15,7 +16,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> str:
-    """A value for a CSV cell that a spreadsheet will show, never evaluate."""
+    """A value for a CSV cell that a spreadsheet will show, never evaluate (numbers, a negative
+    margin among them, stay numbers: only text can smuggle a formula)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 

@@ -163,6 +163,30 @@ def _summary_unsubscribe(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "address": f"gone{next(_serial)}@example.test"}
 
 
+def invoice_row(msp_id: uuid.UUID, invoice_id: uuid.UUID, period_start: dt.date) -> Row:
+    return {"id": invoice_id, "msp_id": msp_id, "period_start": period_start,
+            "period_end": period_start + dt.timedelta(days=28), "currency": "USD", "user_days": 1,
+            "average_users": 1, "band_rate": 3, "usage_total": 1, "addons_total": 0, "total": 1, "rate_card": "{}"}
+
+
+def _invoice_line(r: Refs) -> Row:
+    # An invoice of its own MSP's, closed in this transaction (insert_seed_row makes one first).
+    return {"invoice_id": uuid.uuid5(uuid.NAMESPACE_URL, f"invoice:{r.customer_id}"), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "customer_name": "Seeded", "service_tier": "starter", "days": 1, "user_days": 1, "usage_amount": 1,
+            "addon_amount": 0, "amount": 1}
+
+
+def _billing_change(r: Refs) -> Row:
+    return {"msp_id": r.msp_id, "customer_id": r.customer_id, "field": "seat_limit", "old_value": None,
+            "new_value": "1", "actor": "seed"}
+
+
+def change_billing_terms(connection: Connection, customer_id: uuid.UUID) -> None:
+    """What writes a ``billing_changes`` row: a change of the customer's terms (a trigger logs it)."""
+    connection.execute(text("UPDATE customers SET seat_limit = coalesce(seat_limit, 0) + 1 WHERE id = :c"),
+                       {"c": str(customer_id)})
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -189,6 +213,8 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "summary_sends": _summary_send,
     "summary_deliveries": _summary_delivery,
     "summary_unsubscribes": _summary_unsubscribe,
+    "billing_changes": _billing_change,
+    "invoice_lines": _invoice_line,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -208,6 +234,13 @@ def insert_seed_row(connection: Connection, table: str, refs: Refs) -> None:
     customer in ``ROW_FACTORIES`` order (a summary's rows point at a seeded report and send)."""
     if table == "summary_sends":
         _seed_summary_parents(connection, refs)
+    if table == "invoice_lines":  # a line only goes in with its invoice, in the transaction that closes it
+        line = ROW_FACTORIES[table](refs)
+        start = dt.date(2000, 1, 1) + dt.timedelta(days=31 * next(_serial))
+        insert_row(connection, "invoices", invoice_row(refs.msp_id, line["invoice_id"], start))
+    if table == "billing_changes":  # written by the database only, when the terms change
+        change_billing_terms(connection, refs.customer_id)
+        return
     insert_row(connection, table, ROW_FACTORIES[table](refs))
 
 

@@ -264,7 +264,7 @@ def test_no_one_makes_a_platform_operator(scoped: bool, role_engine: Engine, own
     message = attempt(role_engine, scope, "INSERT INTO users (id, email, display_name, is_platform_operator) "
                                           "VALUES (gen_random_uuid(), :e, 'Op', true)", {"e": email})
     assert DENIED in message
-    assert owner_scalar(owner_engine, "SELECT count(*) FROM users WHERE is_platform_operator") == 0
+    assert owner_scalar(owner_engine, f"SELECT count(*) FROM users WHERE email = '{email}'") == 0
 
 
 # --- 6. the PostgreSQL broker's queue ----------------------------------------------------------

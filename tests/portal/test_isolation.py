@@ -8,6 +8,7 @@ every test of the session.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,9 +29,11 @@ from tests.portal.conftest import (
     ROW_FACTORIES,
     Fleet,
     Refs,
+    change_billing_terms,
     customer_owned_tables,
     insert_row,
     insert_seed_row,
+    invoice_row,
 )
 from tests.support.database import set_scope
 
@@ -202,6 +205,16 @@ def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, 
         if table in ("brandings", "summary_settings"):  # one per customer: the seeded one makes room
             session.execute(text(f"DELETE FROM {table} WHERE customer_id = :c"), {"c": mine.customer_id})
         before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        if table == "billing_changes":  # the database writes it, when the customer's terms change
+            change_billing_terms(session.connection(), mine.customer_id)
+            assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
+            return
+        if table == "invoice_lines":  # a line goes only with its invoice, in the transaction closing it
+            invoice_id = uuid.uuid4()
+            insert_row(session.connection(), "invoices", invoice_row(mine.msp_id, invoice_id, dt.date(1999, 2, 1)))
+            insert_row(session.connection(), table, {**ROW_FACTORIES[table](refs), "invoice_id": invoice_id})
+            assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
+            return
         insert_row(session.connection(), table, ROW_FACTORIES[table](refs))
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == before + 1
 

@@ -4,6 +4,7 @@ from portal.db.models.alert import Alert, AlertChannel, AlertDelivery, AlertRule
 from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
 from portal.db.models.baseline import Baseline
+from portal.db.models.billing import BillingChange, Invoice, InvoiceLine, RateCardRow, ServiceTierName, TierPrice
 from portal.db.models.branding import Branding
 from portal.db.models.check_result import CheckResultRow
 from portal.db.models.customer import AccessTier, ConnectionState, Customer
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Baseline",
+    "BillingChange",
     "Branding",
     "ChangeKind",
     "ChannelKind",
@@ -38,9 +40,12 @@ __all__ = [
     "Customer",
     "CustomerOwned",
     "FindingChange",
+    "Invoice",
+    "InvoiceLine",
     "LatestResult",
     "Membership",
     "Msp",
+    "RateCardRow",
     "Report",
     "ReverifyRun",
     "RiskAcceptance",
@@ -50,9 +55,11 @@ __all__ = [
     "ScanStatus",
     "ScanTrigger",
     "ScoreHistory",
+    "ServiceTierName",
     "SummaryDelivery",
     "SummarySend",
     "SummarySetting",
     "SummaryUnsubscribe",
+    "TierPrice",
     "User",
 ]

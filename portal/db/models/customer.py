@@ -80,8 +80,13 @@ class Customer(CustomerOwned, Base):
         Enum(AccessTier, name="access_tier", values_callable=lambda e: [m.value for m in e]),
         default=AccessTier.OPERATE,
     )
-    service_tier: Mapped[str] = mapped_column(String(40), default="standard")
+    #: Billing terms (migration 0024): starter | professional | enterprise; no seat limit = unlimited;
+    #: per_user | custom. Changed only through ``posture_set_billing_terms``, every change logged.
+    service_tier: Mapped[str] = mapped_column(String(40), default="professional")
     seat_limit: Mapped[int | None] = mapped_column(Integer)
+    licence_type: Mapped[str] = mapped_column(String(10), default="per_user", server_default="per_user")
+    #: Removed from the service: billed up to the day before, no longer scanned (migration 0024).
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
     break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")

@@ -188,7 +188,7 @@ def test_a_suspended_customer_is_not_scanned_until_resumed(owner_engine: Engine,
 @pytest.mark.parametrize("statement", [
     "UPDATE customers SET next_scan_at = 'infinity' WHERE id = :c",  # a suspension nobody audited
     "UPDATE customers SET tags = '{lenient}' WHERE id = :c",  # tags choose the baseline and alert rules
-    "UPDATE customers SET connection_state = 'connected', service_tier = 'premium' WHERE id = :c",
+    "UPDATE customers SET connection_state = 'connected' WHERE id = :c",  # the tier: no grant at all (0024)
     "DELETE FROM customers WHERE id = :c",
 ])
 def test_a_customer_session_cannot_rewrite_its_own_customer_row(owner_engine: Engine, web_engine: Engine,

@@ -85,10 +85,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(owner_engine: Engine, app_engine: Engine) -> World:
     msp_a, msp_b = make_msp(owner_engine), make_msp(owner_engine)
-    layout = {"Alpha": (msp_a, ["gold", "east"], True, ["Printer@Contoso.com", "scanner@contoso.com"], "premium"),
-              "Bravo": (msp_a, ["silver"], True, ["app@fabrikam.com"], "standard"),
-              "Charlie": (msp_a, ["gold"], False, [], "premium"),
-              "Delta": (msp_b, ["gold"], True, ["printer@contoso.com"], "standard")}
+    layout = {"Alpha": (msp_a, ["gold", "east"], True, ["Printer@Contoso.com", "scanner@contoso.com"], "enterprise"),
+              "Bravo": (msp_a, ["silver"], True, ["app@fabrikam.com"], "professional"),
+              "Charlie": (msp_a, ["gold"], False, [], "enterprise"),
+              "Delta": (msp_b, ["gold"], True, ["printer@contoso.com"], "professional")}
     customers = {}
     for name, (msp_id, tags, smtp_on, mailboxes, tier) in layout.items():
         seeded = make_customer(owner_engine, msp_id, name=f"{name} {uuid.uuid4().hex[:6]}")
@@ -182,7 +182,7 @@ def test_reference_status_tag_tier_and_customer_filters_combine_as_and(ask) -> N
     assert ask("ref:MS.EXO.5.1v1 status:fail") == {"Alpha": smtp, "Bravo": smtp}
     assert ask("ref:MS.EXO.5.1v1 status:fail tag:gold") == {"Alpha": smtp}
     assert ask("ref:MS.EXO.5.1v1 status:fail -tag:gold") == {"Bravo": smtp}
-    assert ask("ref:MS.EXO.5.1v1 tier:premium status:pass") == {"Charlie": smtp}
+    assert ask("ref:MS.EXO.5.1v1 tier:enterprise status:pass") == {"Charlie": smtp}
     assert ask("smtp status:fail customer:bra") == {"Bravo": smtp}
     assert ask("severity:high smtp") == {"Alpha": {SMTP_ORG}, "Bravo": {SMTP_ORG}, "Charlie": {SMTP_ORG}}
     assert ask("state:disconnected") == {}

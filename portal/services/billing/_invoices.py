@@ -1,0 +1,179 @@
+"""Invoices: the running one of the current period, closing a period for good, the closed ones, and
+the bill split beside the MSP's own client prices (its margin per customer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
+
+from portal.db.models import Invoice as InvoiceRow
+from portal.db.models import InvoiceLine, TierPrice
+from portal.db.scope import Scope
+from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services.billing._money import AddOn, Invoice, Line, Period, price, round_cents
+from portal.services.billing._rate_card import ADDONS, card_as_json, rate_card
+from portal.services.billing._usage import daily_usage
+from portal.services.errors import Conflict, InvalidInput, NotFound
+
+__all__ = ["BILLING_ACTOR", "ClosedInvoice", "SplitLine", "client_prices", "close_due_invoices", "close_period",
+           "closed_invoice", "closed_invoices", "running_invoice", "set_client_prices", "split_of"]
+
+log = logging.getLogger(__name__)
+BILLING_ACTOR = "system:billing"
+
+
+@dataclass(frozen=True)
+class SplitLine:
+    """One customer's share of the invoice beside what the MSP charges it (``client_amount``)."""
+
+    line: Line
+    client_amount: Decimal | None  # None: no client price set for its tier
+
+    @property
+    def margin(self) -> Decimal | None:
+        return None if self.client_amount is None else self.client_amount - self.line.amount
+
+
+def running_invoice(uow: UnitOfWork, now: dt.datetime) -> Invoice:
+    """The current period's invoice so far: the days up to and including today, at today's rate card."""
+    today = now.astimezone(dt.UTC).date()
+    period = Period.month_of(today)
+    through = today + dt.timedelta(days=1)
+    return price(period, daily_usage(uow, period, through), rate_card(uow), days_counted=(through - period.start).days)
+
+
+def client_prices(uow: UnitOfWork) -> dict[str, Decimal]:
+    """What the MSP charges its client per managed user per month, by tier (tiers without one absent)."""
+    return {row.tier: row.client_price for row in uow.session.scalars(select(TierPrice))}
+
+
+def set_client_prices(uow: UnitOfWork, prices: dict[str, Decimal | None]) -> dict[str, Decimal]:
+    """Set (or, with None, clear) the MSP's client price per tier; MSP admins only (the database refuses
+    others: the caller maps the row-level security error)."""
+    for tier, amount in prices.items():
+        if amount is None:
+            uow.session.execute(text("DELETE FROM tier_prices WHERE msp_id = :m AND tier = :t"),
+                                {"m": uow.scope.msp_id, "t": tier})
+            continue
+        if amount < 0 or amount > Decimal("100000") or amount != amount.quantize(Decimal("0.01")):
+            raise InvalidInput("a client price is an amount from 0 to 100000 with at most 2 decimals")
+        uow.session.execute(insert(TierPrice).values(msp_id=uow.scope.msp_id, tier=tier, client_price=amount)
+                            .on_conflict_do_update(index_elements=[TierPrice.msp_id, TierPrice.tier],
+                                                   set_={"client_price": amount}))
+    return client_prices(uow)
+
+
+def split_of(invoice_lines: tuple[Line, ...] | list[Line], period: Period,
+             prices: dict[str, Decimal]) -> list[SplitLine]:
+    """Each line beside the client's price for the same user-days (its tier's monthly price prorated by
+    day, half up to the cent per customer)."""
+    out = []
+    for line in invoice_lines:
+        price_each = prices.get(line.service_tier)
+        client = None if price_each is None else round_cents(
+            Fraction(line.user_days) * Fraction(price_each) / period.days)
+        out.append(SplitLine(line, client))
+    return out
+
+
+def close_period(uow: UnitOfWork, period: Period, now: dt.datetime) -> uuid.UUID:
+    """Close ``period`` for the scope's MSP: price it at the current rate card and keep it, with its
+    lines, for good. Closing it again returns the same invoice and changes nothing.
+
+    Raises:
+        Conflict: the period has not ended yet.
+    """
+    if now.astimezone(dt.UTC).date() < period.end:
+        raise Conflict(f"the period {period.label()} has not ended yet")
+    existing = _invoice_id(uow, period)
+    if existing is not None:
+        return existing
+    card = rate_card(uow)
+    invoice = price(period, daily_usage(uow, period, period.end), card)
+    made = uow.session.execute(insert(InvoiceRow).values(
+        msp_id=uow.scope.msp_id, period_start=period.start, period_end=period.end, currency=invoice.currency,
+        user_days=invoice.user_days, average_users=_four_places(invoice.average_users), band_rate=invoice.band_rate,
+        usage_total=invoice.usage_total, addons_total=invoice.addons_total, total=invoice.total,
+        rate_card=card_as_json(card) | {"addons_charged": [{"key": a.key, "amount": str(amount), "split": a.split}
+                                                           for a, amount in invoice.addons]},
+    ).on_conflict_do_nothing(index_elements=["msp_id", "period_start"]).returning(InvoiceRow.id)).scalar()
+    if made is None:  # another worker closed it in the meantime
+        found = _invoice_id(uow, period)
+        assert found is not None
+        return found
+    if invoice.lines:
+        uow.session.execute(insert(InvoiceLine).values([
+            {"invoice_id": made, "msp_id": uow.scope.msp_id, "customer_id": line.customer_id,
+             "customer_name": line.name, "service_tier": line.service_tier, "days": line.days,
+             "user_days": line.user_days, "usage_amount": line.usage_amount, "addon_amount": line.addon_amount,
+             "amount": line.amount} for line in invoice.lines]))
+    return made
+
+
+def close_due_invoices(engine: Engine, now: dt.datetime) -> int:
+    """Close last month's invoice of every MSP that has none yet (the schedule's tick, every minute:
+    each MSP is one short transaction, and a second tick finds it closed). Returns how many were made."""
+    with engine.connect() as connection:
+        msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
+    period = Period.month_of(now.astimezone(dt.UTC).date()).previous()
+    made = 0
+    for msp_id in msp_ids:
+        with unit_of_work(engine, Scope.for_msp(msp_id, actor=BILLING_ACTOR)) as uow:
+            if _invoice_id(uow, period) is not None or not _has_customers_by(uow, period.end):
+                continue
+            close_period(uow, period, now)
+            made += 1
+    if made:
+        log.info("invoices closed", extra={"period": period.start.isoformat(), "invoices": made})
+    return made
+
+
+@dataclass(frozen=True)
+class ClosedInvoice:
+    id: uuid.UUID
+    invoice: Invoice
+    closed_at: dt.datetime
+    closed_by: str
+    rate_card: dict[str, object]
+
+
+def closed_invoices(uow: UnitOfWork) -> list[InvoiceRow]:
+    return list(uow.session.scalars(select(InvoiceRow).order_by(InvoiceRow.period_start.desc())))
+
+
+def closed_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> ClosedInvoice:
+    row = uow.session.get(InvoiceRow, invoice_id)
+    if row is None:
+        raise NotFound(f"invoice {invoice_id} not found")
+    lines = uow.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
+                                .order_by(InvoiceLine.customer_name, InvoiceLine.customer_id))
+    period = Period(row.period_start, row.period_end)
+    charged = row.rate_card.get("addons_charged", [])
+    addons = tuple((AddOn(a["key"], ADDONS.get(a["key"], a["key"]), Decimal(a["amount"]), a["split"]),
+                    Decimal(a["amount"])) for a in charged)
+    invoice = Invoice(period, row.currency, period.days, row.user_days, Fraction(row.average_users), row.band_rate,
+                      row.usage_total, addons,
+                      tuple(Line(li.customer_id, li.customer_name, li.service_tier, li.days, li.user_days,
+                                 li.usage_amount, li.addon_amount) for li in lines))
+    return ClosedInvoice(row.id, invoice, row.closed_at, row.closed_by, row.rate_card)
+
+
+def _invoice_id(uow: UnitOfWork, period: Period) -> uuid.UUID | None:
+    return uow.session.scalar(select(InvoiceRow.id).where(InvoiceRow.period_start == period.start))
+
+
+def _has_customers_by(uow: UnitOfWork, end: dt.date) -> bool:
+    return bool(uow.session.scalar(text("SELECT EXISTS (SELECT FROM customers WHERE created_at < :end)"),
+                                   {"end": dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC)}))
+
+
+def _four_places(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))

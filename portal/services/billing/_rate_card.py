@@ -1,0 +1,107 @@
+"""The operator's rate card for one MSP: its volume bands and add-ons, read by the MSP's admins and the
+workers, written by the platform operator only (migration 0024). An MSP without one is on the default."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+
+from portal.db.models import RateCardRow
+from portal.db.uow import UnitOfWork
+from portal.services.billing._money import AddOn, Band, RateCard
+from portal.services.errors import Forbidden, InvalidInput
+
+__all__ = ["ADDONS", "RateCardForm", "card_as_json", "rate_card", "save_rate_card"]
+
+#: The add-ons a rate card may carry: key -> label.
+ADDONS = {"branding": "Branding add-on", "reporting": "Reporting-cadence add-on"}
+_MAX_RATE = Decimal("10000")
+
+
+def rate_card(uow: UnitOfWork) -> RateCard:
+    """The scope's MSP's rate card (the default one when the operator set none)."""
+    row = uow.session.get(RateCardRow, uow.scope.msp_id)
+    if row is None:
+        return RateCard()
+    addons = tuple(AddOn(key, ADDONS[key], amount, split)  # type: ignore[arg-type]
+                   for key, amount, split in (("branding", row.branding_addon, row.branding_split),
+                                              ("reporting", row.reporting_addon, row.reporting_split))
+                   if amount is not None)
+    return RateCard(row.currency, tuple(Band(f, Decimal(r)) for f, r in zip(row.band_floors, row.band_rates,
+                                                                             strict=True)), addons)
+
+
+def card_as_json(card: RateCard) -> dict[str, Any]:
+    """The card as an invoice keeps it (amounts as decimal strings)."""
+    return {"currency": card.currency, "bands": [{"from_users": b.floor, "rate": str(b.rate)} for b in card.bands],
+            "addons": [{"key": a.key, "monthly": str(a.monthly), "split": a.split} for a in card.addons]}
+
+
+class RateCardForm:
+    """What the operator types: currency, a rate per band floor, the add-ons' amounts and splits."""
+
+    def __init__(self, currency: str, floors: list[str], rates: list[str], addons: dict[str, tuple[str, str]]):
+        self.currency, self.floors, self.rates, self.addons = currency, floors, rates, addons
+
+    def parse(self) -> RateCard:
+        currency = self.currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+            raise InvalidInput("the currency is a three-letter ISO 4217 code, such as USD or EUR")
+        bands = []
+        for floor_text, rate_text in zip(self.floors, self.rates, strict=True):
+            if not floor_text.strip() and not rate_text.strip():
+                continue
+            try:
+                floor = int(floor_text.replace(",", "").strip())
+            except ValueError:
+                raise InvalidInput(f"a band starts at a whole number of users, not {floor_text!r}") from None
+            bands.append(Band(floor, _amount(rate_text, "a band's rate", places=4)))
+        bands.sort(key=lambda b: b.floor)
+        if not bands or bands[0].floor != 0 or len({b.floor for b in bands}) != len(bands) or len(bands) > 10:
+            raise InvalidInput("the bands start at 0 users, each at a different number of users (10 at most)")
+        addons = []
+        for key, (amount_text, split) in self.addons.items():
+            if key not in ADDONS or not amount_text.strip():
+                continue
+            if split not in ("user_days", "equal"):
+                raise InvalidInput("an add-on is split by user-days or equally")
+            addons.append(AddOn(key, ADDONS[key], _amount(amount_text, ADDONS[key], places=2), split))  # type: ignore[arg-type]
+        return RateCard(currency, tuple(bands), tuple(addons))
+
+
+def _amount(value: str, what: str, *, places: int) -> Decimal:
+    try:
+        amount = Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{what} is an amount such as 2.50, not {value!r}") from None
+    if not amount.is_finite() or amount < 0 or amount > _MAX_RATE or amount != amount.quantize(Decimal(10) ** -places):
+        raise InvalidInput(f"{what} is an amount from 0 to {_MAX_RATE} with at most {places} decimals")
+    return amount
+
+
+def save_rate_card(uow: UnitOfWork, card: RateCard) -> RateCard:
+    """Set the scope's MSP's rate card (the operator only: the database refuses anyone else). It
+    prices the running period from now on; closed invoices keep the card they were closed with."""
+    addons = {a.key: a for a in card.addons}
+    values = {"currency": card.currency, "band_floors": [b.floor for b in card.bands],
+              "band_rates": [b.rate for b in card.bands],
+              "branding_addon": addons["branding"].monthly if "branding" in addons else None,
+              "branding_split": addons["branding"].split if "branding" in addons else "user_days",
+              "reporting_addon": addons["reporting"].monthly if "reporting" in addons else None,
+              "reporting_split": addons["reporting"].split if "reporting" in addons else "user_days"}
+    statement = insert(RateCardRow).values(msp_id=uow.scope.msp_id, **values).on_conflict_do_update(
+        index_elements=[RateCardRow.msp_id],
+        set_={**values, "updated_by": uow.scope.actor, "updated_at": text("now()")})
+    try:
+        with uow.session.begin_nested():
+            uow.session.execute(statement)
+    except DBAPIError as exc:
+        if "row-level security" in str(exc.orig):
+            raise Forbidden("only the platform operator sets an MSP's rate card") from None
+        raise
+    uow.session.expire_all()
+    return rate_card(uow)

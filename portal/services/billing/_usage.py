@@ -1,0 +1,59 @@
+"""Managed users, read from the scans: today's per customer (seats) and each day's of a period (invoices).
+
+A customer's managed users are the enabled member users with a licence (``licensed`` in the scan's
+environment, ``scanner._environment``) of its latest scan that finished, completed or partial, with
+that figure read. A scan that could not read the users leaves the count where the previous one put it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import text
+
+from portal.db.uow import UnitOfWork
+from portal.services.billing._money import CustomerUsage, Period
+
+__all__ = ["daily_usage", "latest_managed_users"]
+
+#: The managed users of customer ``c`` as of the instant ``:as_of`` (NULL: never read yet).
+_USERS_AS_OF = """
+    (SELECT (s.environment ->> 'licensed')::bigint FROM scans s
+      WHERE s.msp_id = c.msp_id AND s.customer_id = c.id AND s.status IN ('completed', 'partial')
+        AND s.finished_at IS NOT NULL AND s.finished_at < {as_of}
+        AND jsonb_typeof(s.environment -> 'licensed') = 'number'
+      ORDER BY s.finished_at DESC LIMIT 1)"""
+
+
+def latest_managed_users(uow: UnitOfWork) -> dict[uuid.UUID, int | None]:
+    """Each customer in scope's managed users from its latest scan (None: not read yet)."""
+    rows = uow.session.execute(text(
+        f"SELECT c.id, {_USERS_AS_OF.format(as_of='now()')} AS users FROM customers c"))
+    return {row.id: row.users for row in rows}
+
+
+def daily_usage(uow: UnitOfWork, period: Period, through: dt.date) -> list[CustomerUsage]:
+    """Every customer in scope billed on some day of ``period`` before ``through``, with its managed
+    users on each such day (``_money.billable_days``: from the day it was added to the day it was removed,
+    exclusive)."""
+    days = (min(through, period.end) - period.start).days
+    if days <= 0:
+        return []
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.UTC)
+    rows = uow.session.execute(text(f"""
+        SELECT c.id, c.name, c.service_tier, d.day_start,
+               coalesce({_USERS_AS_OF.format(as_of="d.day_start + interval '24 hours'")}, 0) AS users
+          FROM customers c
+          CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz) + k * interval '24 hours' AS day_start
+                                FROM generate_series(0, :days - 1) AS k) d
+         WHERE c.created_at < d.day_start + interval '24 hours'
+           AND (c.removed_at IS NULL OR c.removed_at >= d.day_start + interval '24 hours')
+         ORDER BY c.name, c.id, d.day_start"""), {"start": start, "days": days})
+    found: dict[uuid.UUID, tuple[str, str]] = {}
+    by_day: dict[uuid.UUID, dict[dt.date, int]] = defaultdict(dict)
+    for row in rows:
+        found[row.id] = (row.name, row.service_tier)
+        by_day[row.id][row.day_start.astimezone(dt.UTC).date()] = int(row.users)
+    return [CustomerUsage(customer_id, name, tier, by_day[customer_id]) for customer_id, (name, tier) in found.items()]
