@@ -39,6 +39,7 @@ from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.alerts import AlertsController
 from portal.web.audit import AuditController
 from portal.web.baselines import BaselinesController
+from portal.web.billing import BillingApiController, BillingController
 from portal.web.branding import BrandingController
 from portal.web.callers import (
     SecondFactorSetupRequired,
@@ -57,6 +58,7 @@ from portal.web.errors import refusal
 from portal.web.fleet import FleetController
 from portal.web.health import HealthController
 from portal.web.onboarding import ConsentCallbackController, OnboardingController
+from portal.web.operator import OperatorApiController, OperatorController
 from portal.web.reports import FleetReportsController, ReportsApiController, ReportsController
 from portal.web.runtime import WebRuntime
 from portal.web.search import SearchApiController, SearchController
@@ -83,7 +85,8 @@ def create_app(web: WebRuntime) -> Litestar:
                         ConsentCallbackController, SearchController, SearchApiController, RisksController,
                         DriftController, DriftApiController, ScheduleController, AlertsController,
                         BaselinesController, BrandingController, ReportsController, FleetReportsController,
-                        ReportsApiController, SummaryController, UnsubscribeController,
+                        ReportsApiController, SummaryController, UnsubscribeController, BillingController,
+                        BillingApiController, OperatorController, OperatorApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

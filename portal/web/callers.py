@@ -67,6 +67,8 @@ class Caller:
     token_id: uuid.UUID | None = None  # None: the browser session
     organisations: tuple[Organisation, ...] = ()  # a session's; a token acts in one only
     active_key: str | None = None
+    #: Shown the operator's pages in the navigation; what the operator may do, the database decides.
+    is_platform_operator: bool = False
 
     @property
     def may_manage_team(self) -> bool:
@@ -122,7 +124,8 @@ def resolve_caller(request: Request, web: WebRuntime) -> Caller | None:
     if organisation is None:
         return None
     return Caller(session.user_id, session.email, session.display_name, organisation.membership, read_write=True,
-                  organisations=session.organisations, active_key=organisation.key)
+                  organisations=session.organisations, active_key=organisation.key,
+                  is_platform_operator=session.is_platform_operator)
 
 
 def _session_caller(request: Request, web: NamedDependency[WebRuntime]) -> Caller:

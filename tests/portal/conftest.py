@@ -171,7 +171,8 @@ def invoice_row(msp_id: uuid.UUID, invoice_id: uuid.UUID, period_start: dt.date)
 
 def _invoice_line(r: Refs) -> Row:
     # An invoice of its own MSP's, closed in this transaction (insert_seed_row makes one first).
-    return {"invoice_id": uuid.uuid5(uuid.NAMESPACE_URL, f"invoice:{r.customer_id}"), "msp_id": r.msp_id, "customer_id": r.customer_id,
+    return {"invoice_id": uuid.uuid5(uuid.NAMESPACE_URL, f"invoice:{r.customer_id}"), "msp_id": r.msp_id,
+            "customer_id": r.customer_id,
             "customer_name": "Seeded", "service_tier": "starter", "days": 1, "user_days": 1, "usage_amount": 1,
             "addon_amount": 0, "amount": 1}
 

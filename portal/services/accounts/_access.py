@@ -40,13 +40,16 @@ class Action(enum.StrEnum):
     # MSP-wide: no customer.
     MANAGE_CUSTOMERS = "manage_customers"  # add, retire, set tier and tags
     MANAGE_TEAM = "manage_team"
-    MANAGE_BILLING = "manage_billing"
+    MANAGE_BILLING = "manage_billing"  # money: rates, invoices, margins; seat limits and tiers
+    VIEW_SEATS = "view_seats"  # managed users against seat limits, no money
     MANAGE_ALERTS = "manage_alerts"  # alert channels and rules
     VIEW_MSP_AUDIT = "view_msp_audit"  # the whole MSP's audit trail
 
 
 _MSP_WIDE = frozenset({Action.MANAGE_CUSTOMERS, Action.MANAGE_TEAM, Action.MANAGE_BILLING, Action.VIEW_MSP_AUDIT,
                        Action.MANAGE_ALERTS})
+#: MSP-wide actions for any of the MSP's staff (the rest of the MSP-wide ones are its admins').
+_STAFF_WIDE = frozenset({Action.VIEW_SEATS})
 _TIER_RANK = {AccessTier.MONITOR: 0, AccessTier.OPERATE: 1, AccessTier.MANAGE: 2}
 #: The tier a customer action needs, for MSP staff.
 _NEEDS_TIER = {
@@ -64,7 +67,7 @@ _NEEDS_TIER = {
 _ROLE_ALLOWS: dict[Role, frozenset[Action]] = {
     Role.MSP_ADMIN: frozenset(Action),
     Role.MSP_ANALYST: frozenset({Action.VIEW, Action.START_SCAN, Action.ACCEPT_RISK, Action.MANAGE_REPORTS,
-                                 Action.MANAGE_BRANDING, Action.MANAGE_CONNECTION}),
+                                 Action.MANAGE_BRANDING, Action.MANAGE_CONNECTION, Action.VIEW_SEATS}),
     Role.CUSTOMER_ADMIN: frozenset({Action.VIEW, Action.ACCEPT_RISK, Action.MANAGE_REPORTS,
                                     Action.MANAGE_CUSTOMER_USERS, Action.VIEW_AUDIT}),
     Role.CUSTOMER_VIEWER: frozenset({Action.VIEW}),
@@ -117,6 +120,8 @@ def may(membership: MembershipView, action: Action, customer: CustomerAccess | N
         return False
     if action in _MSP_WIDE:
         return customer is None and membership.role is Role.MSP_ADMIN
+    if action in _STAFF_WIDE:
+        return customer is None and membership.is_msp_staff
     if customer is None or customer.msp_id != membership.msp_id:
         return False
     if membership.is_msp_staff:

@@ -5,6 +5,7 @@
 - ``_seats``: seat limits, service tiers, licence types, removal; the change log the database keeps.
 - ``_rate_card``: the operator's price for one MSP (bands, add-ons).
 - ``_invoices``: the running invoice, closing a period for good, the closed ones, the margin per customer.
+- ``_operator``: the platform operator's scope on one MSP, and the list of MSPs.
 - ``_export``: the split as CSV rows and as the JSON document of the API.
 
 Who sees what is the database's rule (migration 0024) before it is the pages': money (rate cards,
@@ -41,6 +42,7 @@ from portal.services.billing._money import (
     price,
     round_cents,
 )
+from portal.services.billing._operator import MspListing, operator_msps, operator_scope
 from portal.services.billing._rate_card import ADDONS, RateCardForm, card_as_json, rate_card, save_rate_card
 from portal.services.billing._seats import (
     LICENCE_TYPES,
@@ -60,11 +62,54 @@ from portal.services.billing._seats import (
 from portal.services.billing._usage import daily_usage, latest_managed_users
 
 __all__ = [
-    "ADDONS", "BILLING_ACTOR", "CENT", "DEFAULT_BANDS", "LICENCE_TYPES", "SEAT_SORTS", "SPLIT_HEADER", "TIERS",
-    "AddOn", "Band", "BillingChangeView", "ClosedInvoice", "CustomerUsage", "Invoice", "Line", "Period", "RateCard",
-    "RateCardForm", "SeatRow", "SeatsView", "SplitLine", "TierNames", "allocate", "billable_days", "billing_changes",
-    "card_as_json", "client_prices", "close_due_invoices", "close_period", "closed_invoice", "closed_invoices",
-    "daily_usage", "invoice_document", "latest_managed_users", "price", "rate_card", "remove_customer",
-    "round_cents", "running_invoice", "save_rate_card", "seats_view", "set_client_prices", "set_terms",
-    "set_tier_names", "split_of", "split_rows", "tier_names",
+    "ADDONS",
+    "BILLING_ACTOR",
+    "CENT",
+    "DEFAULT_BANDS",
+    "LICENCE_TYPES",
+    "SEAT_SORTS",
+    "SPLIT_HEADER",
+    "TIERS",
+    "AddOn",
+    "Band",
+    "BillingChangeView",
+    "ClosedInvoice",
+    "CustomerUsage",
+    "Invoice",
+    "Line",
+    "MspListing",
+    "Period",
+    "RateCard",
+    "RateCardForm",
+    "SeatRow",
+    "SeatsView",
+    "SplitLine",
+    "TierNames",
+    "allocate",
+    "billable_days",
+    "billing_changes",
+    "card_as_json",
+    "client_prices",
+    "close_due_invoices",
+    "close_period",
+    "closed_invoice",
+    "closed_invoices",
+    "daily_usage",
+    "invoice_document",
+    "latest_managed_users",
+    "operator_msps",
+    "operator_scope",
+    "price",
+    "rate_card",
+    "remove_customer",
+    "round_cents",
+    "running_invoice",
+    "save_rate_card",
+    "seats_view",
+    "set_client_prices",
+    "set_terms",
+    "set_tier_names",
+    "split_of",
+    "split_rows",
+    "tier_names",
 ]

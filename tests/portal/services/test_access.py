@@ -17,7 +17,9 @@ A = Action
 MSP, OTHER_MSP = uuid.uuid4(), uuid.uuid4()
 CUSTOMER, NEIGHBOUR = uuid.uuid4(), uuid.uuid4()
 MSP_WIDE = (A.MANAGE_CUSTOMERS, A.MANAGE_TEAM, A.MANAGE_BILLING, A.VIEW_MSP_AUDIT, A.MANAGE_ALERTS)
-CUSTOMER_ACTIONS = [a for a in Action if a not in MSP_WIDE]
+#: MSP-wide, for every member of its staff: seats (analysts see seats, never money).
+STAFF_WIDE = (A.VIEW_SEATS,)
+CUSTOMER_ACTIONS = [a for a in Action if a not in MSP_WIDE and a not in STAFF_WIDE]
 
 EXPECTED = {
     # Branding is the MSP's own presentation, not an act on the tenant: its admins need no tier for it.
@@ -56,6 +58,14 @@ def test_the_effective_right_is_the_lower_of_role_and_tier(role: Role, tier: Acc
 def test_msp_wide_actions_are_for_msp_admins_only_and_never_name_a_customer(role: Role) -> None:
     for action in MSP_WIDE:
         assert may(member(role), action) == (role is Role.MSP_ADMIN)
+        assert not may(member(role), action, customer(AccessTier.MANAGE))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_seats_are_for_all_msp_staff_and_never_name_a_customer(role: Role) -> None:
+    for action in STAFF_WIDE:
+        assert may(member(role), action) == (role in (Role.MSP_ADMIN, Role.MSP_ANALYST))
+        assert may(member(role, frozenset({"east"})), action) == (role in (Role.MSP_ADMIN, Role.MSP_ANALYST))
         assert not may(member(role), action, customer(AccessTier.MANAGE))
 
 

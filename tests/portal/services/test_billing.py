@@ -108,7 +108,7 @@ def test_managed_users_are_the_latest_scan_that_read_them(owner_engine: Engine, 
 
 
 def test_each_day_counts_from_added_to_removed(app_engine: Engine, november_fleet: tuple[Seeded, Seeded]) -> None:
-    contoso, fabrikam = november_fleet
+    contoso, _ = november_fleet
     with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
         usage = {u.name: u for u in daily_usage(uow, NOVEMBER, NOVEMBER.end)}
     # Contoso: the 17th to the 24th at 10 (8 days), the 25th to the 30th at 20 (6 days).

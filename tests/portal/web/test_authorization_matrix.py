@@ -1533,6 +1533,295 @@ def _unsubscribe(case: Case) -> None:
     assert case.world.scalar("SELECT count(*) FROM summary_unsubscribes WHERE address = :a", a=other) == 0
 
 
+# -- billing: seats for MSP staff, money for MSP admins only, nothing for customers ---------------------
+
+_SEES_SEATS = {"msp_admin", "msp_analyst", "analyst_east"}
+
+
+def _closed_invoice_of(case: Case, msp_id: uuid.UUID) -> uuid.UUID:
+    """A closed invoice of ``msp_id``, with a line naming its first tenant (made once, as a worker closes)."""
+    found = case.world.scalar("SELECT id FROM invoices WHERE msp_id = :m", m=msp_id)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    tenant = next(t for t in case.world.tenants.values() if t.msp_id == msp_id)
+    invoice_id = uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        set_scope(connection, msp_id, actor="system:billing")
+        connection.execute(text(
+            "INSERT INTO invoices (id, msp_id, period_start, period_end, currency, user_days, average_users, "
+            "band_rate, usage_total, addons_total, total, rate_card) VALUES (:i, :m, '2026-01-01', '2026-02-01', "
+            "'USD', 31, 1, 3, 3, 0, 3, '{}')"), {"i": invoice_id, "m": msp_id})
+        connection.execute(text(
+            "INSERT INTO invoice_lines (invoice_id, msp_id, customer_id, customer_name, service_tier, days, "
+            "user_days, usage_amount, addon_amount, amount) VALUES (:i, :m, :c, :n, 'professional', 31, 31, 3, 0, 3)"),
+            {"i": invoice_id, "m": msp_id, "c": tenant.customer_id, "n": tenant.name})
+    return invoice_id
+
+
+def _seat_limit_of(case: Case) -> object:
+    return case.world.scalar("SELECT seat_limit FROM customers WHERE id = :c", c=case.tenant.customer_id)
+
+
+def _reset_terms(case: Case) -> None:
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("UPDATE customers SET seat_limit = NULL, removed_at = NULL, suspended_at = NULL, "
+                                "suspended_by = NULL WHERE id = :c"), {"c": case.tenant.customer_id})
+
+
+@row("GET", "/billing/licensing")
+def _licensing_page(case: Case) -> None:
+    response = case.get("/billing/licensing")
+    if case.role in _SEES_SEATS:
+        assert response.status_code == 200 and "Customers over limit" in response.text
+        _fleet_names(case, response.text)
+        assert ("Set limit" in response.text) is (case.role == "msp_admin")
+        assert ("/billing/invoice" in response.text) is (case.role == "msp_admin")  # no money tab for analysts
+    else:
+        case.refused(response)
+
+
+@row("POST", "/billing/customers/{customer_id:uuid}/terms", CUSTOMERS)
+def _set_terms(case: Case) -> None:
+    response = case.post(f"/billing/customers/{case.tenant.customer_id}/terms", {"seat_limit": "7"})
+    limit = _seat_limit_of(case)
+    _reset_terms(case)
+    if case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 303 and limit == 7
+        return
+    assert limit is None
+    if case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.post(f"/billing/customers/{uuid.uuid4()}/terms", {"seat_limit": "7"}))
+    else:
+        case.refused(response)
+
+
+@row("POST", "/billing/customers/{customer_id:uuid}/remove", CUSTOMERS)
+def _remove_customer(case: Case) -> None:
+    response = case.post(f"/billing/customers/{case.tenant.customer_id}/remove", {"confirm": "remove"})
+    removed = case.world.scalar("SELECT removed_at IS NOT NULL FROM customers WHERE id = :c",
+                                c=case.tenant.customer_id)
+    _reset_terms(case)
+    if case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 303 and removed
+        return
+    assert not removed
+    if case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.post(f"/billing/customers/{uuid.uuid4()}/remove",
+                                                       {"confirm": "remove"}))
+    else:
+        case.refused(response)
+
+
+@row("GET", "/billing")
+def _billing_overview(case: Case) -> None:
+    response = case.get("/billing")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and "Service tiers" in response.text
+        _fleet_names(case, response.text)
+    else:
+        case.refused(response)
+
+
+@row("POST", "/billing/tiers")
+def _save_tiers(case: Case) -> None:
+    name = f"Matrix {uuid.uuid4().hex[:6]}"
+    response = case.post("/billing/tiers", {"name_starter": name, "name_professional": "Pro",
+                                            "name_enterprise": "Ent", "price_starter": "4.00"})
+    saved = case.world.scalar("SELECT count(*) FROM service_tier_names WHERE msp_id = :m AND name = :n",
+                              m=case.world.msp_a, n=name)
+    if case.role == "msp_admin":
+        assert response.status_code == 303 and saved == 1
+    else:
+        assert saved == 0
+        case.refused(response)
+
+
+@row("GET", "/billing/invoice")
+def _invoice_page(case: Case) -> None:
+    response = case.get("/billing/invoice")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and "Bill split" in response.text
+    else:
+        case.refused(response)
+
+
+@row("GET", "/billing/invoice.csv")
+def _invoice_csv(case: Case) -> None:
+    response = case.get("/billing/invoice.csv")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and response.text.startswith("period_start,")
+    else:
+        case.refused(response)
+
+
+@row("GET", "/billing/invoice.json")
+def _invoice_json(case: Case) -> None:
+    response = case.get("/billing/invoice.json")
+    if case.role == "msp_admin":
+        assert response.status_code == 200 and "total" in response.json()
+    else:
+        case.refused(response)
+
+
+@row("GET", "/billing/invoices/{invoice_id:uuid}", ("own_msp", "other_msp"))
+def _closed_invoice_page(case: Case) -> None:
+    response = case.get(f"/billing/invoices/{_closed_invoice_of(case, _msp_of(case))}")
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 200 and case.world.tenants["own"].name in response.text
+    elif case.role == "msp_admin":
+        same_answer(response, case.get(f"/billing/invoices/{uuid.uuid4()}"))
+        assert response.status_code == 404
+    else:
+        case.refused(response)
+
+
+@row("GET", "/billing/invoices/{invoice_id:uuid}/export.csv", ("own_msp", "other_msp"))
+def _closed_invoice_csv(case: Case) -> None:
+    response = case.get(f"/billing/invoices/{_closed_invoice_of(case, _msp_of(case))}/export.csv")
+    if case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 200 and case.world.tenants["own"].name in response.text
+    elif case.role == "msp_admin":
+        assert response.status_code == 404
+    else:
+        case.refused(response)
+
+
+def _no_operator(response: httpx.Response) -> None:
+    """None of the matrix's roles operates the platform: signed in, each is refused (403)."""
+    assert response.status_code == 403, (response.status_code, response.text[:200])
+
+
+@row("GET", "/operator")
+def _operator_page(case: Case) -> None:
+    response = case.get("/operator")
+    _no_operator(response)
+    assert case.world.msp_names[case.world.tenants["other_msp"].msp_id] not in response.text
+
+
+@row("GET", "/operator/msps/{msp_id:uuid}", ("own_msp", "other_msp"))
+def _operator_msp_page(case: Case) -> None:
+    _no_operator(case.get(f"/operator/msps/{_msp_of(case)}"))
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/rate-card", ("own_msp", "other_msp"))
+def _operator_rate_card(case: Case) -> None:
+    response = case.post(f"/operator/msps/{_msp_of(case)}/rate-card", {
+        "currency": "EUR", "band_floor": "0", "band_rate": "0.01"})
+    _no_operator(response)
+    assert case.world.scalar("SELECT count(*) FROM rate_cards WHERE msp_id = :m", m=_msp_of(case)) == 0
+
+
+def _api_or_401(case: Case, *, read_write: bool = False) -> dict[str, str] | None:
+    """A token's headers for the ``token`` relation (None: no organisation, so no token to make)."""
+    if case.relation == "token" or read_write:
+        return _api_headers(case, read_write=read_write) if case.has_organisation else None
+    return {}
+
+
+@row("GET", "/api/v1/billing/seats", ("session", "token"))
+def _seats_api(case: Case) -> None:
+    headers = _api_or_401(case)
+    response = case.get("/api/v1/billing/seats", headers=headers or {})
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.role in _SEES_SEATS:
+        assert response.status_code == 200
+        assert {c["name"] for c in response.json()["customers"]} == {case.world.tenants[r].name for r in SEES[case.role]}
+    else:
+        assert response.status_code == 403
+
+
+@row("POST", "/api/v1/billing/customers/{customer_id:uuid}/terms", CUSTOMERS)
+def _terms_api(case: Case) -> None:
+    headers = _api_or_401(case, read_write=True)
+    response = case.client.post(f"/api/v1/billing/customers/{case.tenant.customer_id}/terms", json={"seat_limit": 9},
+                                headers=headers or {})
+    case.assert_no_leak(response)
+    limit = _seat_limit_of(case)
+    _reset_terms(case)
+    if not case.has_organisation:
+        assert response.status_code == 401 and limit is None
+    elif case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 200 and limit == 9 and response.json()["seat_limit"] == 9
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and limit is None
+    else:
+        assert response.status_code == 403 and limit is None
+
+
+def _money_api(case: Case, path: str) -> httpx.Response | None:
+    """The answer for a money endpoint; None when the role was refused as it must be."""
+    headers = _api_or_401(case)
+    response = case.get(path, headers=headers or {})
+    if not case.has_organisation:
+        assert response.status_code == 401
+        return None
+    if case.role != "msp_admin":
+        assert response.status_code == 403
+        assert "amount" not in response.text and "total" not in response.text
+        return None
+    return response
+
+
+@row("GET", "/api/v1/billing/invoice", ("session", "token"))
+def _invoice_api(case: Case) -> None:
+    response = _money_api(case, "/api/v1/billing/invoice")
+    if response is not None:
+        assert response.status_code == 200
+        body = response.json()
+        assert {line["customer"]["name"] for line in body["lines"]} <= {t.name for t in case.world.tenants.values()
+                                                                        if t.msp_id == case.world.msp_a}
+
+
+@row("GET", "/api/v1/billing/invoices", ("session", "token"))
+def _invoices_api(case: Case) -> None:
+    own = _closed_invoice_of(case, case.world.msp_a)
+    _closed_invoice_of(case, case.world.tenants["other_msp"].msp_id)
+    response = _money_api(case, "/api/v1/billing/invoices")
+    if response is not None:
+        assert response.status_code == 200
+        assert [i["id"] for i in response.json()["invoices"]] == [str(own)]
+
+
+@row("GET", "/api/v1/billing/invoices/{invoice_id:uuid}", ("own_msp", "other_msp"))
+def _closed_invoice_api(case: Case) -> None:
+    path = f"/api/v1/billing/invoices/{_closed_invoice_of(case, _msp_of(case))}"
+    response = case.get(path)
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.role == "msp_admin" and case.relation == "own_msp":
+        assert response.status_code == 200 and response.json()["total"] == "3.00"
+    elif case.role == "msp_admin":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+
+
+@row("GET", "/api/v1/billing/changes", ("session", "token"))
+def _changes_api(case: Case) -> None:
+    response = _money_api(case, "/api/v1/billing/changes")
+    if response is not None:
+        assert response.status_code == 200
+        assert {c["customer"]["id"] for c in response.json()["changes"]} <= {
+            str(t.customer_id) for t in case.world.tenants.values() if t.msp_id == case.world.msp_a}
+
+
+@row("GET", "/api/v1/operator/msps/{msp_id:uuid}/rate-card", ("own_msp", "other_msp"))
+def _rate_card_api(case: Case) -> None:
+    response = case.get(f"/api/v1/operator/msps/{_msp_of(case)}/rate-card")
+    _no_operator(response)
+
+
+@row("POST", "/api/v1/operator/msps/{msp_id:uuid}/rate-card", ("own_msp", "other_msp"))
+def _set_rate_card_api(case: Case) -> None:
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.post(f"/api/v1/operator/msps/{_msp_of(case)}/rate-card", headers=headers,
+                                json={"currency": "EUR", "bands": [{"from_users": 0, "rate": "0.01"}]})
+    _no_operator(response)
+    assert case.world.scalar("SELECT count(*) FROM rate_cards WHERE msp_id = :m", m=_msp_of(case)) == 0
+
+
 # -- the test (last: every row above is registered by now) ----------------------------------------
 
 

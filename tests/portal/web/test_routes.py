@@ -57,12 +57,21 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/customers/{customer_id:uuid}/summary"), ("POST", "/customers/{customer_id:uuid}/summary"),
          ("GET", "/customers/{customer_id:uuid}/summary/log"),
          ("GET", "/customers/{customer_id:uuid}/summary/preview"),
-         ("POST", "/customers/{customer_id:uuid}/summary/test")}
+         ("POST", "/customers/{customer_id:uuid}/summary/test"), ("GET", "/billing/licensing"),
+         ("POST", "/billing/customers/{customer_id:uuid}/terms"), ("POST", "/billing/customers/{customer_id:uuid}/remove"),
+         ("GET", "/billing"), ("POST", "/billing/tiers"), ("GET", "/billing/invoice"), ("GET", "/billing/invoice.csv"),
+         ("GET", "/billing/invoice.json"), ("GET", "/billing/invoices/{invoice_id:uuid}"),
+         ("GET", "/billing/invoices/{invoice_id:uuid}/export.csv"), ("GET", "/operator"),
+         ("GET", "/operator/msps/{msp_id:uuid}"), ("POST", "/operator/msps/{msp_id:uuid}/rate-card")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift"),
        ("GET", "/api/v1/customers/{customer_id:uuid}/reports"),
        ("POST", "/api/v1/customers/{customer_id:uuid}/reports"),
-       ("GET", "/api/v1/reports/{report_id:uuid}/pdf")}
+       ("GET", "/api/v1/reports/{report_id:uuid}/pdf"), ("GET", "/api/v1/billing/seats"),
+       ("POST", "/api/v1/billing/customers/{customer_id:uuid}/terms"), ("GET", "/api/v1/billing/invoice"),
+       ("GET", "/api/v1/billing/invoices"), ("GET", "/api/v1/billing/invoices/{invoice_id:uuid}"),
+       ("GET", "/api/v1/billing/changes"), ("GET", "/api/v1/operator/msps/{msp_id:uuid}/rate-card"),
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/rate-card")}
 
 
 @pytest.fixture

@@ -1,0 +1,6 @@
+"""Billing pages and API: seats, tiers, the running invoice and its split, closed invoices."""
+
+from portal.web.billing.api import BillingApiController
+from portal.web.billing.pages import BillingController
+
+__all__ = ["BillingApiController", "BillingController"]
