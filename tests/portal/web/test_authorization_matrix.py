@@ -1727,7 +1727,8 @@ def _seats_api(case: Case) -> None:
         assert response.status_code == 401
     elif case.role in _SEES_SEATS:
         assert response.status_code == 200
-        assert {c["name"] for c in response.json()["customers"]} == {case.world.tenants[r].name for r in SEES[case.role]}
+        names = {c["name"] for c in response.json()["customers"]}
+        assert names == {case.world.tenants[r].name for r in SEES[case.role]}
     else:
         assert response.status_code == 403
 
