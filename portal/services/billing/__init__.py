@@ -16,6 +16,7 @@ neither to a customer's own users.
 from portal.services.billing._export import SPLIT_HEADER, invoice_document, split_rows
 from portal.services.billing._invoices import (
     BILLING_ACTOR,
+    CLOSING_GRACE,
     ClosedInvoice,
     SplitLine,
     client_prices,
@@ -65,6 +66,7 @@ __all__ = [
     "ADDONS",
     "BILLING_ACTOR",
     "CENT",
+    "CLOSING_GRACE",
     "DEFAULT_BANDS",
     "LICENCE_TYPES",
     "SEAT_SORTS",
