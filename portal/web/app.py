@@ -63,6 +63,7 @@ from portal.web.reports import FleetReportsController, ReportsApiController, Rep
 from portal.web.runtime import WebRuntime
 from portal.web.search import SearchApiController, SearchController
 from portal.web.security_headers import security_headers
+from portal.web.service_hold import refuse_writes_while_held
 from portal.web.summaries import SummaryController, UnsubscribeController
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
@@ -90,6 +91,7 @@ def create_app(web: WebRuntime) -> Litestar:
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
+        before_request=refuse_writes_while_held(web),
         exception_handlers={SignInRequired: redirect_to_sign_in, SecondFactorSetupRequired: redirect_to_second_factor,
                             HTTP_403_FORBIDDEN: refusal, HTTP_404_NOT_FOUND: refusal},
         # The API takes no form posts: its writes take bearer tokens only, which a browser never sends on

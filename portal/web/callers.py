@@ -39,6 +39,7 @@ from portal.services.accounts import (
     token_caller,
 )
 from portal.services.audit import record_event
+from portal.services.service_status import SUSPENDED_MESSAGE
 from portal.web.cookies import ORGANISATION_COOKIE, session_token
 from portal.web.runtime import WebRuntime
 
@@ -69,6 +70,8 @@ class Caller:
     active_key: str | None = None
     #: Shown the operator's pages in the navigation; what the operator may do, the database decides.
     is_platform_operator: bool = False
+    #: Why the caller's organisation is read only (the operator holds it), for the banner on every page.
+    held: str | None = None
 
     @property
     def may_manage_team(self) -> bool:
@@ -125,7 +128,15 @@ def resolve_caller(request: Request, web: WebRuntime) -> Caller | None:
         return None
     return Caller(session.user_id, session.email, session.display_name, organisation.membership, read_write=True,
                   organisations=session.organisations, active_key=organisation.key,
-                  is_platform_operator=session.is_platform_operator)
+                  is_platform_operator=session.is_platform_operator, held=_held(organisation))
+
+
+def _held(organisation: Organisation) -> str | None:
+    if organisation.msp_suspended:
+        return SUSPENDED_MESSAGE
+    if organisation.customer_held:
+        return "this service is suspended by the platform operator: it is read only"
+    return None
 
 
 def _session_caller(request: Request, web: NamedDependency[WebRuntime]) -> Caller:

@@ -87,6 +87,9 @@ class Customer(CustomerOwned, Base):
     licence_type: Mapped[str] = mapped_column(String(10), default="per_user", server_default="per_user")
     #: Removed from the service: billed up to the day before, no longer scanned (migration 0024).
     removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The platform operator's hold (migration 0025): it sets ``suspended_at`` too, and only the operator lifts it.
+    operator_suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    operator_suspended_by: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
     break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")

@@ -79,6 +79,9 @@ class Organisation:
     membership: MembershipView
     msp_name: str
     customer_name: str | None
+    #: Held by the platform operator (migration 0025): the whole MSP, or this customer.
+    msp_suspended: bool = False
+    customer_held: bool = False
 
     @property
     def key(self) -> str:
@@ -245,7 +248,8 @@ def current_session(engine: Engine, token: str | None) -> SignedIn | None:
         rows = connection.execute(text("SELECT * FROM posture_session_memberships(:h)"), {"h": token_hash}).all()
     organisations = tuple(
         Organisation(MembershipView(msp_id=r.msp_id, role=Role(r.role), customer_id=r.customer_id,
-                                    tags=frozenset(r.tags or ())), r.msp_name, r.customer_name)
+                                    tags=frozenset(r.tags or ())), r.msp_name, r.customer_name,
+                     bool(r.msp_suspended), bool(r.customer_held))
         for r in rows)
     return SignedIn(user.user_id, user.email, user.display_name, user.is_platform_operator, user.expires_at,
                     organisations)

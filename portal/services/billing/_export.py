@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal.services.billing._invoices import SplitLine
-from portal.services.billing._money import Invoice
+from portal.services.billing._money import Invoice, rate_text
 
 __all__ = ["SPLIT_HEADER", "invoice_document", "split_rows"]
 
@@ -28,11 +28,12 @@ def _last_day(invoice: Invoice) -> dt.date:
 def split_rows(invoice: Invoice, split: list[SplitLine], *, with_margin: bool = True) -> list[list[object]]:
     """One row per customer, in the invoice's order; the amounts add up to the invoice's total."""
     rows: list[list[object]] = []
+    rate = Decimal(rate_text(invoice.band_rate))
     for s in split:
         line = s.line
         average = (Decimal(line.user_days) / Decimal(invoice.period.days)).quantize(Decimal("0.01"))
         rows.append([invoice.period.start.isoformat(), _last_day(invoice).isoformat(), str(line.customer_id),
-                     line.name, line.service_tier, line.days, line.user_days, average, invoice.band_rate,
+                     line.name, line.service_tier, line.days, line.user_days, average, rate,
                      line.usage_amount, line.addon_amount, line.amount, invoice.currency,
                      s.client_amount if with_margin else None, s.margin if with_margin else None])
     return rows
@@ -49,7 +50,7 @@ def invoice_document(invoice: Invoice, split: list[SplitLine], *, status: str,
         "addons_total": str(invoice.addons_total), "user_days": invoice.user_days,
         "average_users": str((Decimal(invoice.average_users.numerator) / Decimal(invoice.average_users.denominator))
                              .quantize(Decimal("0.01"))),
-        "band_rate": str(invoice.band_rate),
+        "band_rate": rate_text(invoice.band_rate),
         "addons": [{"key": a.key, "label": a.label, "amount": str(amount), "split": a.split}
                    for a, amount in invoice.addons],
         "lines": [{"customer": {"id": str(s.line.customer_id), "name": s.line.name},

@@ -33,7 +33,7 @@ from fractions import Fraction
 from typing import Literal
 
 __all__ = ["CENT", "DEFAULT_BANDS", "AddOn", "Band", "CustomerUsage", "Invoice", "Line", "Period", "RateCard",
-           "allocate", "billable_days", "price", "round_cents"]
+           "allocate", "billable_days", "price", "rate_text", "round_cents"]
 
 CENT = Decimal("0.01")
 Split = Literal["user_days", "equal"]
@@ -163,6 +163,13 @@ class Invoice:
     @property
     def total(self) -> Decimal:
         return self.usage_total + self.addons_total
+
+
+def rate_text(rate: Decimal) -> str:
+    """A per-user rate as text, as stored (up to four decimals) and as people write it (at least two):
+    ``3.00``, ``2.4750``... never ``3.0000`` for one card and ``3.00`` for the same rate in another."""
+    whole, _, fraction = format(rate.quantize(Decimal("0.0001")), "f").partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 def round_cents(value: Fraction | Decimal) -> Decimal:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from portal.db.scope import Scope
-from portal.db.uow import unit_of_work
-from portal.services.errors import Forbidden, NotFound
+from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services.errors import Forbidden, InvalidInput, NotFound
 
-__all__ = ["MspListing", "operator_msps", "operator_scope"]
+__all__ = ["InvoiceReference", "MspListing", "OperatorNote", "invoice_references", "operator_msps", "operator_notes",
+           "operator_scope", "set_invoice_reference", "set_operator_note", "suspend_customer", "suspend_msp"]
 
 _NO_MSP = uuid.UUID(int=0)
 
@@ -32,6 +34,7 @@ class MspListing:
     slug: str
     created_at: dt.datetime
     customers: int
+    suspended_at: dt.datetime | None = None
 
 
 def operator_msps(engine: Engine, user_id: uuid.UUID, email: str) -> list[MspListing]:
@@ -39,8 +42,8 @@ def operator_msps(engine: Engine, user_id: uuid.UUID, email: str) -> list[MspLis
     with unit_of_work(engine, Scope(_NO_MSP, actor=email, user_id=user_id)) as uow:
         if not uow.session.scalar(text("SELECT posture_scope_is_operator()")):
             raise Forbidden("this is the platform operator's page")
-        rows = uow.session.execute(text("SELECT id, name, slug, created_at, customers FROM posture_operator_msps()"))
-        return [MspListing(r.id, r.name, r.slug, r.created_at, int(r.customers)) for r in rows]
+        rows = uow.session.execute(text("SELECT * FROM posture_operator_msps()"))
+        return [MspListing(r.id, r.name, r.slug, r.created_at, int(r.customers), r.suspended_at) for r in rows]
 
 
 def operator_scope(engine: Engine, user_id: uuid.UUID, email: str, msp_id: uuid.UUID) -> tuple[Scope, MspListing]:
@@ -54,3 +57,94 @@ def operator_scope(engine: Engine, user_id: uuid.UUID, email: str, msp_id: uuid.
         if msp.id == msp_id:
             return Scope(msp_id, customer_ids=None, actor=email, user_id=user_id), msp
     raise NotFound(f"MSP {msp_id} not found")
+
+
+def _operator_call(uow: UnitOfWork, statement: str, params: dict[str, object]) -> bool:
+    try:
+        with uow.session.begin_nested():
+            return bool(uow.session.scalar(text(statement), params))
+    except DBAPIError as exc:
+        if "only the platform operator" in str(exc.orig):
+            raise Forbidden("only the platform operator suspends and reactivates") from None
+        raise
+
+
+def suspend_msp(uow: UnitOfWork, *, suspended: bool) -> bool:
+    """Suspend (or reactivate) the scope's MSP; False when it already was. The operator only."""
+    return _operator_call(uow, "SELECT posture_operator_suspend_msp(:s)", {"s": suspended})
+
+
+def suspend_customer(uow: UnitOfWork, customer_id: uuid.UUID, *, suspended: bool) -> bool:
+    """Hold (or release) one customer of the scope's MSP; False when nothing changed. The operator only."""
+    return _operator_call(uow, "SELECT posture_operator_suspend_customer(:c, :s)", {"c": customer_id,
+                                                                                   "s": suspended})
+
+
+@dataclass(frozen=True)
+class OperatorNote:
+    note: str
+    updated_by: str
+    updated_at: dt.datetime
+
+
+def operator_notes(uow: UnitOfWork) -> dict[uuid.UUID | None, OperatorNote]:
+    """The operator's internal notes on the scope's MSP (key None) and its customers; empty for anyone else
+    (the database shows the rows to the operator only)."""
+    rows = uow.session.execute(text("SELECT about_customer, note, updated_by, updated_at FROM operator_notes"))
+    return {r.about_customer: OperatorNote(r.note, r.updated_by, r.updated_at) for r in rows}
+
+
+def set_operator_note(uow: UnitOfWork, about_customer: uuid.UUID | None, note: str) -> None:
+    """Set the internal note on the MSP (``about_customer`` None) or one of its customers; blank removes it."""
+    text_ = note.strip()
+    if len(text_) > 4000:
+        raise InvalidInput("an internal note is at most 4,000 characters")
+    try:
+        with uow.session.begin_nested():
+            uow.session.execute(text("DELETE FROM operator_notes WHERE about_customer IS NOT DISTINCT FROM :c"),
+                                {"c": about_customer})
+            if text_:
+                uow.session.execute(text("INSERT INTO operator_notes (msp_id, about_customer, note) "
+                                         "VALUES (:m, :c, :n)"), {"m": uow.scope.msp_id, "c": about_customer,
+                                                                  "n": text_})
+    except DBAPIError as exc:
+        if "row-level security" in str(exc.orig):
+            raise Forbidden("internal notes are the platform operator's") from None
+        if "foreign key" in str(exc.orig):
+            raise NotFound(f"customer {about_customer} not found") from None
+        raise
+
+
+@dataclass(frozen=True)
+class InvoiceReference:
+    reference: str
+    note: str | None
+    updated_by: str
+    updated_at: dt.datetime
+
+
+def invoice_references(uow: UnitOfWork) -> dict[uuid.UUID, InvoiceReference]:
+    """The operator's references on the scope's MSP's closed invoices (none for anyone else)."""
+    rows = uow.session.execute(text("SELECT invoice_id, reference, note, updated_by, updated_at "
+                                    "FROM invoice_references"))
+    return {r.invoice_id: InvoiceReference(r.reference, r.note, r.updated_by, r.updated_at) for r in rows}
+
+
+def set_invoice_reference(uow: UnitOfWork, invoice_id: uuid.UUID, reference: str, note: str = "") -> None:
+    """Set the operator's reference (and note) on a closed invoice; a blank reference removes it."""
+    ref, remark = " ".join(reference.split()), note.strip()
+    if len(ref) > 100 or len(remark) > 2000:
+        raise InvalidInput("a reference is at most 100 characters, its note at most 2,000")
+    try:
+        with uow.session.begin_nested():
+            uow.session.execute(text("DELETE FROM invoice_references WHERE invoice_id = :i"), {"i": invoice_id})
+            if ref:
+                uow.session.execute(text(
+                    "INSERT INTO invoice_references (invoice_id, msp_id, reference, note) VALUES (:i, :m, :r, :n)"),
+                    {"i": invoice_id, "m": uow.scope.msp_id, "r": ref, "n": remark or None})
+    except DBAPIError as exc:
+        if "row-level security" in str(exc.orig):
+            raise Forbidden("invoice references are the platform operator's") from None
+        if "foreign key" in str(exc.orig):
+            raise NotFound(f"invoice {invoice_id} not found") from None
+        raise

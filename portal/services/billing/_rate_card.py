@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.db.models import RateCardRow
 from portal.db.uow import UnitOfWork
-from portal.services.billing._money import AddOn, Band, RateCard
+from portal.services.billing._money import AddOn, Band, RateCard, rate_text
 from portal.services.errors import Forbidden, InvalidInput
 
 __all__ = ["ADDONS", "RateCardForm", "card_as_json", "rate_card", "save_rate_card"]
@@ -37,7 +37,8 @@ def rate_card(uow: UnitOfWork) -> RateCard:
 
 def card_as_json(card: RateCard) -> dict[str, Any]:
     """The card as an invoice keeps it (amounts as decimal strings)."""
-    return {"currency": card.currency, "bands": [{"from_users": b.floor, "rate": str(b.rate)} for b in card.bands],
+    return {"currency": card.currency,
+            "bands": [{"from_users": b.floor, "rate": rate_text(b.rate)} for b in card.bands],
             "addons": [{"key": a.key, "monthly": str(a.monthly), "split": a.split} for a in card.addons]}
 
 
@@ -52,14 +53,14 @@ class RateCardForm:
         if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
             raise InvalidInput("the currency is a three-letter ISO 4217 code, such as USD or EUR")
         bands = []
-        for floor_text, rate_text in zip(self.floors, self.rates, strict=True):
-            if not floor_text.strip() and not rate_text.strip():
+        for floor_text, typed_rate in zip(self.floors, self.rates, strict=True):
+            if not floor_text.strip() and not typed_rate.strip():
                 continue
             try:
                 floor = int(floor_text.replace(",", "").strip())
             except ValueError:
                 raise InvalidInput(f"a band starts at a whole number of users, not {floor_text!r}") from None
-            bands.append(Band(floor, _amount(rate_text, "a band's rate", places=4)))
+            bands.append(Band(floor, _amount(typed_rate, "a band's rate", places=4)))
         bands.sort(key=lambda b: b.floor)
         if not bands or bands[0].floor != 0 or len({b.floor for b in bands}) != len(bands) or len(bands) > 10:
             raise InvalidInput("the bands start at 0 users, each at a different number of users (10 at most)")

@@ -51,6 +51,7 @@ class SeatRow:
     last_activity_at: dt.datetime | None
     suspended: bool
     removed_at: dt.datetime | None
+    held: bool = False  # suspended by the platform operator (only the operator lifts it)
 
     @property
     def status(self) -> SeatStatus:
@@ -129,7 +130,7 @@ def seats_view(uow: UnitOfWork, *, q: str = "", sort: str = "name", include_remo
     users = latest_managed_users(uow)
     customers = uow.session.scalars(select(Customer)).all()
     rows = [SeatRow(c.id, c.name, users.get(c.id), c.seat_limit, c.licence_type, c.service_tier, c.created_at,
-                    c.last_activity_at, c.suspended_at is not None, c.removed_at)
+                    c.last_activity_at, c.suspended_at is not None, c.removed_at, c.operator_suspended_at is not None)
             for c in customers if include_removed or c.removed_at is None]
     needle = q.strip().lower()
     if needle:

@@ -47,6 +47,7 @@ from portal.services.onboarding._messages import consent_error_message
 from portal.services.onboarding._verify import ConsentNotVerified, verify_with_retries
 from portal.services.plain_text import plain_line
 from portal.services.scans import ScanQueue, next_scan_time, start_scan, window_of
+from portal.services.service_status import msp_suspension
 
 __all__ = ["CONSENT_LIFETIME", "ConsentApp", "ConsentResult", "add_customer", "complete_consent", "consent_link",
            "may_make_consent_link"]
@@ -240,7 +241,9 @@ def _connect(engine: Engine, request: object, missing: tuple[str, ...], domains:
         record_event(uow, customer_id=customer_id, action="customer.connected",
                      target=f"onboarding:{request.id}",  # type: ignore[attr-defined]
                      details={"missing": list(missing), "link_made_by": request.created_by_email})  # type: ignore[attr-defined]
-        start_scan(uow, customer_id, ScanTrigger.ONBOARDING, queue=queue)
+        held = msp_suspension(uow) is not None or customer.operator_suspended_at is not None
+        if not held:  # a suspended service is connected but not scanned until it is reactivated
+            start_scan(uow, customer_id, ScanTrigger.ONBOARDING, queue=queue)
     if missing:
         return ConsentResult("degraded", "Some permissions are missing: the checks that need them report an "
                                          "error until they are granted. The first scan is on its way.", name, missing)

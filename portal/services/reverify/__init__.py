@@ -33,6 +33,7 @@ from portal.services.accounts import Action, CustomerAccess, MembershipView, may
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.scans import STRANDED_AFTER
 from portal.services.search import matching_targets
+from portal.services.service_status import msp_suspension
 
 __all__ = ["MAX_TENANTS", "ReverifyFinished", "ReverifyProgress", "ReverifyStarted", "ScanGroup", "reverify_progress",
            "start_reverify"]
@@ -104,7 +105,8 @@ def start_reverify(uow: UnitOfWork, membership: MembershipView, *, actor: str, q
     rows = uow.session.execute(select(Customer.id, Customer.msp_id, Customer.tenant_id, Customer.access_tier,
                                       Customer.tags, busy.label("busy"), Customer.suspended_at)
                                .where(Customer.id.in_(list(targets)))).all()
-    chosen = [r for r in rows if r.tenant_id and not r.busy and r.suspended_at is None and may(
+    held = msp_suspension(uow) is not None  # the operator suspended the MSP: nothing may be scanned
+    chosen = [r for r in rows if not held and r.tenant_id and not r.busy and r.suspended_at is None and may(
         membership, Action.START_SCAN, CustomerAccess(r.id, r.msp_id, r.access_tier, frozenset(r.tags or ())))]
     if not chosen:
         raise InvalidInput("none of the tenants this search names can be re-verified now: they are not connected "

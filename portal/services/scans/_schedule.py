@@ -23,6 +23,7 @@ from portal.services.reports import ReportQueue
 from portal.services.risks import lapse_expired
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._start import enqueue_due_scans, resend_stranded_scans
+from portal.services.service_status import msp_suspension
 from portal.services.summaries import queue_due_summaries, queue_due_summary_deliveries
 
 __all__ = ["SCHEDULER_ACTOR", "run_due_schedules"]
@@ -47,6 +48,8 @@ def run_due_schedules(engine: Engine, now: dt.datetime, *, queue: ScanQueue,
     for msp_id in msp_ids:
         try:
             with unit_of_work(engine, Scope.for_msp(msp_id, actor=SCHEDULER_ACTOR)) as uow:
+                if msp_suspension(uow) is not None:
+                    continue  # suspended by the platform operator: no scans, no mail, until reactivated
                 resend_stranded_scans(uow, now, queue=queue)
                 lapse_expired(uow, now)  # accepted risks that ran out count against the score again
                 queued += len(enqueue_due_scans(uow, now, queue=queue))

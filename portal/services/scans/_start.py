@@ -32,6 +32,7 @@ from portal.services.errors import Conflict, NotFound
 from portal.services.scans._cadence import next_scan_time, window_of
 from portal.services.scans._queue import ScanQueue
 from portal.services.scans._run import fail_scan
+from portal.services.service_status import msp_suspension
 
 __all__ = ["MAX_RESENDS", "SCAN_COOLDOWN", "STRANDED_AFTER", "ScanRefused", "due_customers", "enqueue_due_scans",
            "request_scan", "resend_stranded_scans", "start_scan"]
@@ -89,6 +90,8 @@ def request_scan(uow: UnitOfWork, customer_id: uuid.UUID, *, queue: ScanQueue, n
     customer = uow.session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    if customer.operator_suspended_at is not None or msp_suspension(uow) is not None:
+        raise ScanRefused("the service is suspended by the platform operator: no scans until it is reactivated")
     if customer.suspended_at is not None:
         raise ScanRefused("this customer is suspended: an MSP admin resumes it from its page")
     if customer.tenant_id is None:

@@ -58,6 +58,8 @@ class AccountsController(Controller):
             session = current_session(web.engine, session_token(request, web.tls))
             if session is None:
                 return Redirect("/sign-in", status_code=303)
+            if session.is_platform_operator:
+                return Redirect("/operator", status_code=303)  # an operator needs no organisation
             return Template("accounts/home.html", context={"session": session})
         if staff_needs_second_factor(web.engine, session_token(request, web.tls)):
             return Redirect("/account/two-factor?required=1", status_code=303)

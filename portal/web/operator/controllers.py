@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -30,9 +32,10 @@ from litestar.exceptions import (
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from sqlalchemy import text
 
 from portal.db.scope import Scope
-from portal.db.uow import unit_of_work
+from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.accounts import current_session, token_caller
 from portal.services.billing import (
     ADDONS,
@@ -40,11 +43,19 @@ from portal.services.billing import (
     RateCard,
     RateCardForm,
     closed_invoices,
+    invoice_references,
     operator_msps,
+    operator_notes,
     operator_scope,
     rate_card,
+    rate_text,
     running_invoice,
     save_rate_card,
+    seats_view,
+    set_invoice_reference,
+    set_operator_note,
+    suspend_customer,
+    suspend_msp,
 )
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.web.billing.schemas import AddOnIO, BandIO, RateCardIn, RateCardOut
@@ -56,6 +67,24 @@ __all__ = ["OperatorApiController", "OperatorController"]
 
 _OPERATORS_ONLY = "this is the platform operator's"
 _BAND_ROWS = 6
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class SuspensionForm(msgspec.Struct):
+    suspended: str = ""  # "1": suspend; anything else: reactivate
+
+
+class NoteForm(msgspec.Struct):
+    note: str = ""
+
+
+class ReferenceForm(msgspec.Struct):
+    reference: str = ""
+    note: str = ""
+
+
+def _has_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> bool:
+    return bool(uow.session.scalar(text("SELECT EXISTS (SELECT FROM customers WHERE id = :c)"), {"c": customer_id}))
 
 
 @dataclass(frozen=True)
@@ -133,11 +162,65 @@ class OperatorController(Controller):
             card = rate_card(uow)
             invoice = running_invoice(uow, dt.datetime.now(dt.UTC))
             closed = closed_invoices(uow)
+            customers = seats_view(uow, include_removed=True).rows
+            notes = operator_notes(uow)
+            references = invoice_references(uow)
         bands = list(card.bands) + [None] * max(0, _BAND_ROWS - len(card.bands))
         return Template("operator/msp.html", status_code=status_code, context={
             "operator": operator, "msp": msp, "card": card, "bands": bands, "invoice": invoice, "closed": closed,
             "addons": {a.key: a for a in card.addons}, "addon_labels": ADDONS, "error": error,
-            "saved": request.query_params.get("saved") == "1"})
+            "customers": customers, "notes": notes, "references": references,
+            "saved": request.query_params.get("saved")})
+
+    def _act(self, request: Request, web: WebRuntime, operator: Operator, msp_id: uuid.UUID,
+             action: Callable[[UnitOfWork], object], saved: str) -> Redirect | Template:
+        scope, _ = _scope(web, operator, msp_id)
+        try:
+            with unit_of_work(web.engine, scope) as uow:
+                action(uow)
+        except InvalidInput as exc:
+            return self._msp(request, web, operator, msp_id, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
+        except NotFound:
+            raise NotFoundException("no such customer or invoice of this MSP") from None
+        except Forbidden:
+            raise PermissionDeniedException(_OPERATORS_ONLY) from None
+        return Redirect(f"/operator/msps/{msp_id}?saved={saved}", status_code=303)
+
+    @post("/msps/{msp_id:uuid}/suspension", sync_to_thread=True)
+    def suspend(self, request: Request, msp_id: FromPath[uuid.UUID], data: Annotated[SuspensionForm, _FORM],
+                web: NamedDependency[WebRuntime], operator: NamedDependency[Operator]) -> Redirect | Template:
+        return self._act(request, web, operator, msp_id,
+                         lambda uow: suspend_msp(uow, suspended=data.suspended == "1"), "suspension")
+
+    @post("/msps/{msp_id:uuid}/note", sync_to_thread=True)
+    def note(self, request: Request, msp_id: FromPath[uuid.UUID], data: Annotated[NoteForm, _FORM],
+             web: NamedDependency[WebRuntime], operator: NamedDependency[Operator]) -> Redirect | Template:
+        return self._act(request, web, operator, msp_id, lambda uow: set_operator_note(uow, None, data.note), "note")
+
+    @post("/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension", sync_to_thread=True)
+    def hold_customer(self, request: Request, msp_id: FromPath[uuid.UUID], customer_id: FromPath[uuid.UUID],
+                         data: Annotated[SuspensionForm, _FORM], web: NamedDependency[WebRuntime],
+                         operator: NamedDependency[Operator]) -> Redirect | Template:
+        def hold(uow: UnitOfWork) -> None:
+            if not suspend_customer(uow, customer_id, suspended=data.suspended == "1") and not _has_customer(
+                    uow, customer_id):
+                raise NotFound(f"customer {customer_id} not found")
+        return self._act(request, web, operator, msp_id, hold, f"customer-{customer_id}")
+
+    @post("/msps/{msp_id:uuid}/customers/{customer_id:uuid}/note", sync_to_thread=True)
+    def customer_note(self, request: Request, msp_id: FromPath[uuid.UUID], customer_id: FromPath[uuid.UUID],
+                      data: Annotated[NoteForm, _FORM], web: NamedDependency[WebRuntime],
+                      operator: NamedDependency[Operator]) -> Redirect | Template:
+        return self._act(request, web, operator, msp_id, lambda uow: set_operator_note(uow, customer_id, data.note),
+                         f"customer-{customer_id}")
+
+    @post("/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference", sync_to_thread=True)
+    def reference(self, request: Request, msp_id: FromPath[uuid.UUID], invoice_id: FromPath[uuid.UUID],
+                  data: Annotated[ReferenceForm, _FORM], web: NamedDependency[WebRuntime],
+                  operator: NamedDependency[Operator]) -> Redirect | Template:
+        return self._act(request, web, operator, msp_id,
+                         lambda uow: set_invoice_reference(uow, invoice_id, data.reference, data.note),
+                         f"invoice-{invoice_id}")
 
     @post("/msps/{msp_id:uuid}/rate-card", sync_to_thread=True)
     def save(self, request: Request, msp_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
@@ -175,6 +258,58 @@ class OperatorApiController(Controller):
     tags = ["operator"]
     dependencies = {"operator": Provide(_api_operator, sync_to_thread=True)}
 
+    @get("/msps", operation_id="listMsps", summary="Every MSP, with its state (operator)",
+         raises=[PermissionDeniedException], sync_to_thread=True)
+    def list_msps(self, web: NamedDependency[WebRuntime], operator: NamedDependency[Operator]) -> dict[str, Any]:
+        try:
+            listing = operator_msps(web.engine, operator.user_id, operator.email)
+        except Forbidden:
+            raise PermissionDeniedException(_OPERATORS_ONLY) from None
+        return {"msps": [{"id": str(m.id), "name": m.name, "customers": m.customers,
+                          "created_at": m.created_at.isoformat(),
+                          "suspended_at": m.suspended_at.isoformat() if m.suspended_at else None} for m in listing]}
+
+    @get("/msps/{msp_id:uuid}", operation_id="getMsp", summary="One MSP: customers, holds, notes, invoice references",
+         raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def msp_detail(self, msp_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+                   operator: NamedDependency[Operator]) -> dict[str, Any]:
+        return _msp_detail(web, operator, msp_id)
+
+    @post("/msps/{msp_id:uuid}/suspension", operation_id="suspendMsp", status_code=200,
+          summary="Suspend or reactivate an MSP (operator, read-write token)",
+          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def suspend(self, msp_id: FromPath[uuid.UUID], data: Annotated[SuspensionIn, Body()],
+                web: NamedDependency[WebRuntime], operator: NamedDependency[Operator]) -> dict[str, Any]:
+        return _operator_api_write(web, operator, msp_id, lambda uow: suspend_msp(uow, suspended=data.suspended))
+
+    @post("/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension", operation_id="suspendCustomer",
+          status_code=200, summary="Suspend or reactivate one customer of an MSP (operator, read-write token)",
+          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def hold(self, msp_id: FromPath[uuid.UUID], customer_id: FromPath[uuid.UUID],
+             data: Annotated[SuspensionIn, Body()], web: NamedDependency[WebRuntime],
+             operator: NamedDependency[Operator]) -> dict[str, Any]:
+        def act(uow: UnitOfWork) -> None:
+            if not suspend_customer(uow, customer_id, suspended=data.suspended) and not _has_customer(uow, customer_id):
+                raise NotFound(f"customer {customer_id} not found")
+        return _operator_api_write(web, operator, msp_id, act)
+
+    @post("/msps/{msp_id:uuid}/notes", operation_id="setInternalNote", status_code=200,
+          summary="Set the internal note on an MSP or one of its customers (operator only; blank removes it)",
+          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def set_note(self, msp_id: FromPath[uuid.UUID], data: Annotated[NoteIn, Body()],
+                 web: NamedDependency[WebRuntime], operator: NamedDependency[Operator]) -> dict[str, Any]:
+        return _operator_api_write(web, operator, msp_id,
+                                   lambda uow: set_operator_note(uow, data.customer_id, data.note))
+
+    @post("/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference", operation_id="setInvoiceReference",
+          status_code=200, summary="Set the operator's reference on a closed invoice (blank removes it)",
+          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def set_reference(self, msp_id: FromPath[uuid.UUID], invoice_id: FromPath[uuid.UUID],
+                      data: Annotated[ReferenceIn, Body()], web: NamedDependency[WebRuntime],
+                      operator: NamedDependency[Operator]) -> dict[str, Any]:
+        return _operator_api_write(web, operator, msp_id,
+                                   lambda uow: set_invoice_reference(uow, invoice_id, data.reference, data.note))
+
     @get("/msps/{msp_id:uuid}/rate-card", operation_id="getRateCard", summary="An MSP's rate card (operator)",
          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
     def get_card(self, msp_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
@@ -208,8 +343,63 @@ class OperatorApiController(Controller):
         return _card_out(msp, saved)
 
 
+class SuspensionIn(msgspec.Struct, forbid_unknown_fields=True):
+    suspended: bool
+
+
+class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: str
+    customer_id: uuid.UUID | None = None  # None: the note on the MSP itself
+
+
+class ReferenceIn(msgspec.Struct, forbid_unknown_fields=True):
+    reference: str
+    note: str = ""
+
+
+def _operator_api_write(web: WebRuntime, operator: Operator, msp_id: uuid.UUID,
+                        action: Callable[[UnitOfWork], object]) -> dict[str, Any]:
+    if not operator.read_write:
+        raise PermissionDeniedException("writes through the API take a read-write token")
+    scope, _ = _scope(web, operator, msp_id)
+    try:
+        with unit_of_work(web.engine, scope) as uow:
+            action(uow)
+    except InvalidInput as exc:
+        raise ClientException(str(exc)) from None
+    except NotFound:
+        raise NotFoundException("no such customer or invoice of this MSP") from None
+    except Forbidden:
+        raise PermissionDeniedException(_OPERATORS_ONLY) from None
+    return _msp_detail(web, operator, msp_id)
+
+
+def _msp_detail(web: WebRuntime, operator: Operator, msp_id: uuid.UUID) -> dict[str, Any]:
+    scope, msp = _scope(web, operator, msp_id)
+    with unit_of_work(web.engine, scope) as uow:
+        customers = seats_view(uow, include_removed=True).rows
+        notes = operator_notes(uow)
+        references = invoice_references(uow)
+        closed = closed_invoices(uow)
+    note = notes.get(None)
+    return {
+        "id": str(msp.id), "name": msp.name, "customers_count": msp.customers,
+        "suspended_at": msp.suspended_at.isoformat() if msp.suspended_at else None,
+        "internal_note": note.note if note else None,
+        "customers": [{"id": str(c.customer_id), "name": c.name, "managed_users": c.managed_users,
+                       "suspended": c.suspended, "held_by_operator": c.held,
+                       "removed_at": c.removed_at.isoformat() if c.removed_at else None,
+                       "internal_note": notes[c.customer_id].note if c.customer_id in notes else None}
+                      for c in customers],
+        "invoices": [{"id": str(i.id), "period_start": i.period_start.isoformat(), "total": str(i.total),
+                      "currency": i.currency,
+                      "reference": references[i.id].reference if i.id in references else None,
+                      "reference_note": references[i.id].note if i.id in references else None} for i in closed],
+    }
+
+
 def _card_out(msp: MspListing, card: RateCard) -> RateCardOut:
     return RateCardOut(msp={"id": str(msp.id), "name": msp.name}, currency=card.currency,
-                       bands=[BandIO(from_users=b.floor, rate=str(b.rate)) for b in card.bands],
+                       bands=[BandIO(from_users=b.floor, rate=rate_text(b.rate)) for b in card.bands],
                        addons=[AddOnIO(key=a.key, monthly=str(a.monthly), split=a.split) for a in card.addons])
 

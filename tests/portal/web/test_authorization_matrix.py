@@ -1823,6 +1823,90 @@ def _set_rate_card_api(case: Case) -> None:
     assert case.world.scalar("SELECT count(*) FROM rate_cards WHERE msp_id = :m", m=_msp_of(case)) == 0
 
 
+# -- the operator's holds and notes: no MSP user, admin or not, may touch or read them -------------------
+
+_OPERATOR_STATE = ("SELECT (SELECT count(*) FROM msps WHERE suspended_at IS NOT NULL) "
+                   "+ (SELECT count(*) FROM customers WHERE operator_suspended_at IS NOT NULL) "
+                   "+ (SELECT count(*) FROM operator_notes) + (SELECT count(*) FROM invoice_references)")
+
+
+def _operator_post(case: Case, path: str, data: dict[str, str]) -> None:
+    response = case.post(path, data)
+    _no_operator(response)
+    assert case.world.scalar(_OPERATOR_STATE) == 0
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/suspension", ("own_msp", "other_msp"))
+def _operator_suspend_msp(case: Case) -> None:
+    _operator_post(case, f"/operator/msps/{_msp_of(case)}/suspension", {"suspended": "1"})
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/note", ("own_msp", "other_msp"))
+def _operator_msp_note(case: Case) -> None:
+    _operator_post(case, f"/operator/msps/{_msp_of(case)}/note", {"note": "forged"})
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension", CUSTOMERS)
+def _operator_hold_customer(case: Case) -> None:
+    _operator_post(case, f"/operator/msps/{case.tenant.msp_id}/customers/{case.tenant.customer_id}/suspension",
+                   {"suspended": "1"})
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/note", CUSTOMERS)
+def _operator_customer_note(case: Case) -> None:
+    _operator_post(case, f"/operator/msps/{case.tenant.msp_id}/customers/{case.tenant.customer_id}/note",
+                   {"note": "forged"})
+
+
+@row("POST", "/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference", ("own_msp", "other_msp"))
+def _operator_reference(case: Case) -> None:
+    invoice_id = _closed_invoice_of(case, _msp_of(case))
+    _operator_post(case, f"/operator/msps/{_msp_of(case)}/invoices/{invoice_id}/reference", {"reference": "X-1"})
+
+
+@row("GET", "/api/v1/operator/msps")
+def _operator_msps_api(case: Case) -> None:
+    response = case.get("/api/v1/operator/msps")
+    _no_operator(response)
+    assert case.world.msp_names[case.world.tenants["other_msp"].msp_id] not in response.text
+
+
+@row("GET", "/api/v1/operator/msps/{msp_id:uuid}", ("own_msp", "other_msp"))
+def _operator_msp_api(case: Case) -> None:
+    _no_operator(case.get(f"/api/v1/operator/msps/{_msp_of(case)}"))
+
+
+def _operator_api_post(case: Case, path: str, body: dict[str, object]) -> None:
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.post(path, headers=headers, json=body)
+    case.assert_no_leak(response)
+    _no_operator(response)
+    assert case.world.scalar(_OPERATOR_STATE) == 0
+
+
+@row("POST", "/api/v1/operator/msps/{msp_id:uuid}/suspension", ("own_msp", "other_msp"))
+def _operator_suspend_api(case: Case) -> None:
+    _operator_api_post(case, f"/api/v1/operator/msps/{_msp_of(case)}/suspension", {"suspended": True})
+
+
+@row("POST", "/api/v1/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension", CUSTOMERS)
+def _operator_hold_api(case: Case) -> None:
+    _operator_api_post(case, f"/api/v1/operator/msps/{case.tenant.msp_id}/customers/{case.tenant.customer_id}"
+                             "/suspension", {"suspended": True})
+
+
+@row("POST", "/api/v1/operator/msps/{msp_id:uuid}/notes", ("own_msp", "other_msp"))
+def _operator_note_api(case: Case) -> None:
+    _operator_api_post(case, f"/api/v1/operator/msps/{_msp_of(case)}/notes", {"note": "forged"})
+
+
+@row("POST", "/api/v1/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference", ("own_msp", "other_msp"))
+def _operator_reference_api(case: Case) -> None:
+    invoice_id = _closed_invoice_of(case, _msp_of(case))
+    _operator_api_post(case, f"/api/v1/operator/msps/{_msp_of(case)}/invoices/{invoice_id}/reference",
+                       {"reference": "X-1"})
+
+
 # -- the test (last: every row above is registered by now) ----------------------------------------
 
 

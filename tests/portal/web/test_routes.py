@@ -63,7 +63,11 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("GET", "/billing/invoice"), ("GET", "/billing/invoice.csv"),
          ("GET", "/billing/invoice.json"), ("GET", "/billing/invoices/{invoice_id:uuid}"),
          ("GET", "/billing/invoices/{invoice_id:uuid}/export.csv"), ("GET", "/operator"),
-         ("GET", "/operator/msps/{msp_id:uuid}"), ("POST", "/operator/msps/{msp_id:uuid}/rate-card")}
+         ("GET", "/operator/msps/{msp_id:uuid}"), ("POST", "/operator/msps/{msp_id:uuid}/rate-card"),
+         ("POST", "/operator/msps/{msp_id:uuid}/suspension"), ("POST", "/operator/msps/{msp_id:uuid}/note"),
+         ("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension"),
+         ("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/note"),
+         ("POST", "/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift"),
        ("GET", "/api/v1/customers/{customer_id:uuid}/reports"),
@@ -72,7 +76,11 @@ API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1
        ("POST", "/api/v1/billing/customers/{customer_id:uuid}/terms"), ("GET", "/api/v1/billing/invoice"),
        ("GET", "/api/v1/billing/invoices"), ("GET", "/api/v1/billing/invoices/{invoice_id:uuid}"),
        ("GET", "/api/v1/billing/changes"), ("GET", "/api/v1/operator/msps/{msp_id:uuid}/rate-card"),
-       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/rate-card")}
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/rate-card"), ("GET", "/api/v1/operator/msps"),
+       ("GET", "/api/v1/operator/msps/{msp_id:uuid}"), ("POST", "/api/v1/operator/msps/{msp_id:uuid}/suspension"),
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension"),
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/notes"),
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference")}
 
 
 @pytest.fixture

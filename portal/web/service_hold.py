@@ -1,0 +1,61 @@
+"""Read only while the platform operator holds the service (migration 0025).
+
+Before any request that could change something (not GET, HEAD or OPTIONS), the caller's MSP is asked
+whether the operator suspended it; a request naming a customer the operator holds (``/customers/{id}``,
+also under ``/api/v1`` and ``/billing``) is asked of that customer too. Either refuses with 403 and the
+reason. Signing in and out, switching organisation, one's own account and password, the unsubscribe
+link and the operator's own pages stay open. The database refuses every scan of a held service anyway;
+this is what makes the rest read only for people.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+
+from litestar import Request
+from litestar.exceptions import PermissionDeniedException
+from sqlalchemy import text
+
+from portal.db.uow import unit_of_work
+from portal.services.accounts import scope_for
+from portal.services.service_status import SUSPENDED_MESSAGE, msp_suspension
+from portal.web.callers import resolve_caller
+from portal.web.runtime import WebRuntime
+
+__all__ = ["OPEN_WHILE_HELD", "refuse_writes_while_held"]
+
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Writes a held service keeps: the session, one's own account, the mail link, the operator's pages.
+OPEN_WHILE_HELD = ("/sign-in", "/sign-out", "/password-reset", "/invitations/", "/organisation", "/account/",
+                   "/unsubscribe/", "/operator", "/api/v1/operator")
+_CUSTOMER = re.compile(r"/customers/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+_HELD_CUSTOMER = "this customer's service is suspended by the platform operator: it is read only"
+
+
+def refuse_writes_while_held(web: WebRuntime) -> Callable[[Request], Awaitable[None]]:
+    """The app's ``before_request``: 403 for a write while the caller's MSP, or the customer the request
+    names, is held by the operator."""
+
+    def check(request: Request) -> None:
+        caller = resolve_caller(request, web)
+        if caller is None:
+            return  # the handler answers 401 or the sign-in page itself
+        scope = scope_for(web.engine, caller.membership, email=caller.email, user_id=caller.user_id)
+        named = _CUSTOMER.search(request.url.path)
+        with unit_of_work(web.engine, scope) as uow:
+            if msp_suspension(uow) is not None:
+                raise PermissionDeniedException(SUSPENDED_MESSAGE)
+            if named and uow.session.scalar(text(
+                    "SELECT operator_suspended_at IS NOT NULL FROM customers WHERE id = :c"),
+                    {"c": uuid.UUID(named.group(1))}):
+                raise PermissionDeniedException(_HELD_CUSTOMER)
+
+    async def before_request(request: Request) -> None:
+        if request.method in _SAFE or request.url.path.startswith(OPEN_WHILE_HELD):
+            return
+        await asyncio.to_thread(check, request)
+
+    return before_request
