@@ -11,6 +11,7 @@ same code path scans Microsoft, a national cloud, or the simulator.
 from scanner._auth import AppCredentials, Endpoints, TokenProvider
 from scanner._decode import json_safe
 from scanner._dns import parse_resolver
+from scanner._environment import GROUP_KINDS
 from scanner._errors import (
     AuthError,
     ConsentMissing,
@@ -35,6 +36,7 @@ from scanner.collections import COLLECTIONS, required_permissions
 
 __all__ = [
     "COLLECTIONS",
+    "GROUP_KINDS",
     "SEVERITY_WEIGHTS",
     "AppCredentials",
     "AuthError",

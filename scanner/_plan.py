@@ -32,6 +32,7 @@ from scanner.checks._model import Gate
 from scanner.collections import (
     ALWAYS,
     COLLECTIONS,
+    Collection,
     DnsCollection,
     ExchangeCollection,
     GraphCollection,
@@ -87,8 +88,11 @@ class Collector:
         exchange_factory: Callable[[], ExchangeClient],
         progress: ProgressFn | None = None,
         dns_factory: Callable[[], DnsResolver] = DnsResolver,
+        extra: Mapping[str, Collection] | None = None,
     ) -> None:
         self._graph = graph
+        # Collections of this scan only (the members of the groups an MSP bills by), beside the catalogue's.
+        self._specs: Mapping[str, Collection] = {**COLLECTIONS, **(extra or {})}
         self._exchange_factory = exchange_factory
         self._dns_factory = dns_factory
         self._dns: DnsResolver | None = None
@@ -104,7 +108,7 @@ class Collector:
 
     async def collect(self, names: Iterable[str]) -> None:
         """Fetch every named collection not fetched yet, in as many rounds as fan-outs require."""
-        pending = [n for n in dict.fromkeys(_with_sources(names)) if n not in self.results]
+        pending = [n for n in dict.fromkeys(_with_sources(names, self._specs)) if n not in self.results]
         while pending:
             ready = [n for n in pending if self._is_ready(n)]
             if not ready:
@@ -117,7 +121,7 @@ class Collector:
             await self._exchange.aclose()
 
     def _is_ready(self, name: str) -> bool:
-        spec = COLLECTIONS[name]
+        spec = self._specs[name]
         return not isinstance(spec, GraphFanOut | DnsCollection) or all(s in self.results for s in spec.sources)
 
     def _report(self) -> None:
@@ -130,7 +134,7 @@ class Collector:
         exchange: dict[str, tuple[str, Mapping[str, Any]]] = {}
         lookups: dict[str, dict[str, list[str]]] = {}
         for name in names:
-            spec = COLLECTIONS[name]
+            spec = self._specs[name]
             if isinstance(spec, GraphCollection):
                 graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
             elif isinstance(spec, GraphFanOut):
@@ -182,13 +186,13 @@ class Collector:
         return self._exchange
 
 
-def _with_sources(names: Iterable[str]) -> list[str]:
+def _with_sources(names: Iterable[str], specs: Mapping[str, Collection]) -> list[str]:
     """The names, each fan-out preceded by the collections it is derived from."""
     out: list[str] = []
     for name in names:
-        spec = COLLECTIONS[name]
+        spec = specs[name]
         if isinstance(spec, GraphFanOut | DnsCollection):
-            out.extend(_with_sources(spec.sources))
+            out.extend(_with_sources(spec.sources, specs))
         out.append(name)
     return out
 

@@ -79,6 +79,8 @@ class ScanResult:
     error: str | None = None
     #: The tenant in figures (users, admins, MFA, licences, Secure Score): ``scanner._environment``.
     environment: dict[str, Any] = field(default_factory=dict)
+    #: The verified domains and groups (``scanner._environment.tenant_directory``), when asked for.
+    directory: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of results per status."""

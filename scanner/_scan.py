@@ -23,7 +23,7 @@ import httpx
 
 from scanner._auth import TokenProvider
 from scanner._dns import DnsResolver, parse_resolver
-from scanner._environment import tenant_environment
+from scanner._environment import tenant_directory, tenant_environment
 from scanner._errors import ConsentMissing, ScannerError, TenantNotFound
 from scanner._exchange import ExchangeClient
 from scanner._plan import Collector, first_round, needed_collections
@@ -33,6 +33,7 @@ from scanner._scoring import coverage, grade, score
 from scanner._transport import GraphClient, RequestStats
 from scanner.checks import Check, catalogue
 from scanner.checks._model import Gate, Status, TenantConfig
+from scanner.collections import DIRECTORY, billing_group_members
 from scanner.licences import detect_gates
 
 __all__ = ["ScanOptions", "scan_tenant", "select_checks"]
@@ -84,6 +85,8 @@ async def scan_tenant(
     progress: Progress | None = None,
     http: httpx.AsyncClient | None = None,
     dns_resolver: str | None = None,
+    directory: bool = False,
+    billing_groups: Iterable[str] = (),
 ) -> ScanResult:
     """Scan one tenant and return its result.
 
@@ -95,6 +98,10 @@ async def scan_tenant(
         http: an httpx client to send through (tests inject transports); default: a fresh one.
         dns_resolver: ``"host[:port], ..."`` of the DNS resolvers for the mail-authentication checks;
             default: the host's own (``/etc/resolv.conf``).
+        directory: also read the verified domains, groups and users (``DIRECTORY``) whatever the checks
+            need, for the result's ``directory`` and ``licensed_partitions``.
+        billing_groups: ids of the groups an MSP bills by: their members are read to place each licensed
+            user (``licensed_partitions``).
 
     Raises:
         CredentialInvalid: the service's own client credential was rejected.
@@ -116,14 +123,16 @@ async def scan_tenant(
         "max_concurrency": options.max_concurrency, "max_retries": options.max_retries, "backoff_s": options.backoff_s,
     }
     graph = GraphClient(tenant_id, tokens, graph_url, **common)
+    groups = tuple(billing_groups)
+    extra = {"billing_group_members": billing_group_members(groups)} if groups else {}
     collector = Collector(graph, lambda: ExchangeClient(tenant_id, tokens, exchange_url, **common), report,
-                          dns_factory=lambda: DnsResolver(parse_resolver(dns_resolver)))
+                          dns_factory=lambda: DnsResolver(parse_resolver(dns_resolver)), extra=extra)
     log.info("scan started", extra={"tenant_id": tenant_id, "checks": len(checks)})
     try:
         collector.expect(first_round(checks))
         await collector.collect(first_round(checks))
         gates, gates_error = _gates(collector.results)
-        needed = needed_collections(checks, gates)
+        needed = needed_collections(checks, gates) + (list(DIRECTORY) if directory else []) + list(extra)
         collector.expect(needed)
         await collector.collect(needed)
     except (ConsentMissing, TenantNotFound) as exc:
@@ -152,6 +161,7 @@ async def scan_tenant(
         finished_at=dt.datetime.now(dt.UTC),
         gates=frozenset(gates or ()),
         environment=tenant_environment(collector.results),
+        directory=tenant_directory(collector.results) if directory else None,
     )
     log.info("scan finished", extra={"tenant_id": tenant_id, "status": status, "score": value,
                                      "requests": result.stats.requests})

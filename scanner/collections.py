@@ -19,13 +19,14 @@ Permissions are the least-privileged *application* permissions (checks.md §3.1)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
     "ALWAYS",
     "COLLECTIONS",
+    "DIRECTORY",
     "GLOBAL_ADMIN_ROLE_ID",
     "PRIVILEGED_ROLE_IDS",
     "Collection",
@@ -34,6 +35,7 @@ __all__ = [
     "GraphCollection",
     "GraphFanOut",
     "accepted_domain_names",
+    "billing_group_members",
     "required_permissions",
 ]
 
@@ -144,12 +146,29 @@ Collection = GraphCollection | GraphFanOut | ExchangeCollection | DnsCollection
 
 _USER_FIELDS = (
     "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,onPremisesImmutableId,"
-    "createdDateTime,assignedLicenses"
+    "createdDateTime,assignedLicenses,mail"
 )
 _SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity"
 
 
 _MEMBER_FIELDS = "id,displayName,userPrincipalName,userType,accountEnabled"
+_GROUP_FIELDS = "id,displayName,groupTypes,mailEnabled,securityEnabled,mail"
+
+#: What the portal reads of a tenant's directory for billing (which domains and groups an MSP may bill
+#: by), in every full scan whatever the checks need: the domains, the groups, the users.
+DIRECTORY = ("domains", "groups", "users")
+
+
+def billing_group_members(group_ids: Iterable[str]) -> GraphFanOut:
+    """The user members (transitive) of the groups an MSP bills by, among the tenant's groups: a
+    collection of one scan, named ``billing_group_members`` (a group that no longer exists is skipped)."""
+    wanted = sorted(set(group_ids))
+
+    def requests(groups: list[dict[str, Any]]) -> dict[str, str]:
+        present = {g.get("id") for g in groups}
+        return {gid: f"/groups/{gid}/transitiveMembers?$select=id&$top=999" for gid in wanted if gid in present}
+
+    return GraphFanOut("billing_group_members", ("groups",), requests, ("GroupMember.Read.All",))
 
 
 def _role_groups(*assignment_lists: list[dict[str, Any]]) -> list[str]:
@@ -196,6 +215,7 @@ _ALL: tuple[Collection, ...] = (
                     ("Organization.Read.All",)),
     GraphCollection("subscribed_skus", "/subscribedSkus", ("Organization.Read.All",)),
     GraphCollection("domains", "/domains", ("Domain.Read.All",)),
+    GraphCollection("groups", f"/groups?$select={_GROUP_FIELDS}&$top=999", ("GroupMember.Read.All",)),
     # Policies.
     GraphCollection("ca_policies", "/identity/conditionalAccess/policies", ("Policy.Read.All",),
                     headers={"Prefer": "include-unknown-enum-members"}),

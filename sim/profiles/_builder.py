@@ -18,6 +18,7 @@ from sim.profiles._catalogue import ALL_PERMISSIONS, EXCHANGE, INTUNE, SHAREPOIN
 from sim.profiles._context import NAMESPACE, Context
 from sim.profiles._exchange import build_dns, build_exchange
 from sim.profiles._expected import expected_verdicts, satisfied_gates
+from sim.profiles._groups import business_groups
 from sim.profiles._policies import build_ca_policies
 from sim.profiles._protection import build_protection
 from sim.profiles._roles import build_roles
@@ -87,6 +88,8 @@ def _graph(ctx: Context, spec: Spec, people: list[BuiltUser], skus: list[dict[st
            gates: set[str]) -> dict[str, Any]:
     d = spec.directory
     role_graph, admin_ids = build_roles(ctx, spec, people)
+    groups, group_members = business_groups(ctx, people)
+    role_graph = {**role_graph, **group_members, "/groups": [*role_graph["/groups"], *groups]}
     break_glass = [u.id for u in people if u.person is not None and u.person.break_glass]
     # Admin consent reviewers and the users allowed to join devices: the named admins (not break-glass).
     admins = [u.id for u in people if u.person is not None and u.person.roles and not u.person.break_glass]

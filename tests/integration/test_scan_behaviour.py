@@ -201,3 +201,40 @@ async def test_a_malformed_accepted_domain_errors_the_mail_checks_and_the_scan_g
     assert by_id["exo.spf_published"].reason == "malformed_data"
     assert by_id["exo.modern_auth"].status is Status.PASS
     assert result.status == "partial"
+
+
+async def test_the_directory_and_the_billing_groups_are_read_over_https(clean_world: World):
+    """What an MSP bills a shared tenant by, read from the simulator as from Microsoft: the verified
+    domains, the groups (sim.profiles._groups: three departments splitting the members, everyone in a
+    Microsoft 365 group), and the members of the groups asked for."""
+    from sim.profiles._groups import DEPARTMENTS
+
+    tenant = clean_world.tenants["typical"]
+    first = await scan_tenant(tenant.id, tokens=clean_world.tokens(), graph_url=clean_world.server.graph_url,
+                              exchange_url=clean_world.server.exchange_url, checks=[], directory=True,
+                              ca_bundle=str(clean_world.server.ca_cert_path))
+    assert first.directory is not None
+    names = {d["name"] for d in first.directory["domains"]}
+    assert any(n.endswith(".onmicrosoft.com") for n in names) and len(names) == 2
+    kinds = {g["name"]: g["kind"] for g in first.directory["groups"]}
+    assert {kinds[d] for d in DEPARTMENTS} == {"security"} and kinds["All staff"] == "microsoft365"
+    # The simulator's members sign in and get mail on the initial domain; no billing group asked for.
+    initial = next(d["name"] for d in first.directory["domains"] if d["initial"])
+    licensed = first.environment["licensed"]
+    assert licensed and first.environment["licensed_partitions"] == [
+        {"domains": [initial], "groups": [], "count": licensed}]
+
+    sales = next(g["id"] for g in first.directory["groups"] if g["name"] == "Sales")
+    finance = next(g["id"] for g in first.directory["groups"] if g["name"] == "Finance")
+    second = await scan_tenant(tenant.id, tokens=clean_world.tokens(), graph_url=clean_world.server.graph_url,
+                               exchange_url=clean_world.server.exchange_url, checks=[], directory=True,
+                               billing_groups=[sales, finance, "00000000-0000-0000-0000-00000000dead"],
+                               ca_bundle=str(clean_world.server.ca_cert_path))
+    parts = second.environment["licensed_partitions"]
+    assert sum(p["count"] for p in parts) == licensed  # every licensed member once, none twice
+    in_groups = {tuple(p["groups"]): p["count"] for p in parts}
+    assert set(in_groups) <= {(), (sales,), (finance,)}  # departments do not overlap; a gone group is skipped
+    assert in_groups.get((sales,), 0) > 0 and in_groups.get((finance,), 0) > 0
+    members_read = [line["path"] for line in clean_world.state.log.lines()
+                    if line["kind"] in ("graph", "batch_subrequest") and "/transitiveMembers" in line["path"]]
+    assert any(sales in p for p in members_read) and not any("dead" in p for p in members_read)
