@@ -160,7 +160,8 @@ async def scan_tenant(
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),
         gates=frozenset(gates or ()),
-        environment=tenant_environment(collector.results),
+        # Which billing groups were asked for: a split that needs another is not this scan's to make.
+        environment=tenant_environment(collector.results) | {"billing_groups_asked": sorted(set(groups))},
         directory=tenant_directory(collector.results) if directory else None,
     )
     log.info("scan finished", extra={"tenant_id": tenant_id, "status": status, "score": value,

@@ -39,7 +39,7 @@ from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.alerts import AlertsController
 from portal.web.audit import AuditController
 from portal.web.baselines import BaselinesController
-from portal.web.billing import BillingApiController, BillingController
+from portal.web.billing import BillingApiController, BillingController, TenantApiController, TenantController
 from portal.web.branding import BrandingController
 from portal.web.callers import (
     SecondFactorSetupRequired,
@@ -87,7 +87,8 @@ def create_app(web: WebRuntime) -> Litestar:
                         DriftController, DriftApiController, ScheduleController, AlertsController,
                         BaselinesController, BrandingController, ReportsController, FleetReportsController,
                         ReportsApiController, SummaryController, UnsubscribeController, BillingController,
-                        BillingApiController, OperatorController, OperatorApiController,
+                        BillingApiController, OperatorController, OperatorApiController, TenantController,
+                        TenantApiController,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],

@@ -4,7 +4,16 @@ from portal.db.models.alert import Alert, AlertChannel, AlertDelivery, AlertRule
 from portal.db.models.audit_event import AuditEvent
 from portal.db.models.base import Base, CustomerOwned
 from portal.db.models.baseline import Baseline
-from portal.db.models.billing import BillingChange, Invoice, InvoiceLine, RateCardRow, ServiceTierName, TierPrice
+from portal.db.models.billing import (
+    BillingChange,
+    Invoice,
+    InvoiceLine,
+    RateCardRow,
+    ServiceTierName,
+    TenantDirectory,
+    TenantSelection,
+    TierPrice,
+)
 from portal.db.models.branding import Branding
 from portal.db.models.check_result import CheckResultRow
 from portal.db.models.customer import AccessTier, ConnectionState, Customer
@@ -60,6 +69,8 @@ __all__ = [
     "SummarySend",
     "SummarySetting",
     "SummaryUnsubscribe",
+    "TenantDirectory",
+    "TenantSelection",
     "TierPrice",
     "User",
 ]

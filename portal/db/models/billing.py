@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.models.base import Base, CustomerOwned, new_id
 
-__all__ = ["BillingChange", "Invoice", "InvoiceLine", "RateCardRow", "ServiceTierName", "TierPrice"]
+__all__ = ["BillingChange", "Invoice", "InvoiceLine", "RateCardRow", "ServiceTierName", "TenantDirectory",
+           "TenantSelection", "TierPrice"]
 
 
 class ServiceTierName(Base):
@@ -93,3 +94,32 @@ class BillingChange(CustomerOwned, Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TenantDirectory(CustomerOwned, Base):
+    """A tenant's verified domains and groups as its latest full scan read them (migration 0026)."""
+
+    __tablename__ = "tenant_directories"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    msp_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    domains: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    scan_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TenantSelection(CustomerOwned, Base):
+    """One domain or group of a host's tenant that belongs to one of its billing customers."""
+
+    __tablename__ = "tenant_selections"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    msp_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the host: the tenant this is a part of
+    billing_customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(10))  # domain | group
+    value: Mapped[str] = mapped_column(Text)  # a domain name or a group id, lower case
+    label: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text, server_default="unknown")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -90,6 +90,9 @@ class Customer(CustomerOwned, Base):
     #: The platform operator's hold (migration 0025): it sets ``suspended_at`` too, and only the operator lifts it.
     operator_suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     operator_suspended_by: Mapped[str | None] = mapped_column(Text)
+    #: A billing customer sharing this host's tenant (migration 0026): no tenant of its own, its managed users
+    #: the part of the host's its selections name.
+    billing_host_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     tags: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     #: Emergency-access users or groups Conditional Access policies may exclude (migration 0013).
     break_glass_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")

@@ -6,6 +6,7 @@
 - ``_rate_card``: the operator's price for one MSP (bands, add-ons).
 - ``_invoices``: the running invoice, closing a period for good, the closed ones, the margin per customer.
 - ``_operator``: the platform operator's scope on one MSP, and the list of MSPs.
+- ``_shared``: shared tenants: a host's domains and groups assigned to billing customers, the split.
 - ``_export``: the split as CSV rows and as the JSON document of the API.
 
 Who sees what is the database's rule (migration 0024) before it is the pages': money (rate cards,
@@ -73,6 +74,20 @@ from portal.services.billing._seats import (
     set_tier_names,
     tier_names,
 )
+from portal.services.billing._shared import (
+    DIRECTORY_KINDS,
+    DirectoryEntry,
+    Selection,
+    TenantView,
+    add_selections,
+    billing_groups_of,
+    record_directory,
+    remove_selection,
+    review_selections,
+    split_by_selections,
+    tenant_view,
+    with_billing_split,
+)
 from portal.services.billing._usage import daily_usage, latest_managed_users
 
 __all__ = [
@@ -81,6 +96,7 @@ __all__ = [
     "CENT",
     "CLOSING_GRACE",
     "DEFAULT_BANDS",
+    "DIRECTORY_KINDS",
     "LICENCE_TYPES",
     "SEAT_SORTS",
     "SPLIT_HEADER",
@@ -90,6 +106,7 @@ __all__ = [
     "BillingChangeView",
     "ClosedInvoice",
     "CustomerUsage",
+    "DirectoryEntry",
     "Invoice",
     "InvoiceReference",
     "Line",
@@ -100,11 +117,15 @@ __all__ = [
     "RateCardForm",
     "SeatRow",
     "SeatsView",
+    "Selection",
     "SplitLine",
+    "TenantView",
     "TierNames",
+    "add_selections",
     "allocate",
     "billable_days",
     "billing_changes",
+    "billing_groups_of",
     "card_as_json",
     "client_prices",
     "close_due_invoices",
@@ -121,7 +142,10 @@ __all__ = [
     "price",
     "rate_card",
     "rate_text",
+    "record_directory",
     "remove_customer",
+    "remove_selection",
+    "review_selections",
     "round_cents",
     "running_invoice",
     "save_rate_card",
@@ -131,9 +155,12 @@ __all__ = [
     "set_operator_note",
     "set_terms",
     "set_tier_names",
+    "split_by_selections",
     "split_of",
     "split_rows",
     "suspend_customer",
     "suspend_msp",
+    "tenant_view",
     "tier_names",
+    "with_billing_split",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +53,10 @@ class SeatRow:
     suspended: bool
     removed_at: dt.datetime | None
     held: bool = False  # suspended by the platform operator (only the operator lifts it)
+    #: A billing customer sharing another customer's tenant: that host (id, name).
+    host: tuple[uuid.UUID, str] | None = None
+    #: A shared tenant's host: how many billing customers share it.
+    shared_with: int = 0
 
     @property
     def status(self) -> SeatStatus:
@@ -129,8 +134,12 @@ def seats_view(uow: UnitOfWork, *, q: str = "", sort: str = "name", include_remo
     ``SEAT_SORTS``."""
     users = latest_managed_users(uow)
     customers = uow.session.scalars(select(Customer)).all()
+    names = {c.id: c.name for c in customers}
+    sharing = Counter(c.billing_host_id for c in customers if c.billing_host_id and c.removed_at is None)
     rows = [SeatRow(c.id, c.name, users.get(c.id), c.seat_limit, c.licence_type, c.service_tier, c.created_at,
-                    c.last_activity_at, c.suspended_at is not None, c.removed_at, c.operator_suspended_at is not None)
+                    c.last_activity_at, c.suspended_at is not None, c.removed_at, c.operator_suspended_at is not None,
+                    (c.billing_host_id, names.get(c.billing_host_id, "another customer")) if c.billing_host_id
+                    else None, sharing.get(c.id, 0))
             for c in customers if include_removed or c.removed_at is None]
     needle = q.strip().lower()
     if needle:

@@ -3,6 +3,10 @@
 A customer's managed users are the enabled member users with a licence (``licensed`` in the scan's
 environment, ``scanner._environment``) of its latest scan that finished, completed or partial, with
 that figure read. A scan that could not read the users leaves the count where the previous one put it.
+
+A shared tenant's scans carry ``billing_split`` (``_shared``): the host's count and each billing
+customer's come from there, a billing customer's from its host's scans; a scan whose split is unknown
+(null) leaves the counts where the previous one put them, as one that could not read the users.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ __all__ = ["daily_usage", "latest_managed_users"]
 
 #: The managed users of customer ``c`` as of the instant ``:as_of`` (NULL: never read yet).
 _USERS_AS_OF = """
-    (SELECT (s.environment ->> 'licensed')::bigint FROM scans s
-      WHERE s.msp_id = c.msp_id AND s.customer_id = c.id AND s.status IN ('completed', 'partial')
-        AND s.finished_at IS NOT NULL AND s.finished_at < {as_of}
+    (SELECT CASE WHEN jsonb_typeof(s.environment -> 'billing_split') = 'object'
+                   THEN coalesce((s.environment -> 'billing_split' ->> c.id::text)::bigint, 0)
+                 WHEN c.billing_host_id IS NOT NULL THEN 0
+                 ELSE (s.environment ->> 'licensed')::bigint END
+       FROM scans s
+      WHERE s.msp_id = c.msp_id AND s.customer_id = coalesce(c.billing_host_id, c.id)
+        AND s.status IN ('completed', 'partial') AND s.finished_at IS NOT NULL AND s.finished_at < {as_of}
         AND jsonb_typeof(s.environment -> 'licensed') = 'number'
+        AND coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'null'
       ORDER BY s.finished_at DESC LIMIT 1)"""
 
 

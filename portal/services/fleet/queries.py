@@ -149,7 +149,9 @@ def _stale(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def _matching(query: FleetQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # A billing customer sharing another's tenant has no posture of its own: it is on the licensing
+    # and billing pages, its tenant on the fleet under its host (migration 0026).
+    conditions: list[ColumnElement[bool]] = [_C.c.billing_host_id.is_(None)]
     if query.search:  # a substring, not a pattern: % and _ in a name mean themselves
         conditions.append(func.strpos(func.lower(_C.c.name), query.search.lower()) > 0)
     if query.tag:

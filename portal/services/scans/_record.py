@@ -58,6 +58,7 @@ from portal.db.models import (
 from portal.db.uow import UnitOfWork
 from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
+from portal.services.billing import record_directory, with_billing_split
 from portal.services.customers import Connection, apply_connection, outcome_of_scan
 from portal.services.drift import change_of, settle
 from portal.services.errors import NotFound
@@ -93,6 +94,9 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
         raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
     score_before, state_before = customer.score, ConnectionState(customer.connection_state)
     _finish(scan, result)
+    if result.directory is not None:
+        record_directory(uow, customer, scan.id, result.directory, result.finished_at)
+    scan.environment = with_billing_split(uow, customer.id, scan.environment)
     uow.session.flush()
     note_finished(uow, scan)
     changes: list[dict[str, Any]] = []

@@ -53,6 +53,7 @@ from portal.services import log_context
 from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
 from portal.services.baselines import rules_for
+from portal.services.billing import billing_groups_of
 from portal.services.customers import Connection
 from portal.services.environment import ScannerEnvironment
 from portal.services.errors import NotFound
@@ -184,8 +185,11 @@ def _scan_and_record(
     scanner_env: ScannerEnvironment, config: TenantConfig, check_ids: list[str] | None,
 ) -> ScanRun:
     scope = Scope.for_customer(msp_id, customer_id, actor=WORKER_ACTOR)
+    full = check_ids is None  # a full scan also reads the directory, and the groups the tenant is billed by
+    with unit_of_work(engine, scope) as uow:
+        groups = billing_groups_of(uow, customer_id) if full else []
     try:
-        result = asyncio.run(_scan(tenant_id, scanner_env, config, check_ids))
+        result = asyncio.run(_scan(tenant_id, scanner_env, config, check_ids, directory=full, billing_groups=groups))
     except Throttled as exc:
         if exc.retry_after_s:
             _hold_tenant(engine, scope, customer_id, exc.retry_after_s)
@@ -302,12 +306,12 @@ def _checks(env: ScannerEnvironment, check_ids: list[str] | None) -> list[Check]
     return [c for c in (env.checks if env.checks is not None else catalogue()) if c.id in wanted]
 
 
-async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig,
-                check_ids: list[str] | None) -> ScanResult:
+async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig, check_ids: list[str] | None, *,
+                directory: bool, billing_groups: list[str]) -> ScanResult:
     return await scan_tenant(
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
         checks=_checks(env, check_ids), config=config, options=env.options,
-        ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver,
+        ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver, directory=directory, billing_groups=billing_groups,
     )
 
 

@@ -2,5 +2,6 @@
 
 from portal.web.billing.api import BillingApiController
 from portal.web.billing.pages import BillingController
+from portal.web.billing.tenants import TenantApiController, TenantController
 
-__all__ = ["BillingApiController", "BillingController"]
+__all__ = ["BillingApiController", "BillingController", "TenantApiController", "TenantController"]

@@ -67,7 +67,10 @@ PAGES = {("GET", "/"), ("POST", "/sign-out"), ("POST", "/organisation"), ("GET",
          ("POST", "/operator/msps/{msp_id:uuid}/suspension"), ("POST", "/operator/msps/{msp_id:uuid}/note"),
          ("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension"),
          ("POST", "/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/note"),
-         ("POST", "/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference")}
+         ("POST", "/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference"),
+         ("GET", "/customers/{customer_id:uuid}/tenant"), ("POST", "/customers/{customer_id:uuid}/tenant/review"),
+         ("POST", "/customers/{customer_id:uuid}/tenant/selections"),
+         ("POST", "/customers/{customer_id:uuid}/tenant/selections/{selection_id:uuid}/remove")}
 #: The JSON API: an anonymous call is 401.
 API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1/drift"),
        ("GET", "/api/v1/customers/{customer_id:uuid}/reports"),
@@ -80,7 +83,10 @@ API = {("GET", "/api/v1/customers"), ("GET", "/api/v1/search"), ("GET", "/api/v1
        ("GET", "/api/v1/operator/msps/{msp_id:uuid}"), ("POST", "/api/v1/operator/msps/{msp_id:uuid}/suspension"),
        ("POST", "/api/v1/operator/msps/{msp_id:uuid}/customers/{customer_id:uuid}/suspension"),
        ("POST", "/api/v1/operator/msps/{msp_id:uuid}/notes"),
-       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference")}
+       ("POST", "/api/v1/operator/msps/{msp_id:uuid}/invoices/{invoice_id:uuid}/reference"),
+       ("GET", "/api/v1/customers/{customer_id:uuid}/tenant"),
+       ("POST", "/api/v1/customers/{customer_id:uuid}/tenant/selections"),
+       ("DELETE", "/api/v1/customers/{customer_id:uuid}/tenant/selections/{selection_id:uuid}")}
 
 
 @pytest.fixture
