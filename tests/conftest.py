@@ -95,7 +95,7 @@ def rls_engine(owner_url: str, owner_engine: Engine, scope_key: bytes) -> Iterat
                                 f"scans, check_results, latest_results, score_history, api_tokens, invitations, "
                                 f"onboarding_requests, risk_acceptances, saved_searches, finding_changes, alerts, "
                                 f"alert_deliveries, brandings, reports, summary_settings, summary_sends, "
-                                f"summary_deliveries, summary_unsubscribes "
+                                f"summary_deliveries, summary_unsubscribes, tenant_directories, tenant_selections "
                                 f"TO {RLS_PROBE_ROLE}"))
         connection.execute(text(f"GRANT SELECT, INSERT ON audit_events, invoices, invoice_lines, billing_changes "
                                 f"TO {RLS_PROBE_ROLE}"))

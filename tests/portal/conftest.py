@@ -188,6 +188,22 @@ def change_billing_terms(connection: Connection, customer_id: uuid.UUID) -> None
                        {"c": str(customer_id)})
 
 
+def billing_customer_of(customer_id: uuid.UUID) -> uuid.UUID:
+    """The seeded billing customer sharing a customer's tenant (insert_seed_row makes it first)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"billing-customer:{customer_id}")
+
+
+def _tenant_directory(r: Refs) -> Row:
+    return {"customer_id": r.customer_id, "msp_id": r.msp_id, "domains": "[]", "groups": "[]", "scan_id": r.scan_id,
+            "refreshed_at": _now()}
+
+
+def _tenant_selection(r: Refs) -> Row:
+    return {"id": uuid.uuid4(), "msp_id": r.msp_id, "customer_id": r.customer_id,
+            "billing_customer_id": billing_customer_of(r.customer_id), "kind": "domain",
+            "value": f"seed{next(_serial)}.example", "label": "seed"}
+
+
 def _audit_event(r: Refs) -> Row:
     return {"msp_id": r.msp_id, "customer_id": r.customer_id, "actor": "system:test", "action": "seed"}
 
@@ -216,6 +232,8 @@ ROW_FACTORIES: dict[str, Callable[[Refs], Row]] = {
     "summary_unsubscribes": _summary_unsubscribe,
     "billing_changes": _billing_change,
     "invoice_lines": _invoice_line,
+    "tenant_directories": _tenant_directory,
+    "tenant_selections": _tenant_selection,
 }
 
 #: Tables where a row may belong to the MSP as a whole (``customer_id`` NULL), with such a row's factory.
@@ -235,6 +253,11 @@ def insert_seed_row(connection: Connection, table: str, refs: Refs) -> None:
     customer in ``ROW_FACTORIES`` order (a summary's rows point at a seeded report and send)."""
     if table == "summary_sends":
         _seed_summary_parents(connection, refs)
+    if table == "tenant_selections":  # names a billing customer of that very customer's tenant
+        billing_id = billing_customer_of(refs.customer_id)
+        connection.execute(text(
+            "INSERT INTO customers (id, customer_id, msp_id, name, billing_host_id) VALUES (:b, :b, :m, 'Billing', :c) "
+            "ON CONFLICT DO NOTHING"), {"b": str(billing_id), "m": str(refs.msp_id), "c": str(refs.customer_id)})
     if table == "invoice_lines":  # a line only goes in with its invoice, in the transaction that closes it
         line = ROW_FACTORIES[table](refs)
         start = dt.date(2000, 1, 1) + dt.timedelta(days=31 * next(_serial))

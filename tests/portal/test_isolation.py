@@ -41,6 +41,8 @@ APP_ROLE = ROLES.worker
 
 TABLES = sorted(ROW_FACTORIES)
 RLS_REFUSED = "new row violates row-level security policy"
+#: The seeded customers with tenants (not the billing customers seeded beside them to share one).
+_TENANTS = "SELECT count(*) FROM customers WHERE billing_host_id IS NULL"
 DENIED = "permission denied"
 
 
@@ -202,7 +204,7 @@ def test_customer_scope_may_insert_its_own_rows(table: str, rls_engine: Engine, 
                                              "display_name": "Another"})
         refs = replace(refs, user_id=user_id)
     with rolled_back(rls_engine, Scope.for_customer(mine.msp_id, mine.customer_id)) as session:
-        if table in ("brandings", "summary_settings"):  # one per customer: the seeded one makes room
+        if table in ("brandings", "summary_settings", "tenant_directories"):  # one per customer: make room
             session.execute(text(f"DELETE FROM {table} WHERE customer_id = :c"), {"c": mine.customer_id})
         before = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         if table == "billing_changes":  # the database writes it, when the customer's terms change
@@ -298,7 +300,7 @@ def test_scope_does_not_leak_into_the_next_transaction_on_the_pooled_connection(
     engine = single_connection_engine
     with unit_of_work(engine, Scope.for_msp(fleet.a.msp_id)) as uow:
         scoped_pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        assert uow.session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
+        assert uow.session.execute(text(_TENANTS)).scalar_one() == 2
 
     with engine.connect() as connection:
         pid, msp, customers, visible = connection.execute(text(
@@ -326,7 +328,7 @@ def test_a_session_level_scope_would_leak_within_one_checkout_so_the_leak_test_c
         _set_signed_session_scope(connection, fleet.a.msp_id, scope_key)
         connection.commit()
         # A later transaction on the same checked-out connection still carries it: only the reset stops it.
-        assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == 2
+        assert connection.execute(text(_TENANTS)).scalar_one() == 2
         connection.rollback()
 
 
@@ -366,7 +368,7 @@ def test_msp_scope_may_insert_a_new_customer_and_its_rows(rls_engine: Engine, fl
     with rolled_back(rls_engine, Scope.for_msp(fleet.a.msp_id)) as session:
         for table in ROW_FACTORIES:  # parents first
             insert_seed_row(session.connection(), table, refs)
-        assert session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 3
+        assert session.execute(text(_TENANTS)).scalar_one() == 3
 
     with pytest.raises(DBAPIError, match=RLS_REFUSED), unit_of_work(rls_engine, Scope.for_msp(fleet.a.msp_id)) as uow:
         insert_row(uow.session.connection(), "customers", ROW_FACTORIES["customers"](

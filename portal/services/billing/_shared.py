@@ -8,8 +8,9 @@ members are placed per billing customer and what no selection names stays the ho
 Placing a licensed member (:func:`split_by_selections`, pure): the scan counts members per
 (domains of their sign-in name and mail, billing groups they belong to); a member whose domain is
 selected belongs to that domain's billing customer; else one in a selected group to that group's;
-where two selections of different billing customers name the same member, the billing customer
-first by name wins (then the selection's value), so each member is counted once. A scan that could not
+where two selections of different billing customers name the same member, the one given first wins
+(then by value), so each member is counted once. (The worker that scans a host sees the host only,
+not its billing customers' rows: nothing in the split may depend on them, their names included.) A scan that could not
 read the members of a selected group, or the users at all, makes no split: the previous one stands.
 """
 
@@ -78,8 +79,7 @@ class TenantView:
 def split_by_selections(partitions: Iterable[Mapping[str, Any]], selections: Iterable[Selection],
                         host_id: uuid.UUID) -> dict[str, int]:
     """Licensed members per billing customer (by id, as text), the host's for the rest."""
-    ordered = sorted(selections, key=lambda s: (s.billing_customer_name.lower(), str(s.billing_customer_id),
-                                                s.value))
+    ordered = sorted(selections, key=lambda s: (s.created_at, s.kind, s.value))
     by_domain = {}
     by_group = {}
     for s in ordered:
@@ -95,12 +95,13 @@ def split_by_selections(partitions: Iterable[Mapping[str, Any]], selections: Ite
 
 
 def _selections(uow: UnitOfWork, host_id: uuid.UUID) -> list[Selection]:
+    # An outer join: a worker scoped to the host sees no billing customer's row, and needs none.
     rows = uow.session.execute(
-        select(TenantSelection, Customer.name).join(Customer, Customer.id == TenantSelection.billing_customer_id)
+        select(TenantSelection, Customer.name).outerjoin(Customer, Customer.id == TenantSelection.billing_customer_id)
         .where(TenantSelection.customer_id == host_id)
         .order_by(Customer.name, TenantSelection.kind, TenantSelection.value))
-    return [Selection(s.id, s.billing_customer_id, name, s.kind, s.value, s.label, s.created_by, s.created_at)
-            for s, name in rows]
+    return [Selection(s.id, s.billing_customer_id, name or "another customer", s.kind, s.value, s.label, s.created_by,
+                      s.created_at) for s, name in rows]
 
 
 def billing_groups_of(uow: UnitOfWork, host_id: uuid.UUID) -> list[str]:

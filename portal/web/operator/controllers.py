@@ -169,7 +169,7 @@ class OperatorController(Controller):
         return Template("operator/msp.html", status_code=status_code, context={
             "operator": operator, "msp": msp, "card": card, "bands": bands, "invoice": invoice, "closed": closed,
             "addons": {a.key: a for a in card.addons}, "addon_labels": ADDONS, "error": error,
-            "customers": customers, "notes": notes, "references": references,
+            "customers": customers, "notes": notes, "references": references, "rate_text": rate_text,
             "saved": request.query_params.get("saved")})
 
     def _act(self, request: Request, web: WebRuntime, operator: Operator, msp_id: uuid.UUID,

@@ -1907,6 +1907,164 @@ def _operator_reference_api(case: Case) -> None:
                        {"reference": "X-1"})
 
 
+# -- shared tenants: MSP admins split a tenant they see; nobody else, nothing foreign ------------------------
+
+def _directory_of(case: Case) -> str:
+    """Give the relation's tenant a directory (as a scan keeps it); returns its one domain."""
+    domain = f"{case.relation}.matrix.example"
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text(
+            "INSERT INTO tenant_directories (customer_id, msp_id, domains, groups, scan_id, refreshed_at) "
+            "VALUES (:c, :m, CAST(:d AS jsonb), '[]', :s, now()) ON CONFLICT (customer_id) DO NOTHING"),
+            {"c": case.tenant.customer_id, "m": case.tenant.msp_id, "s": case.world.scans[case.relation],
+             "d": f'[{{"name": "{domain}", "default": false, "initial": false}}]'})
+    return domain
+
+
+def _selected(case: Case) -> uuid.UUID:
+    """A billing customer of the relation's tenant holding its domain, made as an admin would; its selection."""
+    domain = _directory_of(case)
+    billing_id, selection_id = uuid.uuid4(), uuid.uuid4()
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("INSERT INTO customers (id, customer_id, msp_id, name, billing_host_id) "
+                                "VALUES (:b, :b, :m, 'Matrix billing', :c)"),
+                           {"b": billing_id, "m": case.tenant.msp_id, "c": case.tenant.customer_id})
+        connection.execute(text(
+            "INSERT INTO tenant_selections (id, msp_id, customer_id, billing_customer_id, kind, value, label) "
+            "VALUES (:i, :m, :c, :b, 'domain', :d, :d)"),
+            {"i": selection_id, "m": case.tenant.msp_id, "c": case.tenant.customer_id, "b": billing_id, "d": domain})
+    return selection_id
+
+
+def _undo_split(case: Case) -> None:
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("DELETE FROM tenant_selections WHERE customer_id = :c"), {"c": case.tenant.customer_id})
+        connection.execute(text("DELETE FROM customers WHERE billing_host_id = :c"), {"c": case.tenant.customer_id})
+
+
+def _selections_of(case: Case) -> object:
+    return case.world.scalar("SELECT count(*) FROM tenant_selections WHERE customer_id = :c",
+                             c=case.tenant.customer_id)
+
+
+def _splits(case: Case) -> bool:
+    return case.role == "msp_admin" and case.sees(case.relation)
+
+
+@row("GET", "/customers/{customer_id:uuid}/tenant", CUSTOMERS)
+def _tenant_page(case: Case) -> None:
+    domain = _directory_of(case)
+    response = case.get(f"/customers/{case.tenant.customer_id}/tenant")
+    if _splits(case):
+        assert response.status_code == 200 and domain in response.text
+    elif case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.get(f"/customers/{uuid.uuid4()}/tenant"))
+        assert domain not in response.text
+    else:
+        case.refused(response)
+
+
+@row("POST", "/customers/{customer_id:uuid}/tenant/review", CUSTOMERS)
+def _tenant_review(case: Case) -> None:
+    domain = _directory_of(case)
+    form = {"pick": f"domain:{domain}", "billing_customer": "new", "new_name": "Matrix Co"}
+    response = case.post(f"/customers/{case.tenant.customer_id}/tenant/review", form)
+    if _splits(case):
+        assert response.status_code == 200 and "Matrix Co" in response.text and _selections_of(case) == 0
+    elif case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/tenant/review", form))
+    else:
+        case.refused(response)
+
+
+@row("POST", "/customers/{customer_id:uuid}/tenant/selections", CUSTOMERS)
+def _tenant_submit(case: Case) -> None:
+    domain = _directory_of(case)
+    form = {"pick": f"domain:{domain}", "billing_customer": "new", "new_name": "Matrix Co"}
+    response = case.post(f"/customers/{case.tenant.customer_id}/tenant/selections", form)
+    made = _selections_of(case)
+    _undo_split(case)
+    if _splits(case):
+        assert response.status_code == 303 and made == 1
+        return
+    assert made == 0
+    if case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.post(f"/customers/{uuid.uuid4()}/tenant/selections", form))
+    else:
+        case.refused(response)
+
+
+@row("POST", "/customers/{customer_id:uuid}/tenant/selections/{selection_id:uuid}/remove", CUSTOMERS)
+def _tenant_give_back(case: Case) -> None:
+    selection_id = _selected(case)
+    response = case.post(f"/customers/{case.tenant.customer_id}/tenant/selections/{selection_id}/remove")
+    left = _selections_of(case)
+    _undo_split(case)
+    if _splits(case):
+        assert response.status_code == 303 and left == 0
+        return
+    assert left == 1
+    if case.role == "msp_admin":
+        _refused_unless_seen(case, response, case.post(
+            f"/customers/{uuid.uuid4()}/tenant/selections/{uuid.uuid4()}/remove"))
+    else:
+        case.refused(response)
+
+
+def _api_answer(case: Case, response: httpx.Response) -> bool:
+    """Checks the refusals of a shared-tenant API call; True when the call was the admin's to make."""
+    case.assert_no_leak(response)
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.role != "msp_admin":
+        assert response.status_code == 403
+    elif not case.sees(case.relation):
+        assert response.status_code == 404
+    else:
+        return True
+    return False
+
+
+@row("GET", "/api/v1/customers/{customer_id:uuid}/tenant", CUSTOMERS)
+def _tenant_api(case: Case) -> None:
+    domain = _directory_of(case)
+    headers = _api_headers(case) if case.has_organisation else {}
+    response = case.client.get(f"/api/v1/customers/{case.tenant.customer_id}/tenant", headers=headers)
+    if _api_answer(case, response):
+        assert response.status_code == 200 and [e["value"] for e in response.json()["entries"]] == [domain]
+
+
+@row("POST", "/api/v1/customers/{customer_id:uuid}/tenant/selections", CUSTOMERS)
+def _tenant_api_assign(case: Case) -> None:
+    domain = _directory_of(case)
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.post(f"/api/v1/customers/{case.tenant.customer_id}/tenant/selections", headers=headers,
+                                json={"selections": [f"domain:{domain}"], "new_billing_customer": "Matrix Co"})
+    made = _selections_of(case)
+    _undo_split(case)
+    if _api_answer(case, response):
+        assert response.status_code == 200 and made == 1
+    else:
+        assert made == 0
+
+
+@row("DELETE", "/api/v1/customers/{customer_id:uuid}/tenant/selections/{selection_id:uuid}", CUSTOMERS)
+def _tenant_api_give_back(case: Case) -> None:
+    selection_id = _selected(case)
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.delete(f"/api/v1/customers/{case.tenant.customer_id}/tenant/selections/{selection_id}",
+                                  headers=headers)
+    left = _selections_of(case)
+    _undo_split(case)
+    if _api_answer(case, response):
+        assert response.status_code == 204 and left == 0
+    else:
+        assert left == 1
+
+
 # -- the test (last: every row above is registered by now) ----------------------------------------
 
 
