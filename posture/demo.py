@@ -42,6 +42,7 @@ from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.fleet import FleetQuery, FleetRow, fleet_view, with_trends
 from portal.services.scans import start_scan
+from posture.demo_billing import seed_billing
 from posture.demo_mail import MailSink
 from posture.demo_onboarding import PortalAdmin, accept_consent
 from posture.demo_people import DemoLogin, seed_admin, seed_people
@@ -176,6 +177,7 @@ def _run(settings: Settings, console: Console, demo_dir: Path, *, tenants: int, 
                 return 1
             _print_fleet(engine)
             logins = seed_people(owner, engine, _DEMO_MSP_ID, DEMO_MSP_NAME, admin)
+            seed_billing(engine, _DEMO_MSP_ID, admin.email)
             _print_logins(url, logins)
             print(f"mail: {mail.page_url}", flush=True)
             kept = mail.count()

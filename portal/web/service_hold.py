@@ -1,17 +1,17 @@
 """Read only while the platform operator holds the service (migration 0025).
 
 Before any request that could change something (not GET, HEAD or OPTIONS), the caller's MSP is asked
-whether the operator suspended it; a request naming a customer the operator holds (``/customers/{id}``,
-also under ``/api/v1`` and ``/billing``) is asked of that customer too. Either refuses with 403 and the
-reason. Signing in and out, switching organisation, one's own account and password, the unsubscribe
-link and the operator's own pages stay open. The database refuses every scan of a held service anyway;
-this is what makes the rest read only for people.
+whether the operator suspended it; the customer the request names (its routed ``customer_id``, however
+the id was written in the URL) and a customer role's own customer are asked whether the operator holds
+them. Any of these refuses with 403 and the reason. Signing in and out, switching organisation, one's
+own account and password, the unsubscribe link and the operator's own pages stay open. The database
+refuses every scan of a held service, and every change of billing terms, anyway; this is what makes the
+rest read only for people.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -31,7 +31,6 @@ _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Writes a held service keeps: the session, one's own account, the mail link, the operator's pages.
 OPEN_WHILE_HELD = ("/sign-in", "/sign-out", "/password-reset", "/invitations/", "/organisation", "/account/",
                    "/unsubscribe/", "/operator", "/api/v1/operator")
-_CUSTOMER = re.compile(r"/customers/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 _HELD_CUSTOMER = "this customer's service is suspended by the platform operator: it is read only"
 
 
@@ -44,13 +43,14 @@ def refuse_writes_while_held(web: WebRuntime) -> Callable[[Request], Awaitable[N
         if caller is None:
             return  # the handler answers 401 or the sign-in page itself
         scope = scope_for(web.engine, caller.membership, email=caller.email, user_id=caller.user_id)
-        named = _CUSTOMER.search(request.url.path)
+        named = {c for c in (request.path_params.get("customer_id"), caller.membership.customer_id)
+                 if isinstance(c, uuid.UUID)}
         with unit_of_work(web.engine, scope) as uow:
             if msp_suspension(uow) is not None:
                 raise PermissionDeniedException(SUSPENDED_MESSAGE)
             if named and uow.session.scalar(text(
-                    "SELECT operator_suspended_at IS NOT NULL FROM customers WHERE id = :c"),
-                    {"c": uuid.UUID(named.group(1))}):
+                    "SELECT EXISTS (SELECT FROM customers WHERE id = ANY (:c) AND operator_suspended_at IS NOT NULL)"),
+                    {"c": sorted(named)}):
                 raise PermissionDeniedException(_HELD_CUSTOMER)
 
     async def before_request(request: Request) -> None:

@@ -81,6 +81,17 @@ def _run_demo_and_check(owner_url, owner_engine, tmp_path):
     assert summaries and {str(m["To"]) for m in summaries} >= {"board@" + _slug(customers_by_name[0]) + ".example"}
     assert all(any(p.get_content_type() == "application/pdf" for p in m.iter_attachments()) for m in summaries)
     assert all(str(m["List-Unsubscribe"]).startswith(f"<http://127.0.0.1:{port}/unsubscribe/") for m in summaries)
+    # Billing as its admin left it: client prices, and the largest customer's seat limit set below usage,
+    # logged as the admin's change; the managed users come from the scans the worker recorded.
+    with owner_engine.connect() as connection:
+        prices = connection.execute(text("SELECT count(*) FROM tier_prices")).scalar()
+        limited = connection.execute(text(
+            "SELECT c.seat_limit, (s.environment ->> 'licensed')::int FROM customers c JOIN scans s "
+            "ON s.customer_id = c.id WHERE c.seat_limit IS NOT NULL")).all()
+        logged = connection.execute(text(
+            "SELECT actor FROM billing_changes WHERE field = 'seat_limit'")).scalars().all()
+    assert prices == 3 and len(limited) == 1 and limited[0][0] < limited[0][1]
+    assert logged == ["admin@northwind-msp.example"]
 
     # Again, with four more tenants: the first four are scanned again without a second onboarding; the
     # new ones are onboarded, and the eighth (revoked: its app deleted after consent) fails to connect.

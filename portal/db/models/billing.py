@@ -38,6 +38,8 @@ class RateCardRow(Base):
     __tablename__ = "rate_cards"
 
     msp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("msps.id"), primary_key=True)
+    #: The first of the month it prices from (until a later card's).
+    effective_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     currency: Mapped[str] = mapped_column(String(3))
     band_floors: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     band_rates: Mapped[list[Decimal]] = mapped_column(ARRAY(Numeric(12, 4)))
@@ -81,6 +83,8 @@ class InvoiceLine(CustomerOwned, Base):
     usage_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     addon_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    #: What the MSP charged its client for the same user-days, at closing (None: no price for its tier).
+    client_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
 
 
 class BillingChange(CustomerOwned, Base):

@@ -58,7 +58,14 @@ from portal.services.billing._operator import (
     suspend_customer,
     suspend_msp,
 )
-from portal.services.billing._rate_card import ADDONS, RateCardForm, card_as_json, rate_card, save_rate_card
+from portal.services.billing._rate_card import (
+    ADDONS,
+    RateCardForm,
+    card_as_json,
+    next_card,
+    rate_card,
+    save_rate_card,
+)
 from portal.services.billing._seats import (
     LICENCE_TYPES,
     SEAT_SORTS,
@@ -136,6 +143,7 @@ __all__ = [
     "invoice_document",
     "invoice_references",
     "latest_managed_users",
+    "next_card",
     "operator_msps",
     "operator_notes",
     "operator_scope",

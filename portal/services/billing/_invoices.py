@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from portal.db.models import Invoice as InvoiceRow
 from portal.db.models import InvoiceLine, TierPrice
@@ -29,6 +29,8 @@ __all__ = ["BILLING_ACTOR", "CLOSING_GRACE", "ClosedInvoice", "SplitLine", "clie
 
 log = logging.getLogger(__name__)
 BILLING_ACTOR = "system:billing"
+#: How many ended months back the tick closes what was left open (a worker stopped for a long time).
+CATCH_UP_MONTHS = 24
 #: How long after a month ends its invoice closes: a scan that finished on the last day but is recorded a
 #: little later (a slow tenant, a retried message) still counts for that day.
 CLOSING_GRACE = dt.timedelta(hours=1)
@@ -51,7 +53,8 @@ def running_invoice(uow: UnitOfWork, now: dt.datetime) -> Invoice:
     today = now.astimezone(dt.UTC).date()
     period = Period.month_of(today)
     through = today + dt.timedelta(days=1)
-    return price(period, daily_usage(uow, period, through), rate_card(uow), days_counted=(through - period.start).days)
+    return price(period, daily_usage(uow, period, through), rate_card(uow, period),
+                 days_counted=(through - period.start).days)
 
 
 def client_prices(uow: UnitOfWork) -> dict[str, Decimal]:
@@ -89,8 +92,9 @@ def split_of(invoice_lines: tuple[Line, ...] | list[Line], period: Period,
 
 
 def close_period(uow: UnitOfWork, period: Period, now: dt.datetime) -> uuid.UUID:
-    """Close ``period`` for the scope's MSP: price it at the current rate card and keep it, with its
-    lines, for good. Closing it again returns the same invoice and changes nothing.
+    """Close ``period`` for the scope's MSP: price it at the rate card in force on its first day and keep
+    it, with its lines and the client prices of the day, for good. Closing it again returns the same
+    invoice and changes nothing.
 
     Raises:
         Conflict: the period has not ended yet.
@@ -100,8 +104,9 @@ def close_period(uow: UnitOfWork, period: Period, now: dt.datetime) -> uuid.UUID
     existing = _invoice_id(uow, period)
     if existing is not None:
         return existing
-    card = rate_card(uow)
+    card = rate_card(uow, period)
     invoice = price(period, daily_usage(uow, period, period.end), card)
+    client = {s.line.customer_id: s.client_amount for s in split_of(invoice.lines, period, client_prices(uow))}
     made = uow.session.execute(insert(InvoiceRow).values(
         msp_id=uow.scope.msp_id, period_start=period.start, period_end=period.end, currency=invoice.currency,
         user_days=invoice.user_days, average_users=_four_places(invoice.average_users), band_rate=invoice.band_rate,
@@ -118,27 +123,27 @@ def close_period(uow: UnitOfWork, period: Period, now: dt.datetime) -> uuid.UUID
             {"invoice_id": made, "msp_id": uow.scope.msp_id, "customer_id": line.customer_id,
              "customer_name": line.name, "service_tier": line.service_tier, "days": line.days,
              "user_days": line.user_days, "usage_amount": line.usage_amount, "addon_amount": line.addon_amount,
-             "amount": line.amount} for line in invoice.lines]))
+             "amount": line.amount, "client_amount": client[line.customer_id]} for line in invoice.lines]))
     return made
 
 
 def close_due_invoices(engine: Engine, now: dt.datetime) -> int:
-    """Close last month's invoice of every MSP that has none yet, once ``CLOSING_GRACE`` has passed (the
-    schedule's tick, every minute: each MSP is one short transaction, and a second tick finds it closed).
-    Returns how many were made."""
-    period = Period.month_of((now.astimezone(dt.UTC) - CLOSING_GRACE).date()).previous()
+    """Close every month that has ended, ``CLOSING_GRACE`` ago, and has no invoice yet, for every MSP:
+    last month on its first tick, and any month a stopped worker or a failing MSP left open (as far back
+    as ``CATCH_UP_MONTHS``, from the month of the MSP's first customer). Each MSP's months are one short
+    transaction each, and the next tick finds them closed. Returns how many invoices were made."""
+    last = Period.month_of((now.astimezone(dt.UTC) - CLOSING_GRACE).date()).previous()
     with engine.connect() as connection:
         msp_ids = list(connection.scalars(text("SELECT posture_msp_ids()")))
     made = 0
     for msp_id in msp_ids:
         try:
-            with unit_of_work(engine, Scope.for_msp(msp_id, actor=BILLING_ACTOR)) as uow:
-                if _invoice_id(uow, period) is not None or not _has_customers_by(uow, period.end):
-                    continue
-                close_period(uow, period, now)
+            for period in _open_periods(engine, msp_id, last):
+                with unit_of_work(engine, Scope.for_msp(msp_id, actor=BILLING_ACTOR)) as uow:
+                    close_period(uow, period, now)
                 made += 1
-        except DBAPIError:
-            raise  # the database itself: the tick is retried whole
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is unreachable: the tick is retried whole
         except Exception:
             # One MSP's bad row must not hold back the others' invoices: logged, tried again next tick.
             log.exception("closing one MSP's invoice failed; the others go on", extra={"msp_id": str(msp_id)})
@@ -154,6 +159,8 @@ class ClosedInvoice:
     closed_at: dt.datetime
     closed_by: str
     rate_card: dict[str, object]
+    #: The split as closed: each line beside the client price of that day (a later price changes nothing).
+    split: list[SplitLine]
 
 
 def closed_invoices(uow: UnitOfWork) -> list[InvoiceRow]:
@@ -164,8 +171,8 @@ def closed_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> ClosedInvoice:
     row = uow.session.get(InvoiceRow, invoice_id)
     if row is None:
         raise NotFound(f"invoice {invoice_id} not found")
-    lines = uow.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
-                                .order_by(InvoiceLine.customer_name, InvoiceLine.customer_id))
+    lines = list(uow.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
+                                     .order_by(InvoiceLine.customer_name, InvoiceLine.customer_id)))
     period = Period(row.period_start, row.period_end)
     charged = row.rate_card.get("addons_charged", [])
     addons = tuple((AddOn(a["key"], ADDONS.get(a["key"], a["key"]), Decimal(a["amount"]), a["split"]),
@@ -174,16 +181,34 @@ def closed_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> ClosedInvoice:
                       row.usage_total, addons,
                       tuple(Line(li.customer_id, li.customer_name, li.service_tier, li.days, li.user_days,
                                  li.usage_amount, li.addon_amount) for li in lines))
-    return ClosedInvoice(row.id, invoice, row.closed_at, row.closed_by, row.rate_card)
+    split = [SplitLine(line, stored.client_amount) for line, stored in zip(invoice.lines, lines, strict=True)]
+    return ClosedInvoice(row.id, invoice, row.closed_at, row.closed_by, row.rate_card, split)
 
 
 def _invoice_id(uow: UnitOfWork, period: Period) -> uuid.UUID | None:
     return uow.session.scalar(select(InvoiceRow.id).where(InvoiceRow.period_start == period.start))
 
 
-def _has_customers_by(uow: UnitOfWork, end: dt.date) -> bool:
-    return bool(uow.session.scalar(text("SELECT EXISTS (SELECT FROM customers WHERE created_at < :end)"),
-                                   {"end": dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC)}))
+def _open_periods(engine: Engine, msp_id: uuid.UUID, last: Period) -> list[Period]:
+    """The MSP's ended months, oldest first, up to ``last``, that have no invoice: from the month after its
+    latest invoice (or of its first customer), at most ``CATCH_UP_MONTHS`` back."""
+    with unit_of_work(engine, Scope.for_msp(msp_id, actor=BILLING_ACTOR)) as uow:
+        first_customer = uow.session.scalar(text("SELECT min(created_at) FROM customers"))
+        latest = uow.session.scalar(select(func.max(InvoiceRow.period_start)))
+    if first_customer is None:
+        return []
+    period = Period.month_of(first_customer.astimezone(dt.UTC).date())
+    if latest is not None:
+        period = Period.month_of(latest).next()
+    oldest = last
+    for _ in range(CATCH_UP_MONTHS - 1):
+        oldest = oldest.previous()
+    period = max(period, oldest, key=lambda p: p.start)
+    periods = []
+    while period.start <= last.start:
+        periods.append(period)
+        period = period.next()
+    return periods
 
 
 def _four_places(value: Fraction) -> Decimal:

@@ -98,6 +98,9 @@ class Period:
     def previous(self) -> Period:
         return Period.month_of(self.start - dt.timedelta(days=1))
 
+    def next(self) -> Period:
+        return Period.month_of(self.end)
+
     def label(self) -> str:
         return self.start.strftime("%B %Y")
 

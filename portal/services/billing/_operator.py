@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
+from portal.services.audit import record_event
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 
 __all__ = ["InvoiceReference", "MspListing", "OperatorNote", "invoice_references", "operator_msps", "operator_notes",
@@ -70,14 +71,25 @@ def _operator_call(uow: UnitOfWork, statement: str, params: dict[str, object]) -
 
 
 def suspend_msp(uow: UnitOfWork, *, suspended: bool) -> bool:
-    """Suspend (or reactivate) the scope's MSP; False when it already was. The operator only."""
-    return _operator_call(uow, "SELECT posture_operator_suspend_msp(:s)", {"s": suspended})
+    """Suspend (or reactivate) the scope's MSP; False when it already was. The operator only; in the
+    MSP's audit trail."""
+    changed = _operator_call(uow, "SELECT posture_operator_suspend_msp(:s)", {"s": suspended})
+    if changed:
+        record_event(uow, customer_id=None, action=f"operator.msp_{'suspended' if suspended else 'reactivated'}",
+                     target=f"msp:{uow.scope.msp_id}", details={})
+    return changed
 
 
 def suspend_customer(uow: UnitOfWork, customer_id: uuid.UUID, *, suspended: bool) -> bool:
-    """Hold (or release) one customer of the scope's MSP; False when nothing changed. The operator only."""
-    return _operator_call(uow, "SELECT posture_operator_suspend_customer(:c, :s)", {"c": customer_id,
-                                                                                   "s": suspended})
+    """Hold (or release) one customer of the scope's MSP; False when nothing changed. The operator only;
+    in the MSP's audit trail."""
+    changed = _operator_call(uow, "SELECT posture_operator_suspend_customer(:c, :s)", {"c": customer_id,
+                                                                                      "s": suspended})
+    if changed:
+        record_event(uow, customer_id=None,
+                     action=f"operator.customer_{'suspended' if suspended else 'reactivated'}",
+                     target=f"customer:{customer_id}", details={})
+    return changed
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,54 @@
 """The operator's rate card for one MSP: its volume bands and add-ons, read by the MSP's admins and the
-workers, written by the platform operator only (migration 0024). An MSP without one is on the default."""
+workers, written by the platform operator only (migration 0024). An MSP without one is on the default.
+
+A card prices from a month on (``effective_from``): a period is priced by the card in force on its first
+day, so a new card never reprices days already past unless the operator says it starts this month
+(then the running month is repriced, and the page says so before it is saved).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 
 from portal.db.models import RateCardRow
 from portal.db.uow import UnitOfWork
-from portal.services.billing._money import AddOn, Band, RateCard, rate_text
+from portal.services.audit import record_event
+from portal.services.billing._money import AddOn, Band, Period, RateCard, rate_text
 from portal.services.errors import Forbidden, InvalidInput
 
-__all__ = ["ADDONS", "RateCardForm", "card_as_json", "rate_card", "save_rate_card"]
+__all__ = ["ADDONS", "RateCardForm", "card_as_json", "next_card", "rate_card", "save_rate_card"]
 
 #: The add-ons a rate card may carry: key -> label.
 ADDONS = {"branding": "Branding add-on", "reporting": "Reporting-cadence add-on"}
 _MAX_RATE = Decimal("10000")
 
 
-def rate_card(uow: UnitOfWork) -> RateCard:
-    """The scope's MSP's rate card (the default one when the operator set none)."""
-    row = uow.session.get(RateCardRow, uow.scope.msp_id)
+def _row(uow: UnitOfWork, period: Period) -> RateCardRow | None:
+    return uow.session.scalars(select(RateCardRow).where(RateCardRow.effective_from <= period.start)
+                               .order_by(RateCardRow.effective_from.desc()).limit(1)).first()
+
+
+def rate_card(uow: UnitOfWork, period: Period | None = None) -> RateCard:
+    """The scope's MSP's rate card in force on ``period``'s first day (default: this month's); the
+    default card when the operator set none by then."""
+    return _card(_row(uow, period or Period.month_of(dt.datetime.now(dt.UTC).date())))
+
+
+def next_card(uow: UnitOfWork, now: dt.datetime) -> tuple[dt.date, RateCard] | None:
+    """A card the operator set for a later month, if any (its first month and the card)."""
+    after = Period.month_of(now.astimezone(dt.UTC).date()).end
+    row = uow.session.scalars(select(RateCardRow).where(RateCardRow.effective_from >= after)
+                              .order_by(RateCardRow.effective_from).limit(1)).first()
+    return None if row is None else (row.effective_from, _card(row))
+
+
+def _card(row: RateCardRow | None) -> RateCard:
     if row is None:
         return RateCard()
     addons = tuple(AddOn(key, ADDONS[key], amount, split)  # type: ignore[arg-type]
@@ -84,9 +108,17 @@ def _amount(value: str, what: str, *, places: int) -> Decimal:
     return amount
 
 
-def save_rate_card(uow: UnitOfWork, card: RateCard) -> RateCard:
-    """Set the scope's MSP's rate card (the operator only: the database refuses anyone else). It
-    prices the running period from now on; closed invoices keep the card they were closed with."""
+def save_rate_card(uow: UnitOfWork, card: RateCard, *, effective_from: dt.date, now: dt.datetime) -> RateCard:
+    """Set the scope's MSP's rate card from ``effective_from`` (the first of this month or a later one) on;
+    the operator only (the database refuses anyone else). Closed invoices keep the card they were closed
+    with. Recorded in the MSP's audit trail, with the card.
+
+    Raises:
+        InvalidInput: ``effective_from`` is not the first of a month, or is before this month.
+    """
+    this_month = Period.month_of(now.astimezone(dt.UTC).date()).start
+    if effective_from.day != 1 or effective_from < this_month:
+        raise InvalidInput("a rate card starts on the first of this month or of a later one")
     addons = {a.key: a for a in card.addons}
     values = {"currency": card.currency, "band_floors": [b.floor for b in card.bands],
               "band_rates": [b.rate for b in card.bands],
@@ -94,8 +126,9 @@ def save_rate_card(uow: UnitOfWork, card: RateCard) -> RateCard:
               "branding_split": addons["branding"].split if "branding" in addons else "user_days",
               "reporting_addon": addons["reporting"].monthly if "reporting" in addons else None,
               "reporting_split": addons["reporting"].split if "reporting" in addons else "user_days"}
-    statement = insert(RateCardRow).values(msp_id=uow.scope.msp_id, **values).on_conflict_do_update(
-        index_elements=[RateCardRow.msp_id],
+    statement = insert(RateCardRow).values(msp_id=uow.scope.msp_id, effective_from=effective_from,
+                                           **values).on_conflict_do_update(
+        index_elements=[RateCardRow.msp_id, RateCardRow.effective_from],
         set_={**values, "updated_by": uow.scope.actor, "updated_at": text("now()")})
     try:
         with uow.session.begin_nested():
@@ -104,5 +137,7 @@ def save_rate_card(uow: UnitOfWork, card: RateCard) -> RateCard:
         if "row-level security" in str(exc.orig):
             raise Forbidden("only the platform operator sets an MSP's rate card") from None
         raise
+    record_event(uow, customer_id=None, action="billing.rate_card_set", target=f"msp:{uow.scope.msp_id}",
+                 details={"effective_from": effective_from.isoformat(), **card_as_json(card)})
     uow.session.expire_all()
-    return rate_card(uow)
+    return _card(_row(uow, Period.month_of(effective_from)))

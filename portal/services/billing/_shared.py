@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.db.models import Customer, TenantDirectory, TenantSelection
 from portal.db.uow import UnitOfWork
+from portal.services.audit import record_event
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scanner import GROUP_KINDS
 
@@ -80,16 +81,16 @@ def split_by_selections(partitions: Iterable[Mapping[str, Any]], selections: Ite
                         host_id: uuid.UUID) -> dict[str, int]:
     """Licensed members per billing customer (by id, as text), the host's for the rest."""
     ordered = sorted(selections, key=lambda s: (s.created_at, s.kind, s.value))
-    by_domain = {}
-    by_group = {}
+    rank = {s.id: i for i, s in enumerate(ordered)}
+    by_domain: dict[str, Selection] = {}
+    by_group: dict[str, Selection] = {}
     for s in ordered:
-        (by_domain if s.kind == "domain" else by_group).setdefault(s.value, s.billing_customer_id)
-    rank = {s.billing_customer_id: i for i, s in reversed(list(enumerate(ordered)))}
+        (by_domain if s.kind == "domain" else by_group).setdefault(s.value, s)
     out: dict[str, int] = {str(host_id): 0}
     for part in partitions:
-        owners = [by_domain[d] for d in part["domains"] if d in by_domain] or \
-                 [by_group[g] for g in part["groups"] if g in by_group]
-        owner = min(owners, key=lambda c: rank[c]) if owners else host_id
+        matched = [by_domain[d] for d in part["domains"] if d in by_domain] or \
+                  [by_group[g] for g in part["groups"] if g in by_group]
+        owner = min(matched, key=lambda s: rank[s.id]).billing_customer_id if matched else host_id
         out[str(owner)] = out.get(str(owner), 0) + int(part["count"])
     return out
 
@@ -234,12 +235,16 @@ def add_selections(uow: UnitOfWork, host_id: uuid.UUID, picks: Iterable[str], *,
             if target is None:
                 target = uow.session.scalar(text("SELECT posture_add_billing_customer(:h, :n)"),
                                             {"h": host_id, "n": review.billing_customer_name})
-            for entry in review.entries:
-                if entry.selection is not None:
-                    continue  # already this billing customer's
+            added = [e for e in review.entries if e.selection is None]  # the others are this customer's already
+            for entry in added:
                 uow.session.execute(insert(TenantSelection).values(
                     id=uuid.uuid4(), msp_id=uow.scope.msp_id, customer_id=host_id, billing_customer_id=target,
                     kind=entry.kind, value=entry.value, label=entry.label[:300]))
+            # The MSP's trail, not the tenant's: how the MSP bills is not its customer's to read.
+            record_event(uow, customer_id=None, action="billing.tenant_split", target=f"customer:{host_id}",
+                         details={"billing_customer": str(target), "name": review.billing_customer_name,
+                                  "new_billing_customer": review.is_new,
+                                  "selections": [f"{e.kind}:{e.value}" for e in added]})
     except DBAPIError as exc:
         message = str(exc.orig)
         if "row-level security" in message or "not yours to bill" in message:
@@ -256,8 +261,13 @@ def remove_selection(uow: UnitOfWork, host_id: uuid.UUID, selection_id: uuid.UUI
     _host(uow, host_id)
     try:
         with uow.session.begin_nested():
-            gone = uow.session.execute(text("DELETE FROM tenant_selections WHERE id = :i AND customer_id = :h"),
-                                       {"i": selection_id, "h": host_id}).rowcount
+            gone = uow.session.execute(text("DELETE FROM tenant_selections WHERE id = :i AND customer_id = :h "
+                                            "RETURNING billing_customer_id, kind, value"),
+                                       {"i": selection_id, "h": host_id}).all()
+            if gone:
+                record_event(uow, customer_id=None, action="billing.tenant_split_removed",
+                             target=f"customer:{host_id}", details={"billing_customer": str(gone[0][0]),
+                                                                     "selection": f"{gone[0][1]}:{gone[0][2]}"})
     except DBAPIError as exc:
         if "row-level security" in str(exc.orig):
             raise Forbidden("only the MSP's admins split a tenant between billing customers") from None

@@ -6,7 +6,9 @@ that figure read. A scan that could not read the users leaves the count where th
 
 A shared tenant's scans carry ``billing_split`` (``_shared``): the host's count and each billing
 customer's come from there, a billing customer's from its host's scans; a scan whose split is unknown
-(null) leaves the counts where the previous one put them, as one that could not read the users.
+(null) leaves the counts where the previous one put them, as one that could not read the users. A share
+whose billing customer is not in service that day (removed since the scan, or gone) counts for the
+host: no licensed user is ever billed to nobody.
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ __all__ = ["daily_usage", "latest_managed_users"]
 
 #: The managed users of customer ``c`` as of the instant ``:as_of`` (NULL: never read yet).
 _USERS_AS_OF = """
-    (SELECT CASE WHEN jsonb_typeof(s.environment -> 'billing_split') = 'object'
+    (SELECT CASE WHEN coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'object'
+                   THEN CASE WHEN c.billing_host_id IS NULL THEN (s.environment ->> 'licensed')::bigint ELSE 0 END
+                 WHEN c.billing_host_id IS NOT NULL
                    THEN coalesce((s.environment -> 'billing_split' ->> c.id::text)::bigint, 0)
-                 WHEN c.billing_host_id IS NOT NULL THEN 0
-                 ELSE (s.environment ->> 'licensed')::bigint END
+                 ELSE (SELECT coalesce(sum(e.value::bigint), 0)
+                         FROM jsonb_each_text(s.environment -> 'billing_split') e
+                        WHERE e.key = c.id::text OR NOT EXISTS (
+                              SELECT FROM customers b WHERE e.key = b.id::text AND b.billing_host_id = c.id
+                                 AND b.created_at < {as_of} AND (b.removed_at IS NULL OR b.removed_at >= {as_of})))
+            END
        FROM scans s
       WHERE s.msp_id = c.msp_id AND s.customer_id = coalesce(c.billing_host_id, c.id)
         AND s.status IN ('completed', 'partial') AND s.finished_at IS NOT NULL AND s.finished_at < {as_of}

@@ -120,7 +120,11 @@ def add_customer(uow: UnitOfWork, caller: MembershipView, *, name: str, domain: 
 
 
 def may_make_consent_link(caller: MembershipView, customer: Customer) -> bool:
-    """MSP admins (who add customers), and staff who may manage the customer's connection (Manage tier)."""
+    """MSP admins (who add customers), and staff who may manage the customer's connection (Manage tier);
+    never for a billing customer sharing another's tenant (it has none of its own to connect, and the
+    database would refuse to bind one: migration 0026)."""
+    if customer.billing_host_id is not None:
+        return False
     access = CustomerAccess(customer.id, customer.msp_id, customer.access_tier, frozenset(customer.tags or ()))
     return may(caller, Action.MANAGE_CUSTOMERS) or may(caller, Action.MANAGE_CONNECTION, access)
 

@@ -121,10 +121,9 @@ class BillingApiController(Controller):
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 stored = closed_invoice(uow, invoice_id)
-                split = split_of(stored.invoice.lines, stored.invoice.period, client_prices(uow))
         except NotFound:
             raise NotFoundException("no such invoice") from None
-        document = invoice_document(stored.invoice, split, status="closed", invoice_id=str(stored.id))
+        document = invoice_document(stored.invoice, stored.split, status="closed", invoice_id=str(stored.id))
         return document | {"closed_at": stored.closed_at.isoformat()}
 
     @get("/changes", operation_id="listBillingChanges", summary="Changes of tier, seat limit and licence type",

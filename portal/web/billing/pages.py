@@ -247,12 +247,11 @@ class BillingController(Controller):
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 stored = closed_invoice(uow, invoice_id)
-                split = split_of(stored.invoice.lines, stored.invoice.period, client_prices(uow))
                 names = tier_names(uow)
         except NotFound:
             raise NotFoundException("no such invoice") from None
         return Template("billing/invoice.html", context={
-            "user": caller, "invoice": stored.invoice, "split": split, "names": names, "stored": stored,
+            "user": caller, "invoice": stored.invoice, "split": stored.split, "names": names, "stored": stored,
             "status": "closed", "closed": [], "card": None, "today": None})
 
     @get("/invoices/{invoice_id:uuid}/export.csv", sync_to_thread=True)
@@ -262,8 +261,7 @@ class BillingController(Controller):
         try:
             with caller_unit_of_work(web, caller, request) as uow:
                 stored = closed_invoice(uow, invoice_id)
-                split = split_of(stored.invoice.lines, stored.invoice.period, client_prices(uow))
         except NotFound:
             raise NotFoundException("no such invoice") from None
-        return csv_response(SPLIT_HEADER, split_rows(stored.invoice, split),
+        return csv_response(SPLIT_HEADER, split_rows(stored.invoice, stored.split),
                             f"bill-split-{stored.invoice.period.start:%Y-%m}.csv")

@@ -79,9 +79,13 @@ class AddOnIO(msgspec.Struct):
 
 
 class RateCardIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``effective_from``: the first of this month (reprices the running invoice) or of a later one;
+    default: next month's."""
+
     currency: str
     bands: list[BandIO]
     addons: list[AddOnIO] = msgspec.field(default_factory=list)
+    effective_from: dt.date | None = None
 
 
 class RateCardOut(msgspec.Struct):

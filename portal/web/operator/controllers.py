@@ -40,10 +40,12 @@ from portal.services.accounts import current_session, token_caller
 from portal.services.billing import (
     ADDONS,
     MspListing,
+    Period,
     RateCard,
     RateCardForm,
     closed_invoices,
     invoice_references,
+    next_card,
     operator_msps,
     operator_notes,
     operator_scope,
@@ -81,6 +83,12 @@ class NoteForm(msgspec.Struct):
 class ReferenceForm(msgspec.Struct):
     reference: str = ""
     note: str = ""
+
+
+def _starting(choice: str, now: dt.datetime) -> dt.date:
+    """The first day a new card prices: this month's (the running invoice is repriced) or next month's."""
+    this_month = Period.month_of(now.date())
+    return this_month.start if choice == "this_month" else this_month.end
 
 
 def _has_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> bool:
@@ -158,16 +166,20 @@ class OperatorController(Controller):
     def _msp(self, request: Request, web: WebRuntime, operator: Operator, msp_id: uuid.UUID, *,
              error: str | None = None, status_code: int = 200) -> Template:
         scope, msp = _scope(web, operator, msp_id)
+        now = dt.datetime.now(dt.UTC)
         with unit_of_work(web.engine, scope) as uow:
-            card = rate_card(uow)
-            invoice = running_invoice(uow, dt.datetime.now(dt.UTC))
+            current = rate_card(uow)
+            scheduled = next_card(uow, now)
+            invoice = running_invoice(uow, now)
             closed = closed_invoices(uow)
             customers = seats_view(uow, include_removed=True).rows
             notes = operator_notes(uow)
             references = invoice_references(uow)
+        card = scheduled[1] if scheduled else current  # the form edits the latest card
         bands = list(card.bands) + [None] * max(0, _BAND_ROWS - len(card.bands))
         return Template("operator/msp.html", status_code=status_code, context={
-            "operator": operator, "msp": msp, "card": card, "bands": bands, "invoice": invoice, "closed": closed,
+            "operator": operator, "msp": msp, "card": card, "current": current, "scheduled": scheduled,
+            "this_month": invoice.period, "bands": bands, "invoice": invoice, "closed": closed,
             "addons": {a.key: a for a in card.addons}, "addon_labels": ADDONS, "error": error,
             "customers": customers, "notes": notes, "references": references, "rate_text": rate_text,
             "saved": request.query_params.get("saved")})
@@ -244,8 +256,9 @@ class OperatorController(Controller):
             card = RateCardForm(one("currency"), floors, rates,
                                 {key: (one(f"{key}_addon"), one(f"{key}_split") or "user_days") for key in ADDONS}
                                 ).parse()
+            now = dt.datetime.now(dt.UTC)
             with unit_of_work(web.engine, scope) as uow:
-                save_rate_card(uow, card)
+                save_rate_card(uow, card, effective_from=_starting(one("applies_from"), now), now=now)
         except InvalidInput as exc:
             return self._msp(request, web, operator, msp_id, error=str(exc), status_code=HTTP_400_BAD_REQUEST)
         except Forbidden:
@@ -334,8 +347,10 @@ class OperatorApiController(Controller):
             unknown = {a.key for a in data.addons} - set(ADDONS)
             if unknown:
                 raise InvalidInput(f"the add-ons are {', '.join(ADDONS)}")
+            now = dt.datetime.now(dt.UTC)
             with unit_of_work(web.engine, scope) as uow:
-                saved = save_rate_card(uow, card)
+                saved = save_rate_card(uow, card, now=now, effective_from=data.effective_from
+                                       or _starting("next_month", now))
         except InvalidInput as exc:
             raise ClientException(str(exc)) from None
         except Forbidden:

@@ -39,7 +39,7 @@ from portal.services.billing import (
     set_tier_names,
     tier_names,
 )
-from portal.services.errors import Conflict, Forbidden, NotFound
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.portal.services.support import Seeded, add_member, make_customer, make_msp
 from tests.support.database import set_scope
 
@@ -177,18 +177,30 @@ def test_the_tick_closes_last_month_once_for_every_msp(app_engine: Engine, owner
     assert periods() == [(dt.date(2026, 10, 1), D("0.97")), (dt.date(2026, 11, 1), D("29.50"))]
 
 
-def test_a_closed_invoice_keeps_its_rate_card(owner_engine: Engine, app_engine: Engine, web_engine: Engine,
-                                              november_fleet: tuple[Seeded, Seeded]) -> None:
+def test_a_rate_card_prices_from_its_month_and_a_closed_invoice_keeps_its_own(
+        owner_engine: Engine, app_engine: Engine, web_engine: Engine, november_fleet: tuple[Seeded, Seeded]) -> None:
     contoso, _ = november_fleet
     operator = _operator(owner_engine, contoso.msp_id)
     with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
         invoice_id = close_period(uow, NOVEMBER, _at(2026, 12, 2))
+    now = _at(2026, 12, 10)
     with unit_of_work(web_engine, operator) as uow:
-        save_rate_card(uow, RateCard("EUR", (Band(0, D("9.00")),)))
+        with pytest.raises(InvalidInput, match="first of this month"):  # never back into a month gone by
+            save_rate_card(uow, RateCard("EUR", (Band(0, D("1.00")),)), effective_from=NOVEMBER.start, now=now)
+        save_rate_card(uow, RateCard("EUR", (Band(0, D("9.00")),)), effective_from=dt.date(2027, 1, 1), now=now)
     with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
         stored = closed_invoice(uow, invoice_id)
+        december, january = rate_card(uow, Period.month_of(now.date())), rate_card(uow, Period.month_of(
+            dt.date(2027, 1, 5)))
     assert (stored.invoice.currency, stored.invoice.total) == ("USD", D("29.50"))
     assert stored.rate_card["bands"][0] == {"from_users": 0, "rate": "3.00"}
+    # Set for January: December keeps the default card, January gets the new one.
+    assert (december.currency, january.currency, january.bands[0].rate) == ("USD", "EUR", D("9.0000"))
+    with owner_engine.connect() as connection:
+        logged = connection.execute(text("SELECT actor, details ->> 'effective_from' FROM audit_events "
+                                         "WHERE msp_id = :m AND action = 'billing.rate_card_set'"),
+                                    {"m": contoso.msp_id}).all()
+    assert logged == [(operator.actor, "2027-01-01")]
 
 
 def test_the_running_invoice_counts_the_days_so_far(owner_engine: Engine, app_engine: Engine) -> None:
@@ -284,21 +296,113 @@ def test_only_the_operator_sets_a_rate_card_and_only_for_the_msp_in_scope(owner_
     msp_a, msp_b = make_msp(owner_engine), make_msp(owner_engine)
     admin, _ = add_member(owner_engine, msp_a, Role.MSP_ADMIN)
     card = RateCard("EUR", (Band(0, D("2.00")), Band(100, D("1.00"))))
+    this_month = Period.month_of(dt.datetime.now(UTC).date()).start
     with pytest.raises(Forbidden), unit_of_work(web_engine, admin) as uow:
-        save_rate_card(uow, card)
+        save_rate_card(uow, card, effective_from=this_month, now=dt.datetime.now(UTC))
     operator = _operator(owner_engine, msp_a)
     with unit_of_work(web_engine, operator) as uow:
-        assert save_rate_card(uow, card) == card
+        assert save_rate_card(uow, card, effective_from=this_month, now=dt.datetime.now(UTC)) == card
     with unit_of_work(web_engine, admin) as uow:
         assert rate_card(uow) == card  # the MSP's admin reads it
     # The operator acting on MSP B cannot write MSP A's card (the row's MSP is the scope's).
     with pytest.raises(DBAPIError, match="row-level security"), \
             unit_of_work(web_engine, Scope(msp_b, actor="op", user_id=operator.user_id)) as uow:
-        uow.session.execute(text("INSERT INTO rate_cards (msp_id, currency, band_floors, band_rates) "
-                                 "VALUES (:m, 'USD', '{0}', '{0}')"), {"m": msp_a})
+        uow.session.execute(text("INSERT INTO rate_cards (msp_id, effective_from, currency, band_floors, band_rates) "
+                                 "VALUES (:m, '2030-01-01', 'USD', '{0}', '{0}')"), {"m": msp_a})
     # The list of every MSP is the operator's only.
     with unit_of_work(web_engine, admin) as uow:
         assert uow.session.execute(text("SELECT * FROM posture_operator_msps()")).all() == []
     with unit_of_work(web_engine, operator) as uow:
         listed = {row.id for row in uow.session.execute(text("SELECT * FROM posture_operator_msps()"))}
     assert {msp_a, msp_b} <= listed
+
+
+# --- what the review found -------------------------------------------------------------------------------
+
+
+def test_a_month_left_open_is_closed_when_the_tick_comes_back(owner_engine: Engine, app_engine: Engine,
+                                                              november_fleet: tuple[Seeded, Seeded]) -> None:
+    """A worker stopped through the whole of December: on 2 January, December and November both close."""
+    contoso, _ = november_fleet
+    close_due_invoices(app_engine, _at(2027, 1, 2))
+    with owner_engine.connect() as connection:
+        closed = connection.execute(text("SELECT period_start FROM invoices WHERE msp_id = :m ORDER BY 1"),
+                                    {"m": contoso.msp_id}).scalars().all()
+    assert closed == [dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
+
+
+def test_a_closed_invoice_keeps_the_client_prices_of_its_day(owner_engine: Engine, app_engine: Engine,
+                                                             web_engine: Engine,
+                                                             november_fleet: tuple[Seeded, Seeded]) -> None:
+    from portal.services.billing import set_client_prices
+
+    contoso, _ = november_fleet
+    admin, _ = add_member(owner_engine, contoso.msp_id, Role.MSP_ADMIN)
+    with unit_of_work(web_engine, admin) as uow:
+        set_client_prices(uow, {"professional": D("6.00")})
+    with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
+        invoice_id = close_period(uow, NOVEMBER, _at(2026, 12, 2))
+    with unit_of_work(web_engine, admin) as uow:
+        set_client_prices(uow, {"professional": D("60.00")})
+        stored = closed_invoice(uow, invoice_id)
+    # Contoso: 200 user-days x 6.00 / 30 = 40.00, its margin 40.00 - 20.00; a later price changes nothing.
+    contoso_line = next(s for s in stored.split if s.line.name == "Contoso")
+    assert (contoso_line.client_amount, contoso_line.margin) == (D("40.00"), D("20.00"))
+
+
+def test_the_portal_role_reads_no_money_even_in_a_scope_without_a_user(owner_engine: Engine, web_engine: Engine,
+                                                                       app_engine: Engine,
+                                                                       november_fleet: tuple[Seeded, Seeded]) -> None:
+    """The portal opens user-less scopes (a sign-in's audit, an unsubscribe link); one injected statement
+    there must not read invoices as the workers do."""
+    contoso, _ = november_fleet
+    with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
+        close_period(uow, NOVEMBER, _at(2026, 12, 2))
+    with unit_of_work(web_engine, Scope.for_msp(contoso.msp_id)) as uow:
+        assert [uow.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+                ("invoices", "invoice_lines", "tier_prices", "billing_changes")] == [0, 0, 0, 0]
+    with unit_of_work(app_engine, Scope.for_msp(contoso.msp_id)) as uow:
+        assert uow.session.scalar(text("SELECT count(*) FROM invoices")) == 1
+
+
+def test_a_held_service_changes_no_terms_even_with_sql(owner_engine: Engine, web_engine: Engine) -> None:
+    from portal.services.billing import suspend_customer, suspend_msp
+
+    seeded = make_customer(owner_engine, make_msp(owner_engine), name="Contoso")
+    admin, _ = add_member(owner_engine, seeded.msp_id, Role.MSP_ADMIN)
+    operator = _operator(owner_engine, seeded.msp_id)
+    for hold, release in ((lambda uow: suspend_msp(uow, suspended=True), lambda uow: suspend_msp(uow, suspended=False)),
+                          (lambda uow: suspend_customer(uow, seeded.customer_id, suspended=True),
+                           lambda uow: suspend_customer(uow, seeded.customer_id, suspended=False))):
+        with unit_of_work(web_engine, operator) as uow:
+            hold(uow)
+        for statement in ("SELECT posture_set_billing_terms(:c, 'starter', 1, 'custom')",
+                          "SELECT posture_remove_customer(:c)"):
+            with pytest.raises(DBAPIError, match="in service"), unit_of_work(web_engine, admin) as uow:
+                uow.session.execute(text(statement), {"c": seeded.customer_id})
+        with unit_of_work(web_engine, operator) as uow:
+            release(uow)
+    with unit_of_work(web_engine, admin) as uow:
+        assert set_terms(uow, seeded.customer_id, seat_limit=1).seat_limit == 1
+
+
+def test_lifting_the_operators_hold_keeps_the_msps_own_suspension(owner_engine: Engine, web_engine: Engine) -> None:
+    from portal.services.billing import suspend_customer
+
+    seeded = make_customer(owner_engine, make_msp(owner_engine), name="Contoso")
+    admin, _ = add_member(owner_engine, seeded.msp_id, Role.MSP_ADMIN)
+    operator = _operator(owner_engine, seeded.msp_id)
+    with unit_of_work(web_engine, admin) as uow:  # the MSP's own suspension first
+        uow.session.execute(text("SELECT posture_set_suspended(:c, true)"), {"c": seeded.customer_id})
+    with unit_of_work(web_engine, operator) as uow:
+        suspend_customer(uow, seeded.customer_id, suspended=True)
+    with unit_of_work(web_engine, operator) as uow:
+        suspend_customer(uow, seeded.customer_id, suspended=False)
+    with owner_engine.connect() as connection:
+        row = connection.execute(text("SELECT suspended_at, operator_suspended_at FROM customers WHERE id = :c"),
+                                 {"c": seeded.customer_id}).one()
+        events = connection.execute(text("SELECT action, actor FROM audit_events WHERE msp_id = :m "
+                                         "AND action LIKE 'operator.%' ORDER BY id"), {"m": seeded.msp_id}).all()
+    assert row.suspended_at is not None and row.operator_suspended_at is None
+    assert [tuple(e) for e in events] == [("operator.customer_suspended", operator.actor),
+                                          ("operator.customer_reactivated", operator.actor)]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.db.models import Role
+from portal.db.models import Customer, Role
 from portal.db.scope import Scope
 from portal.db.uow import unit_of_work
 from portal.services.billing import (
@@ -25,6 +25,7 @@ from portal.services.billing import (
     billing_groups_of,
     daily_usage,
     latest_managed_users,
+    remove_customer,
     remove_selection,
     review_selections,
     seats_view,
@@ -32,6 +33,7 @@ from portal.services.billing import (
     tenant_view,
 )
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal.services.onboarding import may_make_consent_link
 from portal.services.scans import record_scan
 from scanner import Status
 from tests.portal.services.support import (
@@ -43,6 +45,7 @@ from tests.portal.services.support import (
     make_msp,
     scan_result,
 )
+from tests.support.database import set_scope
 
 UTC = dt.UTC
 FINANCE, SALES = "3f1e0c2a-6b7d-4e8f-9a1b-2c3d4e5f6a7b", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -253,3 +256,83 @@ def test_a_customers_own_people_see_no_directory_and_no_selection(owner_engine: 
     with unit_of_work(web_engine, resident) as uow:
         assert uow.session.scalar(text("SELECT count(*) FROM tenant_directories")) == 0
         assert uow.session.scalar(text("SELECT count(*) FROM tenant_selections")) == 0
+
+
+# --- what the review found: no user billed to nobody, no tenant served free ---------------------------------
+
+
+def test_precedence_goes_by_the_matched_selections_not_the_customers_oldest() -> None:
+    host, day = uuid.uuid4(), dt.datetime(2026, 11, 1, tzinfo=UTC)
+    a_domain = _selection("A", "domain", "a.example", day)
+    a_group = _selection("A", "group", "ga", day + dt.timedelta(hours=2))
+    b_group = _selection("B", "group", "gb", day + dt.timedelta(hours=1))
+    both = _partitions((["contoso.com"], ["ga", "gb"], 4))
+    # The user is in ga (A's, given third) and gb (B's, given second): B's selection came first.
+    assert split_by_selections(both, [a_domain, a_group, b_group], host) == {
+        str(host): 0, str(b_group.billing_customer_id): 4}
+
+
+def test_a_billing_customer_can_never_have_a_tenant_of_its_own(owner_engine: Engine, web_engine: Engine,
+                                                                host: Seeded) -> None:
+    """The attack: connect a big tenant to a billing customer of a one-user host; it would be scanned
+    and, counted only from its host's scans, never billed."""
+    admin_scope, admin = add_member(owner_engine, host.msp_id, Role.MSP_ADMIN)
+    with unit_of_work(web_engine, admin_scope) as uow:
+        fabrikam = add_selections(uow, host.customer_id, ["domain:fabrikam.com"], billing_customer_id=None,
+                                  new_name="Fabrikam")
+        customer = uow.session.get(Customer, fabrikam)
+        assert customer is not None and not may_make_consent_link(admin, customer)
+    with pytest.raises(DBAPIError, match="ck_customers_billing_host_untenanted"), owner_engine.begin() as connection:
+        set_scope(connection, host.msp_id)
+        connection.execute(text("UPDATE customers SET tenant_id = :t WHERE id = :c"),
+                           {"t": str(uuid.uuid4()), "c": fabrikam})
+
+
+def test_removing_a_billing_customer_gives_its_users_back_to_the_host(owner_engine: Engine, app_engine: Engine,
+                                                                       web_engine: Engine, host: Seeded) -> None:
+    admin = _admin(owner_engine, host)
+    with unit_of_work(web_engine, admin) as uow:
+        fabrikam = add_selections(uow, host.customer_id, ["domain:fabrikam.com"], billing_customer_id=None,
+                                  new_name="Fabrikam")
+    _record(owner_engine, app_engine, host, dt.datetime.now(UTC) - dt.timedelta(minutes=5))
+    with unit_of_work(web_engine, admin) as uow:
+        assert latest_managed_users(uow) == {host.customer_id: 14, fabrikam: 5}
+        remove_customer(uow, fabrikam)
+    with unit_of_work(web_engine, admin) as uow:
+        # At once, before any scan: the removed one's share of the latest split is the host's again.
+        assert latest_managed_users(uow)[host.customer_id] == 19
+        assert tenant_view(uow, host.customer_id).selections == []  # fabrikam.com may be given again
+        today = dt.datetime.now(UTC).date()
+        usage = {u.name: u.users_by_day for u in daily_usage(uow, Period.month_of(today), today + dt.timedelta(days=1))}
+    assert usage["Contoso Group"][today] == 19 and today not in usage.get("Fabrikam", {})
+
+
+def test_removing_the_host_removes_the_billing_customers_sharing_it(owner_engine: Engine, web_engine: Engine,
+                                                                     host: Seeded) -> None:
+    admin = _admin(owner_engine, host)
+    with unit_of_work(web_engine, admin) as uow:
+        fabrikam = add_selections(uow, host.customer_id, ["domain:fabrikam.com"], billing_customer_id=None,
+                                  new_name="Fabrikam")
+        remove_customer(uow, host.customer_id)
+    with owner_engine.connect() as connection:
+        removed = connection.execute(text("SELECT id FROM customers WHERE removed_at IS NOT NULL AND id IN (:h, :f)"),
+                                     {"h": host.customer_id, "f": fabrikam}).scalars().all()
+        left = connection.scalar(text("SELECT count(*) FROM tenant_selections WHERE customer_id = :h"),
+                                 {"h": host.customer_id})
+    assert set(removed) == {host.customer_id, fabrikam} and left == 0
+
+
+def test_splitting_a_tenant_is_in_the_msps_audit_trail_not_the_tenants(owner_engine: Engine, web_engine: Engine,
+                                                                       host: Seeded) -> None:
+    admin = _admin(owner_engine, host)
+    with unit_of_work(web_engine, admin) as uow:
+        add_selections(uow, host.customer_id, ["domain:fabrikam.com"], billing_customer_id=None, new_name="Fabrikam")
+        selection = tenant_view(uow, host.customer_id).selections[0]
+        remove_selection(uow, host.customer_id, selection.id)
+    with owner_engine.connect() as connection:
+        events = connection.execute(text(
+            "SELECT action, customer_id, actor, details ->> 'selection' FROM audit_events WHERE msp_id = :m "
+            "AND action LIKE 'billing.tenant_split%' ORDER BY id"), {"m": host.msp_id}).all()
+    assert [(e.action, e.customer_id, e.actor) for e in events] == [
+        ("billing.tenant_split", None, admin.actor), ("billing.tenant_split_removed", None, admin.actor)]
+    assert events[1][3] == "domain:fabrikam.com"

@@ -162,7 +162,7 @@ def test_the_operator_sets_the_rate_and_the_msp_admin_sees_it(client: TestClient
     response = client.post(f"/operator/msps/{msp.msp_id}/rate-card", data={
         "currency": "eur", "band_floor": ["0", "20", ""], "band_rate": ["4.00", "2.00", ""],
         "branding_addon": "31.00", "branding_split": "equal", "reporting_addon": "", "reporting_split": "user_days",
-        "_csrf_token": csrf}, follow_redirects=False)
+        "applies_from": "this_month", "_csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 303
     bad = client.post(f"/operator/msps/{msp.msp_id}/rate-card", data={
         "currency": "EUR", "band_floor": ["10"], "band_rate": ["1"], "_csrf_token": csrf})
@@ -264,3 +264,28 @@ def test_internal_notes_and_invoice_references_never_reach_the_msp(
     with unit_of_work(web_engine, Scope(msp.msp_id, actor=msp.admin[1], user_id=msp.admin[0])) as uow:
         assert uow.session.scalar(text("SELECT count(*) FROM operator_notes")) == 0
         assert uow.session.scalar(text("SELECT count(*) FROM invoice_references")) == 0
+
+
+def test_a_held_customer_cannot_be_changed_however_its_id_is_written(client: TestClient, msp: Msp, scope_key: bytes,
+                                                                     owner_engine: Engine,
+                                                                     operator: tuple[uuid.UUID, str]) -> None:
+    """The attack: the same customer id in capitals, or without hyphens, routes to the same customer; the
+    read-only rule must hold it all the same."""
+    contoso = msp.customers["Contoso"]
+    csrf = sign_in(client, operator[1])
+    client.post(f"/operator/msps/{msp.msp_id}/customers/{contoso}/suspension",
+                data={"suspended": "1", "_csrf_token": csrf})
+    csrf = sign_in(client, msp.admin[1])
+    for written in (str(contoso).upper(), contoso.hex, str(contoso)):
+        response = client.post(f"/billing/customers/{written}/terms", data={"seat_limit": "1", "_csrf_token": csrf})
+        assert response.status_code == 403 and "read only" in response.text, written
+    with owner_engine.connect() as connection:
+        assert connection.scalar(text("SELECT seat_limit FROM customers WHERE id = :c"), {"c": contoso}) is None
+    # The held customer's own admin is held too: no inviting a colleague while read only.
+    resident = add_person(owner_engine, scope_key, [MembershipView(msp_id=msp.msp_id, role=Role.CUSTOMER_ADMIN,
+                                                                   customer_id=contoso)], "Resident")
+    csrf = sign_in(client, resident[1])
+    assert "read only" in client.get(f"/customers/{contoso}").text
+    invited = client.post("/team/invitations", data={"email": "new@contoso.test", "role": "customer_viewer",
+                                                     "_csrf_token": csrf})
+    assert invited.status_code == 403

@@ -3,17 +3,20 @@
 - ``customers``: ``service_tier`` is one of ``starter``, ``professional``, ``enterprise`` (earlier free
   text: anything else becomes ``professional``); ``licence_type`` is ``per_user`` or ``custom``;
   ``removed_at`` ends a customer's billing (and its scans). The web role no longer updates the tier
-  or the seat limit directly: ``posture_set_billing_terms`` and ``posture_remove_customer`` do, for an
-  MSP admin of the scope's MSP only (a grant cannot tell an analyst from an admin).
+  or the seat limit directly (nor inserts a customer with them): ``posture_set_billing_terms`` and
+  ``posture_remove_customer`` do (migration 0026), for an MSP admin only (a grant cannot tell an analyst
+  from an admin).
 - ``billing_changes``: every change of tier, seat limit, licence type or removal, with who, when, old
   and new, written by a trigger on ``customers``: no path that changes them escapes the log, and no
   role may write the log itself.
 - ``service_tier_names``: the MSP's own names for its three tiers (staff read them).
 - ``tier_prices``: what the MSP charges its own client per managed user per month on each tier (money:
   its admins and the platform operator only).
-- ``rate_cards``: the platform operator's price for one MSP: per-user monthly rates by volume band,
-  the branding and reporting add-ons and how each is split across customers. Read by the MSP's admins,
-  the operator and the workers; written by the operator only.
+- ``rate_cards``: the platform operator's price for one MSP from a month on (``effective_from``, the first
+  of a month): per-user monthly rates by volume band, the branding and reporting add-ons and how each is
+  split across customers. A period is priced by the card in force on its first day, so a change never
+  reprices days already past. Read by the MSP's admins, the operator and the workers; written by the
+  operator only.
 - ``invoices`` and ``invoice_lines``: a closed period, immutable: inserted by the workers only, once
   per MSP and period (unique), lines only in the transaction that closed their invoice; no role may
   update or delete them and triggers refuse it even to the owner.
@@ -41,9 +44,17 @@ _IN_SCOPE = ("((SELECT public.posture_scope_customers() IS NULL) "
 _ADMIN = "(SELECT public.posture_scope_is_msp_admin())"
 _OPERATOR = "(SELECT public.posture_scope_is_operator())"
 _STAFF = "(SELECT public.posture_scope_is_msp_staff())"
-_SYSTEM = "((SELECT public.posture_scope_user()) IS NULL)"
-#: Who sees money: the MSP's admins, the platform operator, and the workers (no user).
-_MONEY = f"({_ADMIN} OR {_OPERATOR} OR {_SYSTEM})"
+
+
+def _system(web: str) -> str:
+    """A scope with no user, outside the web role: the workers (the portal opens user-less scopes to
+    audit a sign-in or honour an unsubscribe link; none of those reads money, so none may)."""
+    return f"((SELECT public.posture_scope_user()) IS NULL AND current_user <> '{web}')"
+
+
+def _money(web: str) -> str:
+    """Who sees money: the MSP's admins, the platform operator, and the workers."""
+    return f"({_ADMIN} OR {_OPERATOR} OR {_system(web)})"
 _TIERS = "('starter', 'professional', 'enterprise')"
 _TABLES = ("invoice_lines", "invoices", "rate_cards", "tier_prices", "service_tier_names", "billing_changes")
 
@@ -116,7 +127,8 @@ def _customer_terms(web: str, worker: str, definer: str) -> None:
     op.execute("ALTER TABLE public.customers ADD COLUMN removed_at timestamptz")
     op.execute("ALTER TABLE public.customers ADD CONSTRAINT ck_customers_seat_limit "
                "CHECK (seat_limit IS NULL OR seat_limit BETWEEN 0 AND 10000000)")
-    op.execute(f'REVOKE UPDATE (service_tier, seat_limit) ON public.customers FROM "{web}"')
+    op.execute(f'REVOKE UPDATE (service_tier, seat_limit), INSERT (service_tier, seat_limit) '
+               f'ON public.customers FROM "{web}"')
     op.execute(f'GRANT SELECT (service_tier, seat_limit, licence_type, removed_at, suspended_at, suspended_by), '
                f'UPDATE (service_tier, seat_limit, licence_type, removed_at, suspended_at, suspended_by) '
                f'ON public.customers TO "{definer}"')
@@ -137,7 +149,7 @@ def _customer_terms(web: str, worker: str, definer: str) -> None:
     op.execute("CREATE INDEX ix_billing_changes_msp ON public.billing_changes (msp_id, changed_at DESC)")
     _secured("billing_changes")
     op.execute(f"CREATE POLICY billing_changes_read ON public.billing_changes FOR SELECT "
-               f"USING ({_MSP} AND {_IN_SCOPE} AND {_MONEY})")
+               f"USING ({_MSP} AND {_IN_SCOPE} AND {_money(web)})")
     op.execute(f'CREATE POLICY billing_changes_definer ON public.billing_changes FOR INSERT TO "{definer}" '
                "WITH CHECK (true)")
     op.execute(f'GRANT SELECT ON public.billing_changes TO "{web}"')
@@ -170,34 +182,6 @@ def _customer_terms(web: str, worker: str, definer: str) -> None:
     op.execute("CREATE TRIGGER customers_billing_log AFTER UPDATE OF service_tier, seat_limit, licence_type, "
                "removed_at ON public.customers FOR EACH ROW EXECUTE FUNCTION public.posture_log_billing_change()")
 
-    admin_check = """
-          IF NOT FOUND OR NOT public.posture_scope_is_msp_admin() THEN
-            RAISE EXCEPTION 'no such customer, or not yours to bill' USING ERRCODE = 'insufficient_privilege';
-          END IF;"""
-    op.execute(f"""
-        CREATE FUNCTION public.posture_set_billing_terms(p_customer uuid, p_tier text, p_seat_limit integer,
-                                                         p_licence text) RETURNS void
-        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
-        BEGIN
-          PERFORM FROM public.customers c WHERE c.id = p_customer AND c.msp_id = public.posture_scope_msp()
-                                            AND c.removed_at IS NULL;{admin_check}
-          UPDATE public.customers SET service_tier = p_tier, seat_limit = p_seat_limit, licence_type = p_licence
-           WHERE id = p_customer;
-        END $$""")
-    _definer_owned("posture_set_billing_terms(uuid, text, integer, text)", definer, web)
-    # Removal ends billing from that day and stops scans (suspended); the history stays readable.
-    op.execute(f"""
-        CREATE FUNCTION public.posture_remove_customer(p_customer uuid) RETURNS void
-        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
-        BEGIN
-          PERFORM FROM public.customers c WHERE c.id = p_customer AND c.msp_id = public.posture_scope_msp()
-                                            AND c.removed_at IS NULL;{admin_check}
-          UPDATE public.customers SET removed_at = now(), suspended_at = coalesce(suspended_at, now()),
-                 suspended_by = coalesce(suspended_by, {_ACTOR})
-           WHERE id = p_customer;
-        END $$""")
-    _definer_owned("posture_remove_customer(uuid)", definer, web)
-
 
 def _tiers(web: str, worker: str) -> None:
     op.execute(f"""
@@ -214,7 +198,8 @@ def _tiers(web: str, worker: str) -> None:
           client_price numeric(12, 2) NOT NULL CHECK (client_price BETWEEN 0 AND 100000),
           PRIMARY KEY (msp_id, tier)
         )""")
-    for name, reader in (("service_tier_names", f"({_STAFF} OR {_OPERATOR} OR {_SYSTEM})"), ("tier_prices", _MONEY)):
+    for name, reader in (("service_tier_names", f"({_STAFF} OR {_OPERATOR} OR {_system(web)})"),
+                         ("tier_prices", _money(web))):
         _secured(name)
         op.execute(f"CREATE POLICY {name}_read ON public.{name} FOR SELECT USING ({_MSP} AND {reader})")
         for command in ("INSERT", "UPDATE", "DELETE"):
@@ -228,7 +213,8 @@ def _tiers(web: str, worker: str) -> None:
 def _rate_cards(web: str, worker: str) -> None:
     op.execute(f"""
         CREATE TABLE public.rate_cards (
-          msp_id uuid PRIMARY KEY REFERENCES public.msps (id),
+          msp_id uuid NOT NULL REFERENCES public.msps (id),
+          effective_from date NOT NULL CHECK (extract(day FROM effective_from) = 1),
           currency text NOT NULL CHECK (currency ~ '^[A-Z]{{3}}$'),
           band_floors integer[] NOT NULL,
           band_rates numeric(12, 4)[] NOT NULL,
@@ -240,16 +226,17 @@ def _rate_cards(web: str, worker: str) -> None:
           updated_at timestamptz NOT NULL DEFAULT now(),
           CHECK (cardinality(band_floors) BETWEEN 1 AND 10 AND cardinality(band_floors) = cardinality(band_rates)),
           CHECK (band_floors[1] = 0),
-          CHECK (0 <= ALL (band_rates))
+          CHECK (0 <= ALL (band_rates)),
+          PRIMARY KEY (msp_id, effective_from)
         )""")
     _secured("rate_cards")
-    op.execute(f"CREATE POLICY rate_cards_read ON public.rate_cards FOR SELECT USING ({_MSP} AND {_MONEY})")
+    op.execute(f"CREATE POLICY rate_cards_read ON public.rate_cards FOR SELECT USING ({_MSP} AND {_money(web)})")
     for command in ("INSERT", "UPDATE"):
         using = "" if command == "INSERT" else f" USING ({_MSP} AND {_OPERATOR})"
         op.execute(f"CREATE POLICY rate_cards_{command.lower()} ON public.rate_cards FOR {command}{using} "
                    f"WITH CHECK ({_MSP} AND {_OPERATOR})")
     columns = "currency, band_floors, band_rates, branding_addon, branding_split, reporting_addon, reporting_split"
-    op.execute(f"GRANT SELECT, INSERT (msp_id, {columns}), UPDATE ({columns}, updated_by, updated_at) "
+    op.execute(f"GRANT SELECT, INSERT (msp_id, effective_from, {columns}), UPDATE ({columns}, updated_by, updated_at) "
                f'ON public.rate_cards TO "{web}"')
     op.execute(f'GRANT SELECT ON public.rate_cards TO "{worker}"')
 
@@ -287,6 +274,7 @@ def _invoices(web: str, worker: str) -> None:
           usage_amount numeric(14, 2) NOT NULL,
           addon_amount numeric(14, 2) NOT NULL,
           amount numeric(14, 2) NOT NULL CHECK (amount = usage_amount + addon_amount),
+          client_amount numeric(14, 2),
           PRIMARY KEY (invoice_id, customer_id),
           FOREIGN KEY (msp_id, invoice_id) REFERENCES public.invoices (msp_id, id),
           FOREIGN KEY (msp_id, customer_id) REFERENCES public.customers (msp_id, id)
@@ -303,16 +291,16 @@ def _invoices(web: str, worker: str) -> None:
         op.execute(f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON public.{name} "
                    "FOR EACH STATEMENT EXECUTE FUNCTION public.posture_invoice_immutable()")
         op.execute(f'GRANT SELECT ON public.{name} TO "{web}"')
-    op.execute(f"CREATE POLICY invoices_read ON public.invoices FOR SELECT USING ({_MSP} AND {_MONEY})")
+    op.execute(f"CREATE POLICY invoices_read ON public.invoices FOR SELECT USING ({_MSP} AND {_money(web)})")
     op.execute(f"CREATE POLICY invoice_lines_read ON public.invoice_lines FOR SELECT "
-               f"USING ({_MSP} AND {_IN_SCOPE} AND {_MONEY})")
+               f"USING ({_MSP} AND {_IN_SCOPE} AND {_money(web)})")
     # Closing is the workers' (no user in the scope: the grants give INSERT to them alone), and a closed
     # invoice takes no later lines: a line is accepted only in the transaction that inserted its invoice
     # (now() is the transaction's start).
     op.execute(f"CREATE POLICY invoices_close ON public.invoices FOR INSERT "
-               f"WITH CHECK ({_MSP} AND {_SYSTEM} AND closed_at = now())")
+               f"WITH CHECK ({_MSP} AND {_system(web)} AND closed_at = now())")
     op.execute(f"CREATE POLICY invoice_lines_close ON public.invoice_lines FOR INSERT "
-               f"WITH CHECK ({_MSP} AND {_IN_SCOPE} AND {_SYSTEM} AND EXISTS (SELECT FROM public.invoices i "
+               f"WITH CHECK ({_MSP} AND {_IN_SCOPE} AND {_system(web)} AND EXISTS (SELECT FROM public.invoices i "
                "WHERE i.id = invoice_id AND i.closed_at = now()))")
     op.execute(f'GRANT SELECT, INSERT ON public.invoices, public.invoice_lines TO "{worker}"')
 
@@ -323,15 +311,14 @@ def downgrade() -> None:
     for name in _TABLES:
         op.execute(f"DROP TABLE public.{name}")
     op.execute("DROP FUNCTION public.posture_invoice_immutable()")
-    op.execute("DROP FUNCTION public.posture_remove_customer(uuid)")
-    op.execute("DROP FUNCTION public.posture_set_billing_terms(uuid, text, integer, text)")
     op.execute("DROP TRIGGER customers_billing_log ON public.customers")
     op.execute("DROP FUNCTION public.posture_log_billing_change()")
     op.execute("DROP POLICY customers_definer_terms ON public.customers")
     op.execute(f'REVOKE SELECT (service_tier, seat_limit, licence_type, removed_at, suspended_at, suspended_by), '
                f'UPDATE (service_tier, seat_limit, licence_type, removed_at, suspended_at, suspended_by) '
                f'ON public.customers FROM "{definer}"')
-    op.execute(f'GRANT UPDATE (service_tier, seat_limit) ON public.customers TO "{web}"')
+    op.execute(f'GRANT UPDATE (service_tier, seat_limit), INSERT (service_tier, seat_limit) '
+               f'ON public.customers TO "{web}"')
     op.execute("ALTER TABLE public.customers DROP CONSTRAINT ck_customers_seat_limit")
     op.execute("ALTER TABLE public.customers DROP COLUMN removed_at")
     op.execute("ALTER TABLE public.customers DROP COLUMN licence_type")

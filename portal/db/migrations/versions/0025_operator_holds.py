@@ -31,6 +31,8 @@ _SEARCH_PATH = "SET search_path = pg_catalog, public, pg_temp"
 _ACTOR = "coalesce(NULLIF(current_setting('app.actor', true), ''), 'unknown')"
 _MSP = "msp_id = (SELECT public.posture_scope_msp())"
 _OPERATOR = "(SELECT public.posture_scope_is_operator())"
+#: The hold set the suspension itself (the customer was in service): lifting it lifts that too.
+_HOLD_MADE_IT = "removed_at IS NULL AND suspended_at IS NOT DISTINCT FROM operator_suspended_at"
 _NOT_OPERATOR = ("RAISE EXCEPTION 'only the platform operator may do this' "
                  "USING ERRCODE = 'insufficient_privilege';")
 
@@ -164,11 +166,12 @@ def upgrade() -> None:
                    suspended_at = coalesce(suspended_at, now()), suspended_by = coalesce(suspended_by, {_ACTOR})
              WHERE id = p_customer AND msp_id = public.posture_scope_msp() AND operator_suspended_at IS NULL;
           ELSE
-            -- The operator's hold lifted; a removed customer stays stopped.
+            -- The operator's hold lifted. The suspension goes with it only where the hold made it: a
+            -- customer the MSP had suspended itself, or removed, stays stopped.
             UPDATE public.customers SET operator_suspended_at = NULL, operator_suspended_by = NULL,
-                   suspended_at = CASE WHEN removed_at IS NULL THEN NULL ELSE suspended_at END,
-                   suspended_by = CASE WHEN removed_at IS NULL THEN NULL ELSE suspended_by END,
-                   next_scan_at = CASE WHEN removed_at IS NULL THEN now() ELSE next_scan_at END
+                   suspended_at = CASE WHEN {_HOLD_MADE_IT} THEN NULL ELSE suspended_at END,
+                   suspended_by = CASE WHEN {_HOLD_MADE_IT} THEN NULL ELSE suspended_by END,
+                   next_scan_at = CASE WHEN {_HOLD_MADE_IT} THEN now() ELSE next_scan_at END
              WHERE id = p_customer AND msp_id = public.posture_scope_msp() AND operator_suspended_at IS NOT NULL;
           END IF;
           RETURN FOUND;

@@ -1,8 +1,13 @@
 """Shared tenants: several billing customers in one Microsoft 365 tenant, split by domain or group.
 
-- ``customers.billing_host_id``: a billing customer with no tenant of its own, whose managed users are
-  the part of its host's tenant its selections name. Made only by ``posture_add_billing_customer``
-  (an MSP admin of the scope's MSP, a host that is itself no billing customer).
+- ``customers.billing_host_id``: a billing customer with no tenant of its own (a check: it can never be
+  bound to one, or its own tenant would be scanned and never billed), whose managed users are the part
+  of its host's tenant its selections name. Made only by ``posture_add_billing_customer`` (an MSP
+  admin, a host in service that is itself no billing customer).
+- The billing terms' functions, final here (they need the holds of 0025 and the selections):
+  ``posture_set_billing_terms`` and ``posture_remove_customer`` refuse a suspended MSP or a customer the
+  operator holds; removing a customer also removes the billing customers sharing its tenant and gives
+  its selections back, so no user is left billed to nobody.
 - ``tenant_directories``: each tenant's verified domains and groups as its latest full scan read them,
   and when (``refreshed_at``): what the Manage tenant page offers. Written by the workers; read by the
   MSP's staff only (a customer's own people do not need its group list for anything).
@@ -31,6 +36,11 @@ _IN_SCOPE = ("((SELECT public.posture_scope_customers() IS NULL) "
 _SCOPE_RULE = f"msp_id = (SELECT public.posture_scope_msp()) AND {_IN_SCOPE}"
 _ADMIN = "(SELECT public.posture_scope_is_msp_admin())"
 _STAFF_OR_SYSTEM = "((SELECT public.posture_scope_user()) IS NULL OR (SELECT public.posture_scope_is_msp_staff()))"
+#: The MSP and the customer ``c`` are in service: not suspended by the platform operator (0025).
+_IN_SERVICE = ("c.operator_suspended_at IS NULL AND NOT EXISTS (SELECT FROM public.msps m "
+               "WHERE m.id = c.msp_id AND m.suspended_at IS NOT NULL)")
+_REFUSE = ("RAISE EXCEPTION 'no such customer in service, or not yours to bill' "
+           "USING ERRCODE = 'insufficient_privilege';")
 
 
 def _roles() -> dict[str, str]:
@@ -51,7 +61,9 @@ def upgrade() -> None:
     op.execute("ALTER TABLE public.customers ADD COLUMN billing_host_id uuid, "
                "ADD CONSTRAINT fk_customers_billing_host FOREIGN KEY (msp_id, billing_host_id) "
                "REFERENCES public.customers (msp_id, id), "
-               "ADD CONSTRAINT ck_customers_billing_host CHECK (billing_host_id IS DISTINCT FROM id)")
+               "ADD CONSTRAINT ck_customers_billing_host CHECK (billing_host_id IS DISTINCT FROM id), "
+               "ADD CONSTRAINT ck_customers_billing_host_untenanted "
+               "CHECK (billing_host_id IS NULL OR tenant_id IS NULL)")
     op.execute("CREATE INDEX ix_customers_billing_host ON public.customers (billing_host_id) "
                "WHERE billing_host_id IS NOT NULL")
     op.execute(f'GRANT SELECT (billing_host_id), '
@@ -66,10 +78,9 @@ def upgrade() -> None:
           made uuid := gen_random_uuid();
         BEGIN
           PERFORM FROM public.customers c WHERE c.id = p_host AND c.msp_id = public.posture_scope_msp()
-                                            AND c.billing_host_id IS NULL AND c.tenant_id IS NOT NULL;
-          IF NOT FOUND OR NOT public.posture_scope_is_msp_admin() THEN
-            RAISE EXCEPTION 'no such connected tenant, or not yours to bill' USING ERRCODE = 'insufficient_privilege';
-          END IF;
+                                            AND c.billing_host_id IS NULL AND c.tenant_id IS NOT NULL
+                                            AND c.removed_at IS NULL AND {_IN_SERVICE};
+          IF NOT FOUND OR NOT public.posture_scope_is_msp_admin() THEN {_REFUSE} END IF;
           IF p_name IS NULL OR length(btrim(p_name)) NOT BETWEEN 1 AND 200 THEN
             RAISE EXCEPTION 'a billing customer needs a name of 1 to 200 characters' USING ERRCODE = 'check_violation';
           END IF;
@@ -122,7 +133,7 @@ def upgrade() -> None:
     _owned("tenant_selections")
     # A selection is an MSP admin's, and names a billing customer of that host (no other customer's tenant).
     of_host = ("EXISTS (SELECT FROM public.customers c WHERE c.id = tenant_selections.billing_customer_id "
-               "AND c.billing_host_id = tenant_selections.customer_id)")
+               "AND c.billing_host_id = tenant_selections.customer_id AND c.removed_at IS NULL)")
     op.execute(f'CREATE POLICY tenant_selections_admin_insert ON public.tenant_selections AS RESTRICTIVE FOR INSERT '
                f'TO "{web}" WITH CHECK ({_ADMIN} AND {of_host})')
     op.execute(f'CREATE POLICY tenant_selections_admin_delete ON public.tenant_selections AS RESTRICTIVE FOR DELETE '
@@ -132,11 +143,53 @@ def upgrade() -> None:
     op.execute(f'GRANT SELECT, INSERT (id, msp_id, customer_id, billing_customer_id, kind, value, label), DELETE '
                f'ON public.tenant_selections TO "{web}"')
     op.execute(f'GRANT SELECT ON public.tenant_selections TO "{worker}"')
+    op.execute(f'GRANT SELECT (customer_id, billing_customer_id), DELETE ON public.tenant_selections TO "{definer}"')
+    op.execute(f'CREATE POLICY tenant_selections_definer ON public.tenant_selections FOR ALL TO "{definer}" '
+               "USING (true)")
+    _terms_functions(web, definer)
+
+
+def _terms_functions(web: str, definer: str) -> None:
+    check = f"""
+          PERFORM FROM public.customers c WHERE c.id = p_customer AND c.msp_id = public.posture_scope_msp()
+                                            AND c.removed_at IS NULL AND {_IN_SERVICE};
+          IF NOT FOUND OR NOT public.posture_scope_is_msp_admin() THEN {_REFUSE} END IF;"""
+    op.execute(f"""
+        CREATE FUNCTION public.posture_set_billing_terms(p_customer uuid, p_tier text, p_seat_limit integer,
+                                                         p_licence text) RETURNS void
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        BEGIN{check}
+          UPDATE public.customers SET service_tier = p_tier, seat_limit = p_seat_limit, licence_type = p_licence
+           WHERE id = p_customer;
+        END $$""")
+    # Removal ends billing from that day and stops scans (suspended); the history stays readable. The
+    # billing customers sharing its tenant go with it, and each one's selections go back to its host.
+    op.execute(f"""
+        CREATE FUNCTION public.posture_remove_customer(p_customer uuid) RETURNS void
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER {_SEARCH_PATH} AS $$
+        BEGIN{check}
+          UPDATE public.customers SET removed_at = now(), suspended_at = coalesce(suspended_at, now()),
+                 suspended_by = coalesce(suspended_by, {_ACTOR})
+           WHERE (id = p_customer OR billing_host_id = p_customer) AND removed_at IS NULL;
+          DELETE FROM public.tenant_selections
+           WHERE billing_customer_id = p_customer OR customer_id = p_customer;
+        END $$""")
+    for signature in ("posture_set_billing_terms(uuid, text, integer, text)", "posture_remove_customer(uuid)"):
+        op.execute(f"REVOKE ALL ON FUNCTION public.{signature} FROM PUBLIC")
+        op.execute(f"""
+            DO $$ BEGIN
+              ALTER FUNCTION public.{signature} OWNER TO "{definer}";
+            EXCEPTION WHEN insufficient_privilege THEN
+              RAISE NOTICE 'public.{signature} stays owned by %', current_user;
+            END $$""")
+        op.execute(f'GRANT EXECUTE ON FUNCTION public.{signature} TO "{web}"')
 
 
 def downgrade() -> None:
     roles = _roles()
     definer = roles["definer"]
+    op.execute("DROP FUNCTION public.posture_remove_customer(uuid)")
+    op.execute("DROP FUNCTION public.posture_set_billing_terms(uuid, text, integer, text)")
     op.execute("DROP TABLE public.tenant_selections")
     op.execute("DROP TABLE public.tenant_directories")
     op.execute("DROP FUNCTION public.posture_add_billing_customer(uuid, text)")
@@ -145,5 +198,6 @@ def downgrade() -> None:
                f'ON public.customers FROM "{definer}"')
     op.execute(f'REVOKE SELECT (billing_host_id) ON public.customers FROM "{definer}"')
     op.execute("DROP INDEX public.ix_customers_billing_host")
-    op.execute("ALTER TABLE public.customers DROP CONSTRAINT ck_customers_billing_host, "
+    op.execute("ALTER TABLE public.customers DROP CONSTRAINT ck_customers_billing_host_untenanted, "
+               "DROP CONSTRAINT ck_customers_billing_host, "
                "DROP CONSTRAINT fk_customers_billing_host, DROP COLUMN billing_host_id")
