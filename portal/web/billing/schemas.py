@@ -33,7 +33,7 @@ class SeatsOut(msgspec.Struct):
     over_limit: int
 
 
-class TermsIn(msgspec.Struct, forbid_unknown_fields=True):
+class TermsIn(msgspec.Struct):
     """Only what is given changes; ``seat_limit: null`` sets it unlimited."""
 
     seat_limit: int | msgspec.UnsetType | None = msgspec.UNSET
@@ -78,7 +78,7 @@ class AddOnIO(msgspec.Struct):
     split: str = "user_days"  # user_days | equal
 
 
-class RateCardIn(msgspec.Struct, forbid_unknown_fields=True):
+class RateCardIn(msgspec.Struct):
     """``effective_from``: the first of this month (reprices the running invoice) or of a later one;
     default: next month's."""
 

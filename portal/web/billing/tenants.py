@@ -161,7 +161,7 @@ class TenantController(Controller):
         return Redirect(f"/customers/{customer_id}/tenant", status_code=303)
 
 
-class SelectionsIn(msgspec.Struct, forbid_unknown_fields=True):
+class SelectionsIn(msgspec.Struct):
     """``selections``: ``domain:<name>`` or ``group:<id>``; the billing customer: an id, or a new name."""
 
     selections: list[str]

@@ -358,16 +358,16 @@ class OperatorApiController(Controller):
         return _card_out(msp, saved)
 
 
-class SuspensionIn(msgspec.Struct, forbid_unknown_fields=True):
+class SuspensionIn(msgspec.Struct):
     suspended: bool
 
 
-class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
+class NoteIn(msgspec.Struct):
     note: str
     customer_id: uuid.UUID | None = None  # None: the note on the MSP itself
 
 
-class ReferenceIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReferenceIn(msgspec.Struct):
     reference: str
     note: str = ""
 
