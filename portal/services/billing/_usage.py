@@ -24,9 +24,11 @@ from portal.services.billing._money import CustomerUsage, Period
 
 __all__ = ["daily_usage", "latest_managed_users"]
 
-#: The managed users of customer ``c`` as of the instant ``:as_of`` (NULL: never read yet).
-_USERS_AS_OF = """
-    (SELECT CASE WHEN coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'object'
+def _users_as_of(as_of: str) -> str:
+    """SQL: the managed users of customer ``c`` as of the instant ``as_of`` (NULL: never read yet)."""
+    # What ``c`` has of a scan: all its licensed users; a billing customer its share; a host its share and
+    # the shares of billing customers not in service that day.
+    figure = f"""CASE WHEN coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'object'
                    THEN CASE WHEN c.billing_host_id IS NULL THEN (s.environment ->> 'licensed')::bigint ELSE 0 END
                  WHEN c.billing_host_id IS NOT NULL
                    THEN coalesce((s.environment -> 'billing_split' ->> c.id::text)::bigint, 0)
@@ -35,19 +37,32 @@ _USERS_AS_OF = """
                         WHERE e.key = c.id::text OR NOT EXISTS (
                               SELECT FROM customers b WHERE e.key = b.id::text AND b.billing_host_id = c.id
                                  AND b.created_at < {as_of} AND (b.removed_at IS NULL OR b.removed_at >= {as_of})))
-            END
-       FROM scans s
-      WHERE s.msp_id = c.msp_id AND s.customer_id = coalesce(c.billing_host_id, c.id)
-        AND s.status IN ('completed', 'partial') AND s.finished_at IS NOT NULL AND s.finished_at < {as_of}
-        AND jsonb_typeof(s.environment -> 'licensed') = 'number'
-        AND coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'null'
-      ORDER BY s.finished_at DESC LIMIT 1)"""
+            END"""
+
+    def latest(owner: str) -> str:  # the latest scan of ``owner`` that read the users
+        return f"""(SELECT {figure} FROM scans s
+                     WHERE s.msp_id = c.msp_id AND s.customer_id = {owner}
+                       AND s.status IN ('completed', 'partial') AND s.finished_at IS NOT NULL
+                       AND s.finished_at < {as_of} AND jsonb_typeof(s.environment -> 'licensed') = 'number'
+                       AND coalesce(jsonb_typeof(s.environment -> 'billing_split'), 'absent') <> 'null'
+                     ORDER BY s.finished_at DESC LIMIT 1)"""
+
+    # Two subqueries, not one on coalesce(c.billing_host_id, c.id): under row-level security the planner
+    # probes the scans' index for a plain column only (11 ms instead of 7 s for 1,000 customers).
+    return f"(CASE WHEN c.billing_host_id IS NULL THEN {latest('c.id')} ELSE {latest('c.billing_host_id')} END)"
+
+
+def _no_jit(uow: UnitOfWork) -> None:
+    # Thousands of index probes look costly to the planner, which then compiles them (JIT): 1.5 s of
+    # compiling for 17 ms of work at 1,000 customers (bench.billing). For this transaction only.
+    uow.session.execute(text("SET LOCAL jit = off"))
 
 
 def latest_managed_users(uow: UnitOfWork) -> dict[uuid.UUID, int | None]:
     """Each customer in scope's managed users from its latest scan (None: not read yet)."""
+    _no_jit(uow)
     rows = uow.session.execute(text(
-        f"SELECT c.id, {_USERS_AS_OF.format(as_of='now()')} AS users FROM customers c"))
+        f"SELECT c.id, {_users_as_of('now()')} AS users FROM customers c"))
     return {row.id: row.users for row in rows}
 
 
@@ -59,9 +74,10 @@ def daily_usage(uow: UnitOfWork, period: Period, through: dt.date) -> list[Custo
     if days <= 0:
         return []
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.UTC)
+    _no_jit(uow)
     rows = uow.session.execute(text(f"""
         SELECT c.id, c.name, c.service_tier, d.day_start,
-               coalesce({_USERS_AS_OF.format(as_of="d.day_start + interval '24 hours'")}, 0) AS users
+               coalesce({_users_as_of("d.day_start + interval '24 hours'")}, 0) AS users
           FROM customers c
           CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz) + k * interval '24 hours' AS day_start
                                 FROM generate_series(0, :days - 1) AS k) d
