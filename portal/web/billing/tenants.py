@@ -17,6 +17,8 @@ the next scan on: the page says so.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import msgspec
@@ -149,15 +151,8 @@ class TenantController(Controller):
     def remove(self, request: Request, customer_id: FromPath[uuid.UUID], selection_id: FromPath[uuid.UUID],
                web: NamedDependency[WebRuntime], caller: NamedDependency[Caller]) -> Redirect:
         _require(caller)
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                remove_selection(uow, customer_id, selection_id)
-        except NotFound:
-            raise NotFoundException(_NOT_FOUND) from None
-        except Forbidden as exc:
-            raise PermissionDeniedException(str(exc)) from None
-        except Conflict as exc:
-            raise ClientException(str(exc), status_code=HTTP_409_CONFLICT) from None
+        with _api_errors(), caller_unit_of_work(web, caller, request) as uow:
+            remove_selection(uow, customer_id, selection_id)
         return Redirect(f"/customers/{customer_id}/tenant", status_code=303)
 
 
@@ -167,6 +162,21 @@ class SelectionsIn(msgspec.Struct):
     selections: list[str]
     billing_customer_id: uuid.UUID | None = None
     new_billing_customer: str = ""
+
+
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """The services' refusals as the API answers them."""
+    try:
+        yield
+    except NotFound:
+        raise NotFoundException(_NOT_FOUND) from None
+    except Forbidden as exc:
+        raise PermissionDeniedException(str(exc)) from None
+    except InvalidInput as exc:
+        raise ClientException(str(exc)) from None
+    except Conflict as exc:
+        raise ClientException(str(exc), status_code=HTTP_409_CONFLICT) from None
 
 
 def _view_out(view: TenantView) -> dict[str, Any]:
@@ -197,13 +207,8 @@ class TenantApiController(Controller):
                                                                    "or distribution", max_length=40)] = "",
                    ) -> dict[str, Any]:
         _require(caller)
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                return _view_out(tenant_view(uow, customer_id, q=q, kind=kind))
-        except NotFound:
-            raise NotFoundException(_NOT_FOUND) from None
-        except Conflict as exc:
-            raise ClientException(str(exc), status_code=HTTP_409_CONFLICT) from None
+        with _api_errors(), caller_unit_of_work(web, caller, request) as uow:
+            return _view_out(tenant_view(uow, customer_id, q=q, kind=kind))
 
     @post("/{customer_id:uuid}/tenant/selections", operation_id="assignTenantSelections", status_code=200,
           summary="Give domains or groups of a shared tenant to a billing customer (an existing one or a new one)",
@@ -214,19 +219,10 @@ class TenantApiController(Controller):
         if caller.token_id is None or not caller.read_write:
             raise PermissionDeniedException("writes through the API take a read-write token")
         _require(caller)
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                add_selections(uow, customer_id, data.selections, billing_customer_id=data.billing_customer_id,
-                               new_name=data.new_billing_customer)
-                return _view_out(tenant_view(uow, customer_id))
-        except NotFound:
-            raise NotFoundException(_NOT_FOUND) from None
-        except Forbidden as exc:
-            raise PermissionDeniedException(str(exc)) from None
-        except InvalidInput as exc:
-            raise ClientException(str(exc)) from None
-        except Conflict as exc:
-            raise ClientException(str(exc), status_code=HTTP_409_CONFLICT) from None
+        with _api_errors(), caller_unit_of_work(web, caller, request) as uow:
+            add_selections(uow, customer_id, data.selections, billing_customer_id=data.billing_customer_id,
+                           new_name=data.new_billing_customer)
+            return _view_out(tenant_view(uow, customer_id))
 
     @delete("/{customer_id:uuid}/tenant/selections/{selection_id:uuid}", operation_id="removeTenantSelection",
             summary="Give a domain or group back to the tenant's own customer", status_code=204,
@@ -236,12 +232,5 @@ class TenantApiController(Controller):
         if caller.token_id is None or not caller.read_write:
             raise PermissionDeniedException("writes through the API take a read-write token")
         _require(caller)
-        try:
-            with caller_unit_of_work(web, caller, request) as uow:
-                remove_selection(uow, customer_id, selection_id)
-        except NotFound:
-            raise NotFoundException(_NOT_FOUND) from None
-        except Forbidden as exc:
-            raise PermissionDeniedException(str(exc)) from None
-        except Conflict as exc:
-            raise ClientException(str(exc), status_code=HTTP_409_CONFLICT) from None
+        with _api_errors(), caller_unit_of_work(web, caller, request) as uow:
+            remove_selection(uow, customer_id, selection_id)
