@@ -19,6 +19,7 @@ from portal.db.models import BillingChange, Customer, ServiceTierName
 from portal.db.uow import UnitOfWork
 from portal.services.billing._usage import latest_managed_users
 from portal.services.errors import Forbidden, InvalidInput, NotFound
+from portal.services.plain_text import plain_line
 
 __all__ = ["LICENCE_TYPES", "SEAT_SORTS", "TIERS", "BillingChangeView", "SeatRow", "SeatsView", "TierNames",
            "billing_changes", "remove_customer", "seats_view", "set_terms", "set_tier_names", "tier_names"]
@@ -111,7 +112,9 @@ def set_tier_names(uow: UnitOfWork, names: dict[str, str]) -> TierNames:
     """Raises InvalidInput for a blank or long name, Forbidden when the caller is not an MSP admin."""
     cleaned = {}
     for tier in TIERS:
-        name = " ".join((names.get(tier) or "").split())
+        # Printable text only (no control character, which PostgreSQL's text would refuse or a page show).
+        name = " ".join(plain_line(names.get(tier) or "", f"the {_DEFAULT_NAMES[tier]} tier's name",
+                                   max_length=40).split())
         if not 1 <= len(name) <= 40:
             raise InvalidInput(f"the {_DEFAULT_NAMES[tier]} tier needs a name of 1 to 40 characters")
         cleaned[tier] = name

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
@@ -18,15 +19,20 @@ from litestar.params import Body, FromPath
 
 from portal.services.accounts import Action, may
 from portal.services.billing import (
+    TIERS,
     billing_changes,
     client_prices,
     closed_invoice,
     closed_invoices,
     invoice_document,
+    remove_customer,
     running_invoice,
     seats_view,
+    set_client_prices,
     set_terms,
+    set_tier_names,
     split_of,
+    tier_names,
 )
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.web.billing.schemas import (
@@ -37,6 +43,7 @@ from portal.web.billing.schemas import (
     SeatOut,
     SeatsOut,
     TermsIn,
+    TiersIn,
 )
 from portal.web.callers import API_CALLER, Caller, caller_unit_of_work
 from portal.web.runtime import WebRuntime
@@ -89,6 +96,52 @@ class BillingApiController(Controller):
             raise ClientException(str(exc)) from None
         return next(s for s in _seats_out(view).customers if s.id == customer_id)
 
+    @get("/tiers", operation_id="listServiceTiers", summary="The MSP's service tiers (prices for MSP admins only)",
+         raises=[PermissionDeniedException], sync_to_thread=True)
+    def tiers(self, request: Request, web: NamedDependency[WebRuntime],
+              caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if not may(caller.membership, Action.VIEW_SEATS):
+            raise PermissionDeniedException("tiers are your service provider's to see")
+        return _tiers_out(web, caller, request)
+
+    @post("/tiers", operation_id="setServiceTiers", status_code=200,
+          summary="Name the MSP's tiers and set its client prices (MSP admins, read-write token)",
+          raises=[PermissionDeniedException], sync_to_thread=True)
+    def set_tiers(self, request: Request, data: Annotated[TiersIn, Body()], web: NamedDependency[WebRuntime],
+                  caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if caller.token_id is None or not caller.read_write:
+            raise PermissionDeniedException("writes through the API take a read-write token")
+        _money(caller)
+        try:
+            prices = {t: None if getattr(data.client_prices, t) is None else Decimal(getattr(data.client_prices, t))
+                      for t in TIERS}
+            with caller_unit_of_work(web, caller, request) as uow:
+                set_tier_names(uow, {t: getattr(data.names, t) for t in TIERS})
+                set_client_prices(uow, prices)
+        except InvalidInput as exc:
+            raise ClientException(str(exc)) from None
+        except Forbidden as exc:
+            raise PermissionDeniedException(str(exc)) from None
+        return _tiers_out(web, caller, request)
+
+    @post("/customers/{customer_id:uuid}/remove", operation_id="removeCustomer", status_code=200,
+          summary="Remove a customer from the service: billed up to yesterday, no longer scanned",
+          description="Its billing customers (a shared tenant's) go with it. MSP admins, read-write token.",
+          raises=[NotFoundException, PermissionDeniedException], sync_to_thread=True)
+    def remove(self, request: Request, customer_id: FromPath[uuid.UUID], web: NamedDependency[WebRuntime],
+               caller: NamedDependency[Caller]) -> dict[str, Any]:
+        if caller.token_id is None or not caller.read_write:
+            raise PermissionDeniedException("writes through the API take a read-write token")
+        _money(caller)
+        try:
+            with caller_unit_of_work(web, caller, request) as uow:
+                remove_customer(uow, customer_id)
+        except NotFound:
+            raise NotFoundException("no such customer, or not one you can see") from None
+        except Forbidden as exc:
+            raise PermissionDeniedException(str(exc)) from None
+        return {"id": str(customer_id), "removed": True}
+
     @get("/invoice", operation_id="runningInvoice", summary="The current period's running invoice and its split",
          description="Amounts are decimal strings; the lines add up exactly to the total; the period's end is "
                      "its last day, inclusive. MSP admins only.",
@@ -136,6 +189,16 @@ class BillingApiController(Controller):
         return BillingChangesOut(changes=[BillingChangeOut(
             customer={"id": str(c.customer_id), "name": c.customer_name}, field=c.field, old_value=c.old_value,
             new_value=c.new_value, actor=c.actor, changed_at=c.changed_at) for c in rows])
+
+
+def _tiers_out(web: WebRuntime, caller: Caller, request: Request) -> dict[str, Any]:
+    """The tiers' names; their client prices too for those who see money."""
+    money = may(caller.membership, Action.MANAGE_BILLING)
+    with caller_unit_of_work(web, caller, request) as uow:
+        names = tier_names(uow)
+        prices = client_prices(uow) if money else {}
+    return {"tiers": [{"key": t, "name": names[t],
+                       **({"client_price": str(prices[t]) if t in prices else None} if money else {})} for t in TIERS]}
 
 
 def _seats_out(view: Any) -> SeatsOut:

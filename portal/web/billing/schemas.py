@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 __all__ = ["BillingChangeOut", "BillingChangesOut", "InvoiceSummaryOut", "InvoicesOut", "RateCardIn",
-           "RateCardOut", "SeatOut", "SeatsOut", "TermsIn"]
+           "RateCardOut", "SeatOut", "SeatsOut", "TermsIn", "TiersIn"]
 
 
 class SeatOut(msgspec.Struct):
@@ -31,6 +31,31 @@ class SeatsOut(msgspec.Struct):
     total_licensed_users: int
     seat_capacity: int | None  # None: some customer is unlimited
     over_limit: int
+
+
+#: One line of printable text (tabs aside, as portal.services.plain_text allows) with something in it.
+_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=(
+    r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0a-\x1f\x7f-\x9f]*$"))]
+_Price = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,5}(\.[0-9]{1,2})?$", description="per user per month")]
+
+
+class TierNamesIn(msgspec.Struct):
+    starter: _Name
+    professional: _Name
+    enterprise: _Name
+
+
+class TierPricesIn(msgspec.Struct):
+    """What the MSP charges its clients per managed user per month on each tier; null clears it."""
+
+    starter: _Price | None = None
+    professional: _Price | None = None
+    enterprise: _Price | None = None
+
+
+class TiersIn(msgspec.Struct):
+    names: TierNamesIn
+    client_prices: TierPricesIn = msgspec.field(default_factory=TierPricesIn)
 
 
 class TermsIn(msgspec.Struct):

@@ -1824,6 +1824,56 @@ def _set_rate_card_api(case: Case) -> None:
     assert case.world.scalar("SELECT count(*) FROM rate_cards WHERE msp_id = :m", m=_msp_of(case)) == 0
 
 
+@row("GET", "/api/v1/billing/tiers", ("session", "token"))
+def _tiers_api(case: Case) -> None:
+    headers = _api_or_401(case)
+    response = case.get("/api/v1/billing/tiers", headers=headers or {})
+    if not case.has_organisation:
+        assert response.status_code == 401
+    elif case.role in _SEES_SEATS:
+        tiers = response.json()["tiers"]
+        assert response.status_code == 200 and [t["key"] for t in tiers] == ["starter", "professional", "enterprise"]
+        assert all(("client_price" in t) is (case.role == "msp_admin") for t in tiers)  # prices are money
+    else:
+        assert response.status_code == 403
+
+
+@row("POST", "/api/v1/billing/tiers")
+def _set_tiers_api(case: Case) -> None:
+    name = f"Api {uuid.uuid4().hex[:6]}"
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.post("/api/v1/billing/tiers", headers=headers, json={
+        "names": {"starter": name, "professional": "Pro", "enterprise": "Ent"},
+        "client_prices": {"starter": "3.50", "professional": None}})
+    case.assert_no_leak(response)
+    saved = case.world.scalar("SELECT count(*) FROM service_tier_names WHERE msp_id = :m AND name = :n",
+                              m=case.world.msp_a, n=name)
+    if not case.has_organisation:
+        assert response.status_code == 401 and saved == 0
+    elif case.role == "msp_admin":
+        assert response.status_code == 200 and saved == 1
+    else:
+        assert response.status_code == 403 and saved == 0
+
+
+@row("POST", "/api/v1/billing/customers/{customer_id:uuid}/remove", CUSTOMERS)
+def _remove_api(case: Case) -> None:
+    headers = _api_headers(case, read_write=True) if case.has_organisation else {}
+    response = case.client.post(f"/api/v1/billing/customers/{case.tenant.customer_id}/remove", headers=headers)
+    case.assert_no_leak(response)
+    removed = case.world.scalar("SELECT removed_at IS NOT NULL FROM customers WHERE id = :c",
+                                c=case.tenant.customer_id)
+    _reset_terms(case)
+    if not case.has_organisation:
+        assert response.status_code == 401 and not removed
+    elif case.role == "msp_admin" and case.sees(case.relation):
+        assert response.status_code == 200 and removed
+    elif case.role == "msp_admin":
+        assert response.status_code == 404 and not removed
+    else:
+        assert response.status_code == 403 and not removed
+
+
 # -- the operator's holds and notes: no MSP user, admin or not, may touch or read them -------------------
 
 _OPERATOR_STATE = ("SELECT (SELECT count(*) FROM msps WHERE suspended_at IS NOT NULL) "
