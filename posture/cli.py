@@ -176,6 +176,25 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
+def mcp() -> None:
+    """Serve the AI helpers' tools over stdio (Model Context Protocol), for a desktop assistant.
+
+    Acts as the personal API token in POSTURE_TOKEN, on the configured database and broker (the
+    embedded defaults when they are unset); the portal serves the same tools at /mcp.
+    """
+    import os
+
+    from portal.web.app import runtime_from_environment
+    from portal.web.assistant.stdio import TOKEN_VARIABLE, TokenRefused, serve_stdio
+
+    try:
+        serve_stdio(runtime_from_environment(), os.environ.get(TOKEN_VARIABLE))
+    except TokenRefused as exc:
+        click.echo(f"posture mcp: {exc}", err=True)
+        sys.exit(2)
+
+
+@cli.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Portal port.")
 @click.option("--tenants", type=click.IntRange(1, 200), default=12, show_default=True,
               help="Simulated customers of mixed profiles.")

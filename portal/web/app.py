@@ -37,6 +37,7 @@ from portal.web.accounts.team import InvitationsController, TeamController
 from portal.web.accounts.tokens import TokensController
 from portal.web.accounts.two_factor import TwoFactorController
 from portal.web.alerts import AlertsController
+from portal.web.assistant.http import mcp_endpoint
 from portal.web.audit import AuditController
 from portal.web.baselines import BaselinesController
 from portal.web.billing import BillingApiController, BillingController, TenantApiController, TenantController
@@ -66,7 +67,7 @@ from portal.web.security_headers import security_headers
 from portal.web.service_hold import refuse_writes_while_held
 from portal.web.summaries import SummaryController, UnsubscribeController
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "create_app_from_environment", "runtime_from_environment"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def create_app(web: WebRuntime) -> Litestar:
     """The portal's ASGI app over ``web``."""
     # The CSRF secret is derived from the scope key: one secret to keep, the same in every web process.
     csrf_secret = hmac.new(scope_key_of(web.engine), b"posture csrf v1", hashlib.sha256).hexdigest()
+    assistant, assistant_lifespan = mcp_endpoint(web)
     return Litestar(
         route_handlers=[HealthController, AccountsController, PasswordsController, TokensController,
                         TwoFactorController, TeamController, InvitationsController, AuditController,
@@ -88,18 +90,20 @@ def create_app(web: WebRuntime) -> Litestar:
                         BaselinesController, BrandingController, ReportsController, FleetReportsController,
                         ReportsApiController, SummaryController, UnsubscribeController, BillingController,
                         BillingApiController, OperatorController, OperatorApiController, TenantController,
-                        TenantApiController,
+                        TenantApiController, assistant,
                         create_static_files_router(path="/static", directories=[STATIC_DIR])],
         dependencies={"web": Provide(lambda: web, use_cache=True, sync_to_thread=False)},
         before_send=[security_headers(tls=web.tls)],
         before_request=refuse_writes_while_held(web),
+        lifespan=[assistant_lifespan],
         exception_handlers={SignInRequired: redirect_to_sign_in, SecondFactorSetupRequired: redirect_to_second_factor,
                             HTTP_403_FORBIDDEN: refusal, HTTP_404_NOT_FOUND: refusal},
         # The API takes no form posts: its writes take bearer tokens only, which a browser never sends on
         # its own, so CSRF does not apply there. The unsubscribe link is posted by mail clients (RFC
-        # 8058); its signed token is its authority (portal.web.summaries).
+        # 8058); its signed token is its authority (portal.web.summaries). ``/mcp`` takes bearer tokens only.
         csrf_config=CSRFConfig(secret=csrf_secret, cookie_name="posture_csrf", cookie_secure=web.tls,
-                               cookie_httponly=True, cookie_samesite="strict", exclude=["^/api/", "^/unsubscribe/"]),
+                               cookie_httponly=True, cookie_samesite="strict",
+                               exclude=["^/api/", "^/unsubscribe/", "^/mcp"]),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Microsoft 365 posture", version="1", path="/schema"),
     )
@@ -107,6 +111,12 @@ def create_app(web: WebRuntime) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """Build the app from ``POSTURE_*`` (uvicorn's factory in ``posture serve``)."""
+    return create_app(runtime_from_environment())
+
+
+def runtime_from_environment() -> WebRuntime:
+    """The portal's runtime from ``POSTURE_*``: the web role's engine, the broker, mail, the service app
+    (the app's, and ``posture mcp``'s)."""
     from config.broker import broker_from_settings, probe_broker
     from config.database import owner_url, web_engine, web_url
     from config.mail import mailer_from
@@ -145,9 +155,9 @@ def create_app_from_environment() -> Litestar:
         log.warning("onboarding is off: %s", exc)
         scanner_env, consent = None, None
     publisher = broker_from_settings(settings, owner, publisher=True)
-    return create_app(WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls,
-                                 mailer=mailer, public_url=public_url, scan_queue=BrokerScanQueue(publisher),
-                                 consent=consent, scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
-                                 scan_group=BrokerScanGroup(publisher), report_queue=BrokerReportQueue(publisher),
-                                 summary_queue=BrokerSummaryQueue(publisher),
-                                 alerts_allow_private=settings.alerts_allow_private_targets))
+    return WebRuntime(engine=engine, readiness={"database": database, "broker": broker}, tls=tls, mailer=mailer,
+                      public_url=public_url, scan_queue=BrokerScanQueue(publisher), consent=consent,
+                      scanner_env=scanner_env, rescore_queue=BrokerRescoreQueue(publisher),
+                      scan_group=BrokerScanGroup(publisher), report_queue=BrokerReportQueue(publisher),
+                      summary_queue=BrokerSummaryQueue(publisher),
+                      alerts_allow_private=settings.alerts_allow_private_targets)

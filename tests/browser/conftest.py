@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
-from portal.web.app import create_app
 from portal.web.runtime import WebRuntime
 from tests.support.database import ROOT
+from tests.support.serving import free_port, serving
 
 SCREENSHOTS = ROOT / "data" / "test-screenshots"
 #: Flags for a headless Chromium on a closed network (no background calls home).
@@ -55,33 +49,6 @@ def browser() -> Iterator[Browser]:
 def queued_scans() -> list[dict[str, object]]:
     """The "scan this tenant" messages the portal sent (the browser tests run no worker)."""
     return []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(runtime: WebRuntime, port: int) -> Iterator[str]:
-    """The portal app over ``runtime``, served by uvicorn in a thread on ``port``; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

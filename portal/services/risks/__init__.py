@@ -3,7 +3,8 @@
 - :func:`accept_risk` / :func:`revoke_risk`: through the definer functions of migration 0015, which
   check who asks (a customer admin of the tenant, or MSP staff at the Operate tier or above) and
   record who did it from the signed scope; each is in the audit trail.
-- :func:`standing_acceptances`: the acceptances in force for a customer, by check.
+- :func:`standing_acceptances`: the acceptances in force for a customer, by check;
+  :func:`accepted_risks`: those of every customer in scope, soonest to expire first (the AI helpers).
 - :func:`rescore`: the score the portal shows, from the projection: an
   accepted failure counts neither for nor against the score (it is out of its failures, not turned
   into a pass), and stays visible as ``accepted``.
@@ -21,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, select, text, update
+from sqlalchemy import Engine, bindparam, func, select, text, update
 
 from portal.db.models import Customer, LatestResult, RiskAcceptance
 from portal.db.scope import Scope
@@ -31,8 +32,8 @@ from portal.services.baselines import customer_rules
 from portal.services.errors import InvalidInput, NotFound
 from scanner import Severity, Status, catalogue, coverage_of, grade, score_of
 
-__all__ = ["MAX_DAYS", "Acceptance", "RescoreQueue", "accept_risk", "lapse_expired", "rescore",
-           "rescore_customer", "revoke_risk", "standing_acceptances"]
+__all__ = ["MAX_DAYS", "Acceptance", "AcceptedRisks", "RescoreQueue", "accept_risk", "accepted_risks",
+           "lapse_expired", "rescore", "rescore_customer", "revoke_risk", "standing_acceptances"]
 
 #: Longest an acceptance may run: a year, then someone must look again.
 MAX_DAYS = 365
@@ -65,6 +66,29 @@ def standing_acceptances(uow: UnitOfWork, customer_id: uuid.UUID, *, now: dt.dat
         RiskAcceptance.customer_id == customer_id, RiskAcceptance.revoked_at.is_(None),
         RiskAcceptance.expires_at > now))
     return {r.check_id: _view(r) for r in rows}
+
+
+@dataclass(frozen=True)
+class AcceptedRisks:
+    """One page of the standing acceptances in scope: (customer id, customer name, acceptance), and how many
+    there are in all."""
+
+    items: list[tuple[uuid.UUID, str, Acceptance]]
+    total: int
+
+
+def accepted_risks(uow: UnitOfWork, *, now: dt.datetime, customer_id: uuid.UUID | None = None, limit: int = 25,
+                   offset: int = 0) -> AcceptedRisks:
+    """The acceptances in force at ``now`` of every customer in the scope (or one), soonest to expire first."""
+    standing = [RiskAcceptance.revoked_at.is_(None), RiskAcceptance.expires_at > now]
+    if customer_id is not None:
+        standing.append(RiskAcceptance.customer_id == customer_id)
+    total = uow.session.scalar(select(func.count()).select_from(RiskAcceptance).where(*standing)) or 0
+    rows = uow.session.execute(
+        select(RiskAcceptance, Customer.name).join(Customer, Customer.id == RiskAcceptance.customer_id)
+        .where(*standing).order_by(RiskAcceptance.expires_at, Customer.name, RiskAcceptance.check_id)
+        .limit(limit).offset(offset))
+    return AcceptedRisks([(r.customer_id, name, _view(r)) for r, name in rows], int(total))
 
 
 def accept_risk(uow: UnitOfWork, customer_id: uuid.UUID, check_id: str, *, reason: str, expires_on: dt.date,

@@ -7,6 +7,7 @@ import re
 import uuid
 
 from litestar import Litestar
+from litestar.routes import ASGIRoute
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -28,9 +29,11 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
 
 def app_routes(app: Litestar) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, but CORS preflights and the OpenAPI document (public by
-    CONTRACT.md)."""
+    CONTRACT.md); a mounted ASGI app (``/mcp``) as ("ASGI", its path)."""
     found = set()
     for route in app.routes:
+        if isinstance(route, ASGIRoute):
+            found.add(("ASGI", route.path))
         for method in getattr(route, "methods", ()):
             if method != "OPTIONS" and not route.path.startswith("/schema"):
                 found.add((method, route.path))

@@ -16,6 +16,7 @@ A new route fails ``test_every_route_has_a_row`` until its row is written below.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ from portal.services.onboarding import ConsentApp
 from portal.services.scans import record_scan
 from portal.services.summaries import unsubscribe_path
 from portal.web.app import create_app
+from portal.web.assistant import READ_TOOLS, WRITE_TOOLS
 from portal.web.runtime import WebRuntime
 from scanner import AppCredentials, Endpoints, Status, TokenProvider
 from tests.portal.services.support import CRITICAL, HIGH, Seeded, insert_scan, scan_result
@@ -2122,11 +2124,193 @@ def _tenant_api_give_back(case: Case) -> None:
         assert left == 1
 
 
+# -- the assistant's tools (MCP): a row per tool, tried with each role's own API token -----------------
+
+TOOL_ROWS: dict[str, tuple[tuple[str | None, ...], Check]] = {}
+_MCP_HEADERS = {"accept": "application/json, text/event-stream"}
+
+
+def tool_row(name: str, relations: tuple[str | None, ...] = _SELF) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        TOOL_ROWS[name] = (relations, check)
+        return check
+    return register
+
+
+@dataclass(frozen=True)
+class ToolAnswer:
+    error: str | None  # the refusal a model reads, or None
+    data: dict[str, object]
+
+
+def _call_tool(case: Case, name: str, arguments: dict[str, object], *, read_write: bool = False) -> ToolAnswer | None:
+    """``name`` called through ``/mcp`` with a token the role's user makes; None for a user with no
+    organisation (no membership, so no token: the endpoint's row shows what they get)."""
+    if not case.has_organisation:
+        return None
+    _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0],
+                         read_write=read_write)
+    response = case.client.post("/mcp", headers={**_MCP_HEADERS, "authorization": f"Bearer {token}"}, json={
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+    case.assert_no_leak(response)
+    assert response.status_code == 200, response.text[:300]
+    result = response.json()["result"]
+    if result.get("isError"):
+        return ToolAnswer(" ".join(c.get("text", "") for c in result["content"]), {})
+    return ToolAnswer(None, result["structuredContent"])
+
+
+@row("ASGI", "/mcp")
+def _assistant_endpoint(case: Case) -> None:
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    session_only = case.client.post("/mcp", headers=_MCP_HEADERS, json=listing)  # the signed-in browser's cookie
+    assert session_only.status_code == 401 and "tools" not in session_only.text
+    if case.has_organisation:
+        _, token = token_for(case.world.web, case.user_id, case.email, case.world.memberships[case.role][0])
+        listed = case.client.post("/mcp", headers={**_MCP_HEADERS, "authorization": f"Bearer {token}"}, json=listing)
+        assert listed.status_code == 200 and {t["name"] for t in listed.json()["result"]["tools"]} == set(TOOL_ROWS)
+
+
+def _names(case: Case, data: object) -> set[str]:
+    """The matrix's tenants named anywhere in an answer."""
+    body = json.dumps(data)
+    return {relation for relation, tenant in case.world.tenants.items() if tenant.name in body}
+
+
+def _seen_by_the_token(case: Case, name: str, arguments: dict[str, object], *, names_it: bool = True) -> None:
+    """Answered where the role sees the tenant; elsewhere the answer for a customer that does not exist."""
+    got = _call_tool(case, name, {"customer_id": str(case.tenant.customer_id), **arguments})
+    if got is None:
+        return
+    if case.sees(case.relation):
+        assert got.error is None, got.error
+        assert not names_it or _names(case, got.data) == {case.relation}
+        return
+    missing = _call_tool(case, name, {"customer_id": str(uuid.uuid4()), **arguments})
+    assert missing is not None and got.error is not None and got.error == missing.error
+
+
+@tool_row("fleet_summary")
+def _tool_fleet_summary(case: Case) -> None:
+    got = _call_tool(case, "fleet_summary", {"top": 25})
+    if got is not None:
+        assert got.error is None and _names(case, got.data) == SEES[case.role]
+
+
+@tool_row("find_customers")
+def _tool_find_customers(case: Case) -> None:
+    got = _call_tool(case, "find_customers", {"name": "Tenant "})
+    if got is not None:
+        assert got.error is None and _names(case, got.data) == SEES[case.role]
+
+
+@tool_row("search_findings")
+def _tool_search(case: Case) -> None:
+    got = _call_tool(case, "search_findings", {"query": f"check:{case.world.check_id} status:fail"})
+    if got is not None:
+        assert got.error is None and _names(case, got.data) == SEES[case.role]  # failing in every tenant
+
+
+@tool_row("customer_posture", CUSTOMERS)
+def _tool_posture(case: Case) -> None:
+    _seen_by_the_token(case, "customer_posture", {})
+
+
+@tool_row("finding_detail", CUSTOMERS)
+def _tool_finding(case: Case) -> None:
+    _seen_by_the_token(case, "finding_detail", {"check_id": case.world.check_id})
+
+
+@tool_row("drift_since", CUSTOMERS)
+def _tool_drift(case: Case) -> None:
+    _seen_by_the_token(case, "drift_since", {"since": "2000-01-01"})
+
+
+@tool_row("latest_report", CUSTOMERS)
+def _tool_report(case: Case) -> None:
+    _seen_by_the_token(case, "latest_report", {})
+
+
+@tool_row("accepted_risks", CUSTOMERS)
+def _tool_accepted(case: Case) -> None:
+    with case.world.owner.begin() as connection:
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("INSERT INTO risk_acceptances (msp_id, customer_id, check_id, reason, expires_at, "
+                                "accepted_by) VALUES (:m, :c, :k, 'seeded', now() + interval '1 day', 'matrix')"),
+                           {"m": case.tenant.msp_id, "c": case.tenant.customer_id, "k": case.world.check_id})
+    try:
+        _seen_by_the_token(case, "accepted_risks", {})
+        fleet_wide = _call_tool(case, "accepted_risks", {})
+        if fleet_wide is not None:
+            assert fleet_wide.error is None
+            assert _names(case, fleet_wide.data) == ({case.relation} if case.sees(case.relation) else set())
+    finally:
+        _clear_acceptances(case)
+
+
+@tool_row("start_scan", CUSTOMERS)
+def _tool_start_scan(case: Case) -> None:
+    count = "SELECT count(*) FROM scans WHERE customer_id = :c AND trigger = 'manual'"
+    before = case.world.scalar(count, c=case.tenant.customer_id)
+    got = _call_tool(case, "start_scan", {"customer_id": str(case.tenant.customer_id)}, read_write=True)
+    made = case.world.scalar(count, c=case.tenant.customer_id) - before  # type: ignore[operator]
+    with case.world.owner.begin() as connection:  # let the next case start one too
+        set_scope(connection, case.tenant.msp_id)
+        connection.execute(text("UPDATE scans SET status = 'completed', queued_at = now() - interval '1 day' "
+                                "WHERE customer_id = :c AND status = 'queued'"), {"c": case.tenant.customer_id})
+    if got is None:
+        assert made == 0
+        return
+    if case.relation in STARTS_SCANS.get(case.role, set()):
+        assert got.error is None and made == 1
+        return
+    assert made == 0 and got.error is not None
+
+
+@tool_row("accept_risk", CUSTOMERS)
+def _tool_accept_risk(case: Case) -> None:
+    got = _call_tool(case, "accept_risk", {
+        "customer_id": str(case.tenant.customer_id), "check_id": case.world.check_id, "reason": "matrix",
+        "expires_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}, read_write=True)
+    standing = case.world.scalar(_STANDING, c=case.tenant.customer_id, k=case.world.check_id)
+    _clear_acceptances(case)
+    if got is not None and case.relation in ACCEPTS_RISKS.get(case.role, set()):
+        assert got.error is None and standing == 1
+        return
+    assert standing == 0 and (got is None or got.error is not None)
+
+
+@tool_row("reverify_search")
+def _tool_reverify(case: Case) -> None:
+    count = ("SELECT count(*) FROM scans WHERE trigger = 'reverify' AND status = 'queued' "
+             "AND customer_id = ANY (:c)")
+    ids = [t.customer_id for t in case.world.tenants.values()]
+    got = _call_tool(case, "reverify_search", {"query": f"check:{case.world.check_id}"}, read_write=True)
+    made = case.world.scalar(count, c=ids)
+    for tenant in case.world.tenants.values():
+        with case.world.owner.begin() as connection:
+            set_scope(connection, tenant.msp_id)
+            connection.execute(text("UPDATE scans SET status = 'completed' WHERE customer_id = :c "
+                                    "AND trigger = 'reverify' AND status = 'queued'"), {"c": tenant.customer_id})
+    if got is None:
+        assert made == 0
+        return
+    scannable = STARTS_SCANS.get(case.role, set())
+    if scannable:
+        assert got.error is None and made == len(scannable) == got.data["tenants"]
+        return
+    assert made == 0 and got.error is not None  # customer roles: MSP staff only
+
+
 # -- the test (last: every row above is registered by now) ----------------------------------------
 
 
 def test_every_route_has_a_row(app: Litestar) -> None:
     assert app_routes(app) == set(ROWS)
+
+
+def test_every_assistant_tool_has_a_row() -> None:
+    assert set(TOOL_ROWS) == set(READ_TOOLS) | set(WRITE_TOOLS)
 
 
 CASES = [(method, path, role, relation) for (method, path), (relations, _) in sorted(ROWS.items())
@@ -2141,3 +2325,17 @@ def test_the_matrix(method: str, path: str, role: str, relation: str | None, app
         case = Case(world, client, role, relation, user_id, email)
         case.sign_in_as(user_id, email)
         ROWS[(method, path)][1](case)
+
+
+TOOL_CASES = [(name, role, relation) for name, (relations, _) in sorted(TOOL_ROWS.items())
+              for role in ROLES for relation in relations]
+
+
+@pytest.mark.parametrize(("tool", "role", "relation"), TOOL_CASES,
+                         ids=[f"tool {t} as {r}" + (f" on {rel}" if rel else "") for t, r, rel in TOOL_CASES])
+def test_the_tools_matrix(tool: str, role: str, relation: str | None, app: Litestar, world: World) -> None:
+    user_id, email = world.people[role]
+    with TestClient(app) as client:
+        case = Case(world, client, role, relation, user_id, email)
+        case.sign_in_as(user_id, email)
+        TOOL_ROWS[tool][1](case)

@@ -102,8 +102,19 @@ def client(app: Litestar) -> Iterator[TestClient]:
         yield test_client
 
 
+#: The assistant's endpoint (MCP over streamable HTTP): every method, bearer tokens only.
+ASSISTANT = {("ASGI", "/mcp")}
+
+
 def test_every_route_is_classified(app: Litestar) -> None:
-    assert app_routes(app) == PUBLIC | PAGES | API
+    assert app_routes(app) == PUBLIC | PAGES | API | ASSISTANT
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_the_assistant_refuses_an_anonymous_caller(method: str, client: TestClient) -> None:
+    response = client.request(method, "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert response.status_code == 401 and response.headers["www-authenticate"] == 'Bearer realm="posture"'
+    assert "tools" not in response.text
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(PAGES))
