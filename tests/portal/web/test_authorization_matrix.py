@@ -790,13 +790,18 @@ def _acceptance_outcome(case: Case, response: httpx.Response, *, done: int, unto
         _refused_unless_seen(case, response, missing())
 
 
-@row("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke", CUSTOMERS)
-def _revoke_risk(case: Case) -> None:
+def _seed_acceptance(case: Case) -> None:
+    """A standing acceptance of the matrix's failing check in the case's tenant."""
     with case.world.owner.begin() as connection:
         set_scope(connection, case.tenant.msp_id)
         connection.execute(text("INSERT INTO risk_acceptances (msp_id, customer_id, check_id, reason, expires_at, "
                                 "accepted_by) VALUES (:m, :c, :k, 'seeded', now() + interval '1 day', 'matrix')"),
                            {"m": case.tenant.msp_id, "c": case.tenant.customer_id, "k": case.world.check_id})
+
+
+@row("POST", "/customers/{customer_id:uuid}/findings/{check_id:str}/acceptance/revoke", CUSTOMERS)
+def _revoke_risk(case: Case) -> None:
+    _seed_acceptance(case)
     path = f"findings/{case.world.check_id}/acceptance/revoke"
     _acceptance_outcome(case, case.post(f"{_customer_path(case)}/{path}"), done=0, untouched=1,
                         missing=lambda: case.post(f"/customers/{uuid.uuid4()}/{path}"))
@@ -2233,11 +2238,7 @@ def _tool_report(case: Case) -> None:
 
 @tool_row("accepted_risks", CUSTOMERS)
 def _tool_accepted(case: Case) -> None:
-    with case.world.owner.begin() as connection:
-        set_scope(connection, case.tenant.msp_id)
-        connection.execute(text("INSERT INTO risk_acceptances (msp_id, customer_id, check_id, reason, expires_at, "
-                                "accepted_by) VALUES (:m, :c, :k, 'seeded', now() + interval '1 day', 'matrix')"),
-                           {"m": case.tenant.msp_id, "c": case.tenant.customer_id, "k": case.world.check_id})
+    _seed_acceptance(case)
     try:
         _seen_by_the_token(case, "accepted_risks", {})
         fleet_wide = _call_tool(case, "accepted_risks", {})
