@@ -176,19 +176,31 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
-def mcp() -> None:
+@click.option("--url", metavar="URL", help="Relay to this portal's /mcp (e.g. https://portal.example.com/mcp): "
+              "the desktop then needs the token only, none of the server's settings.")
+def mcp(url: str | None) -> None:
     """Serve the AI helpers' tools over stdio (Model Context Protocol), for a desktop assistant.
 
-    Acts as the personal API token in POSTURE_TOKEN, on the configured database and broker (the
-    embedded defaults when they are unset); the portal serves the same tools at /mcp.
+    Acts as the personal API token in POSTURE_TOKEN. With --url, relays to the portal's /mcp; without,
+    runs the tools here, on the configured database and broker (a host you trust as the portal's).
     """
     import os
 
-    from portal.web.app import runtime_from_environment
     from portal.web.assistant.stdio import TOKEN_VARIABLE, TokenRefused, serve_stdio
 
+    token = os.environ.get(TOKEN_VARIABLE)
+    if url:
+        from portal.web.assistant.bridge import relay
+
+        if not token:
+            click.echo(f"posture mcp: set {TOKEN_VARIABLE} to a personal API token", err=True)
+            sys.exit(2)
+        relay(url, token)
+        return
+    from portal.web.app import runtime_from_environment
+
     try:
-        serve_stdio(runtime_from_environment(), os.environ.get(TOKEN_VARIABLE))
+        serve_stdio(runtime_from_environment(), token)
     except TokenRefused as exc:
         click.echo(f"posture mcp: {exc}", err=True)
         sys.exit(2)

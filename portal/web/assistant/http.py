@@ -29,9 +29,11 @@ from portal.services.accounts import token_caller
 from portal.web.assistant import assistant_server
 from portal.web.runtime import WebRuntime
 
-__all__ = ["PATH", "mcp_endpoint"]
+__all__ = ["MAX_BODY", "PATH", "mcp_endpoint"]
 
 PATH = "/mcp"
+#: Largest request body: a tool call's arguments are a few hundred bytes; this bounds what is read.
+MAX_BODY = 256 * 1024
 _CHALLENGE = b'Bearer realm="posture"'
 
 
@@ -45,12 +47,29 @@ def _token_of(ctx: Context) -> str | None:
     return _bearer(request.headers.get("authorization")) if request is not None else None
 
 
-async def _refuse(send: Send, message: str) -> None:
+async def _refuse(send: Send, message: str, status: int = 401) -> None:
     body = json.dumps({"error": message}).encode()
-    await send({"type": "http.response.start", "status": 401,
-                "headers": [(b"content-type", b"application/json"), (b"www-authenticate", _CHALLENGE),
-                            (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-store")]
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + ([(b"www-authenticate", _CHALLENGE)] if status == 401 else [])})
     await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name), None)
+
+
+def _body_refusal(scope: Scope) -> tuple[int, str] | None:
+    """Why a POST's body is not read: the SDK reads it whole, so its size is bounded here, before it."""
+    if scope.get("method") != "POST":
+        return None
+    length = _header(scope, b"content-length")
+    if length is None or not length.isdigit():
+        return 411, "send the request with a Content-Length"
+    if int(length) > MAX_BODY:
+        return 413, f"a request body is at most {MAX_BODY} bytes"
+    return None
 
 
 def mcp_endpoint(web: WebRuntime) -> tuple[ASGIRouteHandler, Callable[[Litestar], AbstractAsyncContextManager[None]]]:
@@ -60,13 +79,19 @@ def mcp_endpoint(web: WebRuntime) -> tuple[ASGIRouteHandler, Callable[[Litestar]
 
     @asgi(PATH, is_mount=True, copy_scope=True, include_in_schema=False)
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        token = _bearer(next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"authorization"),
-                             None))
+        token = _bearer(_header(scope, b"authorization"))
         if token is None:
             await _refuse(send, "send a personal API token as 'Authorization: Bearer'")
             return
         if await anyio.to_thread.run_sync(token_caller, web.engine, token) is None:
             await _refuse(send, "this API token is unknown, expired or revoked")
+            return
+        refused = _body_refusal(scope)
+        if refused is not None:
+            await _refuse(send, refused[1], refused[0])
+            return
+        if not running:  # served without the app's lifespan (a misconfigured ASGI server)
+            await _refuse(send, "the assistant's endpoint is not running", 503)
             return
         await running[-1].handle_request(scope, receive, send)
 

@@ -87,7 +87,8 @@ class SearchHitOut(BaseModel):
     reason: str | None
     affected_count: int
     affected: list[str] = Field(description="The first objects at fault (affected_count says how many in all)")
-    evidence: dict[str, Any] = Field(description="What the check read, as the scanner recorded it")
+    evidence: dict[str, Any] = Field(description="What the check read, as the scanner recorded it (left out when "
+                                     "long: finding_detail gives it whole)")
 
 
 class SearchCustomer(BaseModel):
@@ -213,6 +214,8 @@ class DriftOut(BaseModel):
     customers: int = Field(description="Customers with a change")
     changes: list[ChangeOut] = Field(description="Newest first")
     total_changes: int
+    truncated: bool = Field(description="The period holds more changes than are read at once: ask for a shorter "
+                            "one, or for one customer")
     by_check: list[CheckChangesOut] = Field(description="The checks that changed most")
     url: str
 

@@ -14,6 +14,7 @@ there" are one answer, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -181,8 +182,8 @@ class _Tools:
 
     def find_customers(
         self, ctx: Context,
-        name: Annotated[str, Field(max_length=200, description="Part of the customer's name, or of its "
-                                   "domain or tenant id; empty: every customer")] = "",
+        name: Annotated[str, Field(max_length=200, description="Part of the customer's name (any case); "
+                                   "empty: every customer")] = "",
         tag: Annotated[str | None, Field(max_length=100, description="Only customers with this tag")] = None,
         sort: Annotated[Literal["name", "score", "critical", "last_scan"],
                         Field(description="name; score (worst first); critical (most first); last_scan "
@@ -219,7 +220,7 @@ class _Tools:
                 customer=CustomerRef(id=c.customer_id, name=c.name), score=c.score, grade=c.grade,
                 findings=[SearchHitOut(check_id=h.check_id, title=h.title, severity=h.severity, status=h.status,
                                        reason=h.reason, affected_count=h.affected_count, affected=list(h.affected[:5]),
-                                       evidence=h.evidence) for h in c.hits[:per_customer]],
+                                       evidence=_compact(h.evidence)) for h in c.hits[:per_customer]],
                 more_findings=max(0, len(c.hits) - per_customer), url=self.customer_url(c.customer_id))
                 for c in answer.customers])
 
@@ -287,17 +288,17 @@ class _Tools:
             raise ToolError(_NOT_FOUND) from None
         except InvalidInput as exc:
             raise ToolError(str(exc)) from None
-        params = {"since": period.since.date().isoformat()} if period.kind == "since" and period.since else {}
+        params = {"period": "since", "since": since.isoformat()} if since is not None else {}
         return DriftOut(
             period=period.label, since=period.since, counts=answer.counts, customers=answer.customers,
             changes=[ChangeOut(customer=CustomerRef(id=c.customer_id, name=c.customer_name), check_id=c.check_id,
                                title=c.title, severity=c.severity, kind=c.kind, from_status=c.from_status,
                                to_status=c.to_status, observed_at=c.observed_at, accepted=c.accepted)
                      for c in answer.changes[:limit]],
-            total_changes=len(answer.changes),
+            total_changes=len(answer.changes), truncated=answer.truncated,
             by_check=[CheckChangesOut(check_id=b.check_id, title=b.title, severity=b.severity, new=b.new,
                                       regressed=b.regressed, fixed=b.fixed) for b in answer.by_check[:10]],
-            url=self.customer_url(customer_id) if customer_id else f"{self.base}/changes"
+            url=(f"{self.customer_url(customer_id)}/changes" if customer_id else f"{self.base}/changes")
             + (f"?{urlencode(params)}" if params else ""))
 
     def accepted_risks(
@@ -321,7 +322,7 @@ class _Tools:
         try:
             with self.reading(ctx, "latest_report") as (_, uow):
                 header = customer_header(uow, customer_id)
-                reports = reports_of(uow, customer_id, limit=10)
+                reports = reports_of(uow, customer_id, limit=50)
         except NotFound:
             raise ToolError(_NOT_FOUND) from None
         customer = CustomerRef(id=header.customer_id, name=header.name)
@@ -420,6 +421,17 @@ class _Tools:
         return CustomerRef(id=header.customer_id, name=header.name)
 
 
+#: Evidence longer than this, as JSON, is left out of search answers (finding_detail gives it whole).
+EVIDENCE_IN_SEARCH = 2000
+
+
+def _compact(evidence: dict[str, object]) -> dict[str, object]:
+    size = len(json.dumps(evidence, default=str))
+    if size <= EVIDENCE_IN_SEARCH:
+        return evidence
+    return {"left_out": f"{size} characters of evidence: finding_detail gives it whole"}
+
+
 def _finding_line(f: Finding) -> FindingLine:
     return FindingLine(check_id=f.check_id, title=f.title, area=f.area, severity=f.severity, status=f.status,
                        reason=f.reason, affected_count=f.affected_count, since=f.status_since, new=f.new)
@@ -433,8 +445,8 @@ def _acceptance(a: Acceptance) -> AcceptanceOut:
 _DESCRIPTIONS = {
     "fleet_summary": "The fleet at a glance: how many customers, the average score, open critical findings, "
                      "customers disconnected or not scanned lately, and the worst customers. Start here.",
-    "find_customers": "Find customers by name, domain or tag, to get the customer_id the other tools take. Pages "
-                      "of 25.",
+    "find_customers": "Find customers by part of their name or by tag, to get the customer_id the other tools "
+                      "take. Pages of 25.",
     "search_findings": "Search every customer's latest findings at once with the portal's query language (e.g. "
                        "'check:exo.smtp_auth.org_disabled status:fail' for who still allows SMTP AUTH). Pages of "
                        "20 customers, 10 findings each.",

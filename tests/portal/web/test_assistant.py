@@ -31,6 +31,7 @@ from portal.db.models import Role
 from portal.services.accounts import MembershipView
 from portal.services.accounts._sessions import create_session
 from portal.web.assistant import READ_TOOLS, WRITE_TOOLS
+from portal.web.assistant.http import MAX_BODY
 from portal.web.runtime import WebRuntime
 from scanner import Status
 from tests.conftest import ROLES
@@ -159,6 +160,24 @@ def over_stdio(database: Database, token: str, use: Callable[[Client], Awaitable
     return anyio.run(run)
 
 
+def over_the_bridge(base: str, token: str, use: Callable[[Client], Awaitable[T]]) -> T:
+    """``use`` a client that starts ``posture mcp --url`` with only the token and a PATH: nothing of the server's."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "POSTURE_TOKEN": token}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "posture", "mcp", "--url", f"{base}/mcp"],
+                                   env=env, cwd=str(ROOT))
+
+    async def run() -> T:
+        async with Client(params) as client:
+            return await use(client)
+    return anyio.run(run)
+
+
+def _messages(error: BaseException) -> str:
+    """Every message in an exception and the groups it sits in (anyio's task groups wrap the client's)."""
+    inner = error.exceptions if isinstance(error, BaseExceptionGroup) else ()
+    return " ".join([str(error), *(_messages(e) for e in inner)])
+
+
 def call(name: str, arguments: dict[str, Any] | None = None) -> Callable[[Client], Awaitable[CallToolResult]]:
     async def use(client: Client) -> CallToolResult:
         return await client.call_tool(name, arguments or {})
@@ -240,6 +259,23 @@ def test_a_customer_viewer_sees_its_own_tenant_only_over_both_transports(
     assert "no such customer" in refusal(over_http(portal, token, call("customer_posture", {"customer_id": tailspin})))
 
 
+def test_a_desktop_relays_to_the_portal_with_the_token_alone(portal: str, fleet: Fleet, web_engine: Engine,
+                                                            owner_engine: Engine) -> None:
+    token = _token(web_engine, fleet, "viewer")
+
+    async def use(client: Client) -> tuple[list[Any], CallToolResult]:
+        return await _listed(client), await client.call_tool("search_findings", QUESTION)
+
+    tools, found = over_the_bridge(portal, token, use)
+    _assert_the_tools(tools)
+    assert names_in(answer(found)) == {"Northwind"}  # the viewer's one tenant, as over HTTP
+    with owner_engine.begin() as connection:
+        connection.execute(text(_REVOKE), {"t": token})
+    with pytest.raises(BaseException) as refused:  # the portal refuses the revoked token; the relay says so
+        over_the_bridge(portal, token, _listed)
+    assert "the portal answered 401" in _messages(refused.value)
+
+
 def test_a_foreign_customer_is_the_same_answer_as_one_that_does_not_exist(
         portal: str, fleet: Fleet, web_engine: Engine) -> None:
     token = _token(web_engine, fleet, "analyst")
@@ -250,6 +286,9 @@ def test_a_foreign_customer_is_the_same_answer_as_one_that_does_not_exist(
         nobody = refusal(over_http(portal, token, call(tool, {"customer_id": str(uuid.uuid4()), **extra})))
         assert theirs == nobody and "not one this token can see" in theirs, tool
     drift = answer(over_http(portal, token, call("drift_since", {"since": "2000-01-01"})))
+    assert drift["url"] == "https://portal.example.test/changes?period=since&since=2000-01-01"
+    # New failures at the second scan: the critical check in all three, SMTP AUTH at Northwind and Tailspin.
+    assert drift["truncated"] is False and drift["total_changes"] == len(drift["changes"]) == 5
     assert {c["customer"]["name"].rsplit(" ", 1)[0] for c in drift["changes"]} == {"Northwind", "Tailspin",
                                                                                     "Woodgrove"}
 
@@ -277,6 +316,15 @@ def test_no_token_an_expired_or_revoked_token_and_a_session_cookie_are_refused_w
         assert response.headers["www-authenticate"] == 'Bearer realm="posture"'
         assert "tools" not in response.text
     assert _raw(portal, {"authorization": f"Bearer {_token(web_engine, fleet, 'analyst')}"}).status_code == 200
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(portal: str, fleet: Fleet, web_engine: Engine) -> None:
+    token = _token(web_engine, fleet, "analyst")
+    huge = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "search_findings", "arguments": {"query": "x" * (MAX_BODY + 1)}}}
+    response = httpx.post(f"{portal}/mcp", json=huge, headers={"authorization": f"Bearer {token}",
+                                                                "accept": "application/json, text/event-stream"})
+    assert response.status_code == 413 and str(MAX_BODY) in response.json()["error"]
 
 
 def test_posture_mcp_refuses_to_start_without_a_working_token(database: Database, fleet: Fleet, web_engine: Engine,
