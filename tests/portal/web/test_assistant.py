@@ -475,3 +475,26 @@ def test_answers_are_compact_and_carry_the_ids_to_follow_up_with(portal: str, fl
     bad = refusal(over_http(portal, token, call("search_findings", {"query": "status:maybe"})))
     assert "does not read" in bad
     json.dumps(summary)  # plain JSON all through
+
+
+def test_the_latest_report_link_is_the_newest_ready_one_and_opens_with_the_same_token(
+        portal: str, fleet: Fleet, web_engine: Engine, owner_engine: Engine) -> None:
+    northwind = fleet.customers["Northwind"]
+    ready, queued = uuid.uuid4(), uuid.uuid4()
+    with owner_engine.begin() as connection:
+        set_scope(connection, northwind.msp_id)
+        scan = connection.execute(text("SELECT id FROM scans WHERE customer_id = :c AND status = 'completed' "
+                                       "ORDER BY started_at DESC LIMIT 1"), {"c": northwind.customer_id}).scalar_one()
+        connection.execute(text(  # an executive report is of a scan; a newer one still rendering
+            "INSERT INTO reports (id, msp_id, customer_id, scan_id, kind, version, status, pdf, pages, requested_at) "
+            "VALUES (:r, :m, :c, :s, 'executive', 1, 'ready', :pdf, 3, now() - interval '1 hour'), "
+            "(:q, :m, :c, :s, 'executive', 2, 'queued', NULL, NULL, now())"),
+            {"r": ready, "q": queued, "m": northwind.msp_id, "c": northwind.customer_id, "s": scan,
+             "pdf": b"%PDF-1.7 assistant"})
+    token = _token(web_engine, fleet, "analyst")
+    report = answer(over_http(portal, token, call("latest_report", {"customer_id": str(northwind.customer_id)})))
+    assert (report["report_id"], report["status"], report["pages"]) == (str(ready), "ready", 3)
+    assert report["download_url"] == f"https://portal.example.test/api/v1/reports/{ready}/pdf"
+    pdf = httpx.get(report["download_url"].replace("https://portal.example.test", portal),
+                    headers={"authorization": f"Bearer {token}"})
+    assert pdf.status_code == 200 and pdf.content == b"%PDF-1.7 assistant"
