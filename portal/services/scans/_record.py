@@ -2,8 +2,10 @@
 
 A scan is complete or absent: everything below runs in the caller's unit of work, so an error
 anywhere (a lost connection, a constraint) rolls all of it back and the scan stays ``running`` for
-the retry. Nothing is written row by row: check results are one multi-row ``INSERT``, the
-projection and the trend one ``INSERT ... ON CONFLICT DO UPDATE`` each.
+the retry. Nothing is written row by row, and no scan pays for compiling SQL: the check results and
+the projection's upsert are each one statement of fixed text taking every row as one JSON parameter
+(``jsonb_populate_recordset``), the changes one cached ``INSERT`` with many parameter sets, the trend
+one ``INSERT ... ON CONFLICT DO UPDATE``.
 
 Idempotency: the scan row is locked first (``FOR NO KEY UPDATE``); if it is already final (a
 duplicate delivery finished first) nothing is written and :func:`record_scan` returns False. Two
@@ -39,14 +41,14 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, case, exists, insert, select, text
+from sqlalchemy import Table, exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import (
-    CheckResultRow,
     ConnectionState,
     Customer,
     FindingChange,
@@ -68,7 +70,6 @@ from scanner import ScanResult, grade, json_safe
 
 __all__ = ["record_scan"]
 
-_CHECK_RESULTS = cast(Table, CheckResultRow.__table__)
 _LATEST = cast(Table, LatestResult.__table__)
 _SCORES = cast(Table, ScoreHistory.__table__)
 _CHANGES = cast(Table, FindingChange.__table__)
@@ -157,7 +158,7 @@ def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> No
          "evidence": json_safe(check.evidence), "affected": json_safe(list(check.affected))}
         for check in result.checks
     ]
-    uow.session.execute(insert(_CHECK_RESULTS).values(rows))
+    uow.session.execute(_INSERT_CHECK_RESULTS, {"rows": json.dumps(rows, default=str)})
 
 
 def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> list[dict[str, Any]]:
@@ -195,31 +196,41 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> l
     if not rows:
         return []
     if changes:
-        uow.session.execute(insert(_CHANGES).values(changes))
-    stmt = pg_insert(table).values(rows)
-    new = stmt.excluded
-    changed = table.c.status.is_distinct_from(new.status)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.customer_id, table.c.check_id],
-        set_={
-            "scan_id": new.scan_id,
-            "status": new.status,
-            # SET expressions read the row as it was, so these compare against the old status.
-            "previous_status": case((changed, table.c.status), else_=table.c.previous_status),
-            "status_since": case((changed, new.status_since), else_=table.c.status_since),
-            "severity": new.severity,
-            "reason": new.reason,
-            "affected_count": new.affected_count,
-            "last_seen_at": new.last_seen_at,
-            "evidence": new.evidence,
-            "affected": new.affected,
-            "affected_keys": new.affected_keys,
-            "settled_status": new.settled_status,
-        },
-        where=table.c.last_seen_at <= new.last_seen_at,
-    )
-    uow.session.execute(stmt)
+        uow.session.execute(_INSERT_CHANGES, changes)
+    uow.session.execute(_UPSERT_LATEST, {"rows": json.dumps(rows, default=str)})
     return changes
+
+
+_PROJECTION_COLUMNS = ("customer_id, check_id, msp_id, scan_id, status, previous_status, severity, scored_severity, "
+                       "reason, affected_count, first_seen_at, status_since, last_seen_at, evidence, affected, "
+                       "affected_keys, settled_status")
+#: The projection's upsert: every row in one JSON parameter, so the statement's text never changes (no
+#: compiling per scan) and it runs once, not once per row (psycopg2 runs an upsert's executemany row by
+#: row). SET expressions read the row as it was, so the CASEs compare against the old status; a row is
+#: only replaced by a scan that started at or after the one it came from.
+_UPSERT_LATEST = text(f"""
+    INSERT INTO public.latest_results AS l ({_PROJECTION_COLUMNS})
+    SELECT {_PROJECTION_COLUMNS} FROM jsonb_populate_recordset(NULL::public.latest_results, CAST(:rows AS jsonb))
+    ON CONFLICT (customer_id, check_id) DO UPDATE SET
+      scan_id = excluded.scan_id, status = excluded.status,
+      previous_status = CASE WHEN l.status IS DISTINCT FROM excluded.status THEN l.status ELSE l.previous_status END,
+      status_since = CASE WHEN l.status IS DISTINCT FROM excluded.status THEN excluded.status_since
+                     ELSE l.status_since END,
+      severity = excluded.severity, reason = excluded.reason, affected_count = excluded.affected_count,
+      last_seen_at = excluded.last_seen_at, evidence = excluded.evidence, affected = excluded.affected,
+      affected_keys = excluded.affected_keys, settled_status = excluded.settled_status
+    WHERE l.last_seen_at <= excluded.last_seen_at
+""")
+
+
+#: The scan's check results, every row in one JSON parameter (as the projection's upsert below).
+_INSERT_CHECK_RESULTS = text("""
+    INSERT INTO public.check_results (scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence,
+                                      affected)
+    SELECT scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence, affected
+    FROM jsonb_populate_recordset(NULL::public.check_results, CAST(:rows AS jsonb))
+""")
+_INSERT_CHANGES = insert(_CHANGES)
 
 
 def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None,
