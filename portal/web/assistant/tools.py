@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Literal
@@ -123,8 +124,7 @@ class _Tools:
     @contextmanager
     def reading(self, ctx: Context, tool: str) -> Iterator[tuple[Caller, UnitOfWork]]:
         caller = self.caller(ctx, tool)
-        scope = scope_for(self.web.engine, caller.membership, email=caller.email, user_id=caller.user_id)
-        with unit_of_work(self.web.engine, scope) as uow:
+        with self.unit_of_work(caller) as uow:
             yield caller, uow
 
     def writer(self, ctx: Context, tool: str, customer_ids: list[uuid.UUID]) -> Caller:
@@ -237,9 +237,7 @@ class _Tools:
             raise ToolError(_NOT_FOUND) from None
         matching = [f for f in posture.findings
                     if (status is None or f.status == status) and (severity is None or f.severity == severity)]
-        by_status: dict[str, int] = {}
-        for finding in posture.findings:
-            by_status[finding.status] = by_status.get(finding.status, 0) + 1
+        by_status = dict(Counter(f.status for f in posture.findings))
         last = posture.scans[0] if posture.scans else None
         return PostureOut(
             customer=CustomerRef(id=posture.customer_id, name=posture.name), tenant_id=posture.tenant_id,
