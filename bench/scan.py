@@ -16,7 +16,7 @@ import statistics
 import sys
 
 from posture.scanning import ScanRequest, scan_simulated
-from scanner import catalogue
+from scanner import catalogue, tune_collector_for_scans
 
 #: Targets from the scanner issue.
 MAX_REQUESTS_1000 = 40
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 50])
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the median is reported")
     args = parser.parse_args(argv)
+    tune_collector_for_scans()  # as the workers and `posture scan` do
     print(f"{'users':>7} {'latency':>8} {'requests':>9} {'objects':>8} {'wall s':>8} {'cpu s':>7} "
           f"{'cpu s/1k users':>15} {'cpu s/1k objects':>17} status")
     worst_ok = True

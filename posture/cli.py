@@ -59,6 +59,7 @@ def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: in
          brand_name: str | None, brand_logo: str | None, brand_colour: str | None) -> None:
     """Scan one tenant and print the result (or write it to --output)."""
     from posture import scanning  # imported here: the scanner and simulator load only for this command
+    from scanner import tune_collector_for_scans
 
     if bool(profile) == bool(tenant_id):
         raise click.UsageError("give exactly one of --simulate PROFILE or --tenant-id TENANT")
@@ -79,6 +80,7 @@ def scan(profile: str | None, tenant_id: str | None, users: int | None, seed: in
     request = scanning.ScanRequest(
         checks=checks, break_glass=frozenset(break_glass), show_progress=(fmt == "table" and sys.stderr.isatty()),
     )
+    tune_collector_for_scans()
     try:
         if profile:
             result = asyncio.run(scanning.scan_simulated(

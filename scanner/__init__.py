@@ -28,6 +28,7 @@ from scanner._errors import (
     Throttled,
     TransientAuthError,
 )
+from scanner._memory import tune_collector_for_scans
 from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
 from scanner._scan import ScanOptions, scan_tenant, select_checks
 from scanner._scoring import SEVERITY_WEIGHTS, coverage, coverage_of, grade, score, score_of
@@ -78,4 +79,5 @@ __all__ = [
     "score",
     "score_of",
     "select_checks",
+    "tune_collector_for_scans",
 ]

@@ -24,6 +24,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 __all__ = ["MALFORMED", "MAX_EVIDENCE_DEPTH", "UNPARSEABLE", "decode_body", "decode_lenient", "is_clean", "json_safe"]
 
 #: Stands for a body that was present but not JSON.
@@ -35,7 +37,10 @@ MAX_EVIDENCE_DEPTH = 24
 
 # An escaped NUL that is not itself an escaped backslash followed by "u0000".
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# What jsonb cannot hold in a string: NUL, and a surrogate not paired (json reads "\\ud800" as one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _CUT = "[nested too deep]"
+_fast_decode = msgspec.json.Decoder().decode
 
 
 class _NonFinite(ValueError):
@@ -46,19 +51,38 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON that Python reads as infinity, which jsonb refuses as it refuses NaN.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
 def decode_body(content: bytes) -> Any:
     """The JSON value of ``content``: ``None`` when empty, :data:`UNPARSEABLE` or :data:`MALFORMED`."""
+    try:
+        # msgspec refuses everything the standard library would need judging for (NaN, Infinity,
+        # numbers out of range, lone surrogates, other encodings than UTF-8, deep nesting, emptiness)
+        # and reads what it accepts to the same values, about twice as fast: a refusal is judged below.
+        body = _fast_decode(content)
+    except (msgspec.DecodeError, RecursionError):
+        return _judge(content)
+    if b"\\u0000" in content and _ESCAPED_NUL.search(content):
+        return MALFORMED
+    return body
+
+
+def _judge(content: bytes) -> Any:
     if not content.strip():
         return None
     try:
-        body = json.loads(content, parse_constant=_reject_constant)
+        body = json.loads(content, parse_constant=_reject_constant, parse_float=_finite_float)
     except (_NonFinite, RecursionError):
         return MALFORMED
     except (UnicodeDecodeError, ValueError):
         return UNPARSEABLE
-    if b"\\u0000" in content and _ESCAPED_NUL.search(content):
-        return MALFORMED
-    return body
+    return body if is_clean(body) else MALFORMED
 
 
 def decode_lenient(content: bytes) -> Any:
@@ -73,9 +97,10 @@ def decode_lenient(content: bytes) -> Any:
 
 
 def is_clean(value: Any, _depth: int = 0) -> bool:
-    """False when ``value`` holds a non-finite float or a NUL character (what :func:`decode_body` refuses)."""
+    """False when ``value`` holds a non-finite float, a NUL character or a lone UTF-16 surrogate (what
+    :func:`decode_body` refuses)."""
     if isinstance(value, str):
-        return "\x00" not in value
+        return _UNSTORABLE.search(value) is None
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, dict):
@@ -90,7 +115,7 @@ def json_safe(value: Any, _depth: int = 0) -> Any:
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if _depth >= MAX_EVIDENCE_DEPTH:

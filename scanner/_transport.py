@@ -242,7 +242,9 @@ class GraphClient:
         ]}
         response = await self._session.send("POST", f"{self._base_str}/$batch", json=body)
         whole = Reply.from_response(response)
-        if whole.ok and whole.body is MALFORMED:
+        # A batch decoded strictly holds no NaN or NUL anywhere: its sub-responses need no judging.
+        judge_each = whole.ok and whole.body is MALFORMED
+        if judge_each:
             # One sub-response with NaN or NUL must not spoil the others: judge them one by one.
             whole = Reply(whole.status, whole.headers, decode_lenient(response.content), whole.size)
         share = whole.size // max(len(group), 1)
@@ -257,7 +259,7 @@ class GraphClient:
         for n, job in enumerate(group, start=1):
             try:
                 reply = Reply.from_batch(by_id[str(n)], share)
-                if not is_clean(reply.body):
+                if judge_each and not is_clean(reply.body):
                     reply = Reply(reply.status, reply.headers, MALFORMED, reply.size)
                 outcomes.append(_Outcome(job, reply, False))
             except (KeyError, ValueError):

@@ -32,6 +32,7 @@ from config.messages import (
 from config.microsoft import scanner_environment
 from config.settings import Settings, load_settings
 from portal.services import log_context
+from scanner import tune_collector_for_scans
 from worker.actors import declare_actors
 from worker.middleware import build_middleware
 from worker.runtime import WorkerRuntime, configure
@@ -51,6 +52,7 @@ def boot_with(settings: Settings) -> Broker:
     """Boot this process from ``settings``: broker, actors, runtime, log context."""
     # The owner's URL is read only to derive the worker role's (embedded default, or same server).
     owner = None if settings.worker_database_url else owner_url(settings)
+    tune_collector_for_scans()
     broker = broker_from_settings(settings, owner, middleware=build_middleware())
     dramatiq.set_broker(broker)
     declare_actors(broker)

@@ -95,3 +95,33 @@ async def test_nesting_deep_enough_for_recursion_error_is_malformed_data(graph: 
         out = await c.fetch_many({"users": GraphRequest("/users")})
 
     assert isinstance(out["users"], MalformedData)
+
+
+async def test_a_number_beyond_float_range_is_malformed_data(graph: FakeGraph, tokens: FakeTokens):
+    # Valid JSON, but Python reads it as infinity, which jsonb refuses as it refuses Infinity.
+    graph.routes["/security/secureScores"] = raw(b'{"value": [{"currentScore": 1e400}]}')
+    async with client(graph, tokens) as c:
+        out = await c.fetch_many({"scores": GraphRequest("/security/secureScores")})
+
+    assert isinstance(out["scores"], MalformedData)
+
+
+async def test_a_nul_in_one_sub_response_spoils_only_that_collection(graph: FakeGraph, tokens: FakeTokens):
+    graph.routes["/users"] = lambda: (200, {}, {"value": [{"id": "u1", "displayName": "Ann\x00"}]})
+    graph.collection("/groups", [[{"id": "g1", "displayName": "Sales"}]])
+    async with client(graph, tokens) as c:
+        out = await c.fetch_many({"users": GraphRequest("/users"), "groups": GraphRequest("/groups")})
+
+    assert isinstance(out["users"], MalformedData)
+    assert out["groups"] == [{"id": "g1", "displayName": "Sales"}]
+
+
+async def test_a_lone_surrogate_spoils_its_collection_and_a_pair_is_text(graph: FakeGraph, tokens: FakeTokens):
+    # .NET strings are UTF-16, so a service can send half a character; jsonb refuses "\ud800" alone.
+    graph.routes["/users"] = lambda: (200, {}, {"value": [{"id": "u1", "displayName": "Ann\ud800"}]})
+    graph.collection("/groups", [[{"id": "g1", "displayName": "Sales \U0001F600"}]])
+    async with client(graph, tokens) as c:
+        out = await c.fetch_many({"users": GraphRequest("/users"), "groups": GraphRequest("/groups")})
+
+    assert isinstance(out["users"], MalformedData)
+    assert out["groups"] == [{"id": "g1", "displayName": "Sales \U0001F600"}]
