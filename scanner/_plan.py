@@ -22,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from scanner._dns import DnsResolver
 from scanner._errors import MalformedData, ScannerError
@@ -37,6 +38,7 @@ from scanner.collections import (
     ExchangeCollection,
     GraphCollection,
     GraphFanOut,
+    GraphPartitioned,
     accepted_domain_names,
 )
 
@@ -122,7 +124,8 @@ class Collector:
 
     def _is_ready(self, name: str) -> bool:
         spec = self._specs[name]
-        return not isinstance(spec, GraphFanOut | DnsCollection) or all(s in self.results for s in spec.sources)
+        return (not isinstance(spec, GraphFanOut | GraphPartitioned | DnsCollection)
+                or all(s in self.results for s in spec.sources))
 
     def _report(self) -> None:
         if self._progress is not None:
@@ -133,9 +136,15 @@ class Collector:
         fanouts: dict[str, dict[str, str]] = {}
         exchange: dict[str, tuple[str, Mapping[str, Any]]] = {}
         lookups: dict[str, dict[str, list[str]]] = {}
+        splits: dict[str, list[str]] = {}
         for name in names:
             spec = self._specs[name]
-            if isinstance(spec, GraphCollection):
+            if isinstance(spec, GraphPartitioned) and len(ranges := _partitions(spec, self.results[spec.source])) > 1:
+                splits[name] = ranges
+                for n, expression in enumerate(ranges):
+                    graph[f"{name}/{n}"] = GraphRequest(f"{spec.path}&$filter={quote(expression, safe='')}",
+                                                        spec.kind, dict(spec.headers), spec.permissions)
+            elif isinstance(spec, GraphCollection):
                 graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
             elif isinstance(spec, GraphFanOut):
                 sources = [self.results[s] for s in spec.sources]
@@ -168,6 +177,18 @@ class Collector:
                 self.results[name] = graph_out[name]
         for name, requests in fanouts.items():
             self.results[name] = _assemble_fanout(name, requests, graph_out)
+        whole: dict[str, GraphRequest] = {}
+        for name, ranges in splits.items():
+            spec = self._specs[name]
+            merged = _merge_partitions([graph_out[f"{name}/{n}"] for n in range(len(ranges))],
+                                       self.results[spec.source])
+            if merged is None:
+                log.info("partitions of %s did not cover %s: reading it whole", name, spec.source)
+                whole[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
+            else:
+                self.results[name] = merged
+        if whole:
+            self.results.update(await self._graph.fetch_many(whole))
         self.results.update(exchange_out)
         for name, per_domain in lookups.items():
             self.results[name] = {domain: [dns_out[n] for n in listed] for domain, listed in per_domain.items()}
@@ -191,10 +212,34 @@ def _with_sources(names: Iterable[str], specs: Mapping[str, Collection]) -> list
     out: list[str] = []
     for name in names:
         spec = specs[name]
-        if isinstance(spec, GraphFanOut | DnsCollection):
+        if isinstance(spec, GraphFanOut | GraphPartitioned | DnsCollection):
             out.extend(_with_sources(spec.sources, specs))
         out.append(name)
     return out
+
+
+def _partitions(spec: GraphPartitioned, source: Any) -> list[str]:
+    if isinstance(source, ScannerError) or not isinstance(source, list):
+        return []
+    return spec.partitions(source)
+
+
+def _merge_partitions(parts: list[Any], source: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The partitions' objects, each once, in the source's order; None when a partition failed or the
+    merge misses an object the source holds (then the list is read whole: no range may be trusted)."""
+    if any(isinstance(part, ScannerError) for part in parts):
+        return None
+    merged: dict[Any, dict[str, Any]] = {}
+    for part in parts:
+        for item in part:
+            if not isinstance(item, dict) or "id" not in item:
+                return None
+            merged.setdefault(item["id"], item)
+    order = {item.get("id"): n for n, item in enumerate(source) if isinstance(item, dict)}
+    if not order.keys() <= merged.keys():
+        return None
+    # Objects created since the source was read go last, as a whole read would list them.
+    return sorted(merged.values(), key=lambda item: order.get(item["id"], len(order)))
 
 
 def _assemble_fanout(name: str, requests: Mapping[str, str], out: Mapping[str, Any]) -> Any:

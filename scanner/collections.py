@@ -19,6 +19,9 @@ Permissions are the least-privileged *application* permissions (checks.md §3.1)
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,9 +37,11 @@ __all__ = [
     "ExchangeCollection",
     "GraphCollection",
     "GraphFanOut",
+    "GraphPartitioned",
     "accepted_domain_names",
     "billing_group_members",
     "required_permissions",
+    "upn_partitions",
 ]
 
 #: Global Administrator role template id.
@@ -77,6 +82,31 @@ class GraphCollection:
     #: A licence gate's value (``license:entra_p2``): the data exists only on tenants with it. Elsewhere
     #: it is not requested and reads as an empty list, so an ungated check can use it where it exists.
     licence: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphPartitioned(GraphCollection):
+    """A long list read as independent page chains side by side, one per ``$filter`` partition.
+
+    Pages are a chain (each ``@odata.nextLink`` comes from the previous page), so a long list costs one
+    round trip per page however many requests may run at once. ``partitions`` cuts the list into ranges
+    Graph can filter on, from what ``source`` (read earlier) says of the tenant; their chains share the
+    same ``$batch`` requests. The value is exactly ``path``'s: the partitions merged, each object once,
+    in ``source``'s order. When the merge does not hold every object of ``source`` (a range the service
+    filtered differently, a partition refused), the list is read whole from ``path`` instead.
+
+    Attributes:
+        source: the collection the partitions are derived from (its objects carry ``id``).
+        partitions: from the source's data to ``$filter`` expressions; fewer than two reads ``path`` whole.
+    """
+
+    source: str = ""
+    partitions: Callable[[list[dict[str, Any]]], list[str]] = field(default=lambda _source: [])
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """What it is derived from (as for ``GraphFanOut``)."""
+        return (self.source,)
 
 
 @dataclass(frozen=True)
@@ -142,13 +172,49 @@ def _dmarc_names(domain: str) -> list[str]:
     return [f"_dmarc.{domain}"] + ([f"_dmarc.{organisational}"] if organisational != domain else [])
 
 
-Collection = GraphCollection | GraphFanOut | ExchangeCollection | DnsCollection
+Collection = GraphCollection | GraphPartitioned | GraphFanOut | ExchangeCollection | DnsCollection
 
 _USER_FIELDS = (
     "id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled,onPremisesImmutableId,"
     "createdDateTime,assignedLicenses,mail"
 )
 _SIGNIN_FIELDS = "id,userPrincipalName,accountEnabled,userType,createdDateTime,signInActivity"
+#: Graph serves at most 120 users a page when ``signInActivity`` is selected (sim/graph/_handler.py).
+SIGN_IN_PAGE = 120
+#: Pages each sign-in partition should hold: 10,000 users read as 9 chains of about 10 pages, not one of 84.
+PAGES_PER_PARTITION = 8
+#: At most this many partitions: the chains' pages then travel in one ``$batch`` (20 requests) per round.
+MAX_PARTITIONS = 16
+_ALNUM_PREFIX = re.compile(r"[a-z0-9]+")
+
+
+def upn_partitions(users: list[dict[str, Any]]) -> list[str]:
+    """``$filter`` ranges of ``userPrincipalName`` that hold about :data:`PAGES_PER_PARTITION` sign-in pages
+    each, cut at the tenant's own UPNs; none for a tenant that fits in that many pages.
+
+    Graph documents ``ge`` and ``le`` on ``userPrincipalName`` (the user resource: "Supports $filter (eq,
+    ne, not, ge, le, in, startsWith, endsWith)"), not its collation. So the ranges are ``le b1``, ``ge b1 and
+    le b2``, ..., ``ge bn``, which cover every string in any total order where the boundaries ascend, and
+    each boundary is lower-case letters and digits only (the leading run of a UPN), which ascend the same
+    in an ordinal and a linguistic collation. The merge checks the cover anyway (``GraphPartitioned``).
+    """
+    names = sorted(u["userPrincipalName"].lower() for u in users
+                   if isinstance(u, dict) and isinstance(u.get("userPrincipalName"), str))
+    count = min(MAX_PARTITIONS, math.ceil(len(names) / (SIGN_IN_PAGE * PAGES_PER_PARTITION)))
+    if count < 2:
+        return []
+    cuts: list[str] = []
+    for i in range(1, count):
+        match = _ALNUM_PREFIX.match(names[i * len(names) // count])
+        if match and (not cuts or match.group() > cuts[-1]):
+            cuts.append(match.group())
+    if not cuts:
+        return []
+    ranges = [f"userPrincipalName le '{cuts[0]}'"]
+    ranges += [f"userPrincipalName ge '{low}' and userPrincipalName le '{high}'"
+               for low, high in itertools.pairwise(cuts)]
+    return [*ranges, f"userPrincipalName ge '{cuts[-1]}'"]
+
 
 
 _MEMBER_FIELDS = "id,displayName,userPrincipalName,userType,accountEnabled"
@@ -265,8 +331,9 @@ _ALL: tuple[Collection, ...] = (
                     ("RoleManagementPolicy.Read.Directory",)),
     # Directory objects.
     GraphCollection("users", f"/users?$select={_USER_FIELDS}&$top=999", ("User.Read.All",)),
-    GraphCollection("users_sign_in", f"/users?$select={_SIGNIN_FIELDS}&$top=999",
-                    ("User.Read.All", "AuditLog.Read.All")),
+    # The longest chain of a large tenant (120 users a page): read in UPN ranges side by side.
+    GraphPartitioned("users_sign_in", f"/users?$select={_SIGNIN_FIELDS}&$top=999",
+                     ("User.Read.All", "AuditLog.Read.All"), source="users", partitions=upn_partitions),
     GraphCollection("registration_details", "/reports/authenticationMethods/userRegistrationDetails?$top=999",
                     ("AuditLog.Read.All",)),
     GraphCollection("applications",

@@ -60,3 +60,6 @@ class Tenant:
     #: Public DNS of the tenant's domains: name -> its TXT records (each a string), or None for a name
     #: whose lookup fails (SERVFAIL). A name not listed does not exist (NXDOMAIN).
     dns: dict[str, list[str] | None] = field(default_factory=dict)
+    #: The Graph handler's filtered lists, (data key, $filter) -> (list, its length, matches).
+    filter_memo: dict[tuple[str, str | None], tuple[list[Any], int, list[Any]]] = field(
+        default_factory=dict, repr=False, compare=False)

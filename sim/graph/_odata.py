@@ -4,9 +4,15 @@ Decisions, and why:
 - Only those five options are understood; any other ``$`` option (``$skip``, ``$search``,
   ``$orderby``, ``$count``) is refused with 400 rather than ignored, so a client never believes an
   option worked when the simulator skipped it. Options without ``$`` (``api-version``) are ignored.
-- ``$filter`` supports comparisons (``eq``, ``ne``) of a property path (``a/b``) with a string,
-  number, boolean or null, joined by ``and``/``or`` (``and`` binds tighter): the forms the scanner
-  sends, and the common ones. String comparison ignores case, as directory filters do.
+- ``$filter`` supports comparisons (``eq``, ``ne``, ``ge``, ``le``) of a property path (``a/b``) with
+  a string, number, boolean or null, joined by ``and``/``or`` (``and`` binds tighter): the forms the
+  scanner sends, and the common ones. String comparison ignores case, as directory filters do; ``ge``
+  and ``le`` order strings by their lower-cased code points (Graph documents the operators, not the
+  collation: the scanner relies on neither, see ``scanner.collections.upn_partitions``) and never
+  match a null or missing value. ``ge``/``le`` are accepted only on the properties where Graph's
+  resource pages document them (:data:`ORDERED_PROPERTIES`); elsewhere they are refused with 400.
+- A filter on ``signInActivity`` cannot be combined with another property (the user resource:
+  "Supports $filter (eq, ne, not, ge, le) but not with any other filterable properties").
 - ``$select`` keeps ``id`` and ``@odata.type`` (polymorphic collections); a selected property the
   stored object lacks comes back as null, except on polymorphic items, where Graph leaves out
   properties the item's type does not have (a group has no ``userPrincipalName``).
@@ -25,6 +31,9 @@ from urllib.parse import parse_qsl
 __all__ = ["ODataError", "Query", "parse_query", "project"]
 
 SUPPORTED_OPTIONS = frozenset({"$select", "$top", "$expand", "$filter", "$skiptoken"})
+#: Properties Graph documents ``ge``/``le`` for, among those the simulator serves (user resource, v1.0).
+ORDERED_PROPERTIES = frozenset({"userPrincipalName", "displayName"})
+_OPERATORS = ("eq", "ne", "ge", "le")
 
 Expand = dict[str, "Expand"]
 
@@ -47,6 +56,7 @@ class Query:
     expand: Expand = field(default_factory=dict)
     filter: Callable[[Mapping[str, Any]], bool] | None = None
     filter_props: frozenset[str] = frozenset()
+    filter_text: str | None = None
     skiptoken: str | None = None
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
@@ -86,6 +96,7 @@ def parse_query(query_string: str) -> Query:
             query.expand = _parse_expand(value)
         else:
             query.filter, query.filter_props = _compile_filter(value)
+            query.filter_text = value
     return query
 
 
@@ -160,9 +171,11 @@ def _compile_filter(text: str) -> tuple[Callable[[Mapping[str, Any]], bool], fro
         if i + 3 > len(tokens):
             raise ODataError(f"Invalid filter clause: '{text}'.")
         (k1, path), (k2, op), (k3, lit) = tokens[i], tokens[i + 1], tokens[i + 2]
-        if k1 != "word" or k2 != "word" or op.lower() not in ("eq", "ne"):
-            raise ODataError("Invalid filter clause: only 'property eq|ne value' comparisons are supported "
+        if k1 != "word" or k2 != "word" or op.lower() not in _OPERATORS:
+            raise ODataError("Invalid filter clause: only 'property eq|ne|ge|le value' comparisons are supported "
                              f"in '{text}'.")
+        if op.lower() in ("ge", "le") and path.split("/")[0] not in ORDERED_PROPERTIES:
+            raise ODataError(f"Unsupported filter operator '{op}' on property '{path}'.", "Request_UnsupportedQuery")
         if k3 == "word":
             if lit.lower() not in _LITERAL_WORDS:
                 raise ODataError(f"Invalid filter clause: '{lit}' is not a literal.")
@@ -179,6 +192,10 @@ def _compile_filter(text: str) -> tuple[Callable[[Mapping[str, Any]], bool], fro
             alternatives.append([])
         i += 1
 
+    if "signInActivity" in props and len(props) > 1:
+        raise ODataError("Filtering on signInActivity cannot be combined with other properties.",
+                         "Request_UnsupportedQuery")
+
     def matches(item: Mapping[str, Any]) -> bool:
         return any(all(_compare(item, path, op, lit) for path, op, lit in clauses) for clauses in alternatives)
 
@@ -189,6 +206,14 @@ def _compare(item: Mapping[str, Any], path: list[str], op: str, literal: Any) ->
     value: Any = item
     for part in path:
         value = value.get(part) if isinstance(value, Mapping) else None
+    if op in ("ge", "le"):
+        if value is None or literal is None or isinstance(value, bool) or isinstance(literal, bool):
+            return False
+        if isinstance(value, str) and isinstance(literal, str):
+            value, literal = value.lower(), literal.lower()
+        elif isinstance(value, str) or isinstance(literal, str):
+            return False
+        return value >= literal if op == "ge" else value <= literal
     if isinstance(value, str) and isinstance(literal, str):
         equal = value.lower() == literal.lower()
     elif isinstance(literal, bool) or isinstance(value, bool):

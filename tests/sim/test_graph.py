@@ -197,6 +197,11 @@ def test_transitive_members_keep_odata_type_under_select(
         ("/v1.0/users?$skip=5", 400, "Request_UnsupportedQuery"),
         ("/v1.0/users?$filter=startswith(displayName,'A')", 400, "BadRequest"),
         ("/v1.0/policies/authorizationPolicy?$top=1", 400, "Request_UnsupportedQuery"),
+        # ge/le only where Graph documents them (userPrincipalName and displayName do; userType does not).
+        ("/v1.0/users?$filter=userType ge 'Guest'", 400, "Request_UnsupportedQuery"),
+        # The user resource: signInActivity "Supports $filter ... but not with any other filterable properties".
+        ("/v1.0/users?$select=id,signInActivity&$filter=signInActivity/lastSignInDateTime eq null and "
+         "accountEnabled eq true", 400, "Request_UnsupportedQuery"),
     ],
 )
 def test_bad_requests_get_graph_errors(
@@ -233,3 +238,27 @@ def test_directory_sync_is_refused_to_application_tokens_as_graph_documents(
     response = client.get(f"{server.graph_url}/v1.0/directory/onPremisesSynchronization", headers=token_for())
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+
+
+def test_upn_ranges_filter_as_documented_and_page_the_range_only(
+    client: httpx.Client, server: SimServer, state: SimState, token_for: Headers
+) -> None:
+    users = [{"id": f"u{n}", "userPrincipalName": upn, "displayName": upn}
+             for n, upn in enumerate(["Ann@x", "bob@x", "BOBBY@x", "carl@x", "dora@x"])]
+    users.append({"id": "u-null", "userPrincipalName": None, "displayName": "no upn"})
+    state.tenant(CONTOSO).graph["/users"] = users
+
+    def ids(query: str) -> list[str]:
+        url: str | None = f"{server.graph_url}/v1.0/users?$select=id&$top=2&{query}"
+        found: list[str] = []
+        while url:
+            body = client.get(url, headers=token_for()).json()
+            found += [u["id"] for u in body["value"]]
+            url = body.get("@odata.nextLink")
+        return found
+
+    # Case is ignored; "bob@x" is past "bob" (a longer string), "bobby@x" too; null never matches ge or le.
+    assert ids("$filter=userPrincipalName le 'bob'") == ["u0"]
+    assert ids("$filter=userPrincipalName ge 'bob' and userPrincipalName le 'carl'") == ["u1", "u2"]
+    assert ids("$filter=userPrincipalName ge 'carl'") == ["u3", "u4"]
+    assert ids("$filter=userPrincipalName eq null") == ["u-null"]
