@@ -120,7 +120,7 @@ def _write_times(owner: str, server, app, pem: bytes, tenants: list, customer_id
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim import ServiceApp, SimServer, SimState
+    from sim import FaultConfig, ServiceApp, SimServer, SimState
     from sim.profiles import build_fleet
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -128,13 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--sample", type=int, default=20, help="scans whose database write is timed in-process")
+    parser.add_argument("--latency-ms", type=int, default=0, help="simulated latency of every Microsoft response")
     args = parser.parse_args(argv)
 
     settings = load_settings()
     server_url = runtime.owner_url(settings)
     tenants = build_fleet(args.tenants)
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
-    state = SimState(app=app)
+    state = SimState(app=app, faults=FaultConfig(latency_ms=args.latency_ms))
     for tenant in tenants:
         state.add_tenant(tenant)
     with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp, scratch_database(server_url, "posture_bench") \

@@ -9,6 +9,7 @@ same code path scans Microsoft, a national cloud, or the simulator.
 """
 
 from scanner._auth import AppCredentials, Endpoints, TokenProvider
+from scanner._budget import DEFAULT_LIMITS, Ledger, Limit, MemoryLedger, RequestBudget, graph_units
 from scanner._decode import json_safe
 from scanner._dns import parse_resolver
 from scanner._environment import GROUP_KINDS
@@ -37,6 +38,7 @@ from scanner.collections import COLLECTIONS, required_permissions
 
 __all__ = [
     "COLLECTIONS",
+    "DEFAULT_LIMITS",
     "GROUP_KINDS",
     "SEVERITY_WEIGHTS",
     "AppCredentials",
@@ -50,9 +52,13 @@ __all__ = [
     "ExchangeRoleMissing",
     "Gate",
     "InsufficientPermission",
+    "Ledger",
+    "Limit",
     "MalformedData",
     "MalformedResponse",
+    "MemoryLedger",
     "PagingLimit",
+    "RequestBudget",
     "RequestError",
     "ScanOptions",
     "ScanResult",
@@ -72,6 +78,7 @@ __all__ = [
     "coverage_of",
     "get_check",
     "grade",
+    "graph_units",
     "json_safe",
     "parse_resolver",
     "required_permissions",

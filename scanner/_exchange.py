@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from scanner._budget import RequestBudget
 from scanner._errors import AuthError, ExchangeRoleMissing, InsufficientPermission, ScannerError
 from scanner._http import ApiSession, RequestStats, TokenSource
 from scanner._limits import PageBudget
@@ -60,6 +61,7 @@ class ExchangeClient:
         max_retries: int = 5,
         backoff_s: float = 0.5,
         timeout_s: float = 60.0,
+        request_budget: RequestBudget | None = None,
     ) -> None:
         base = exchange_url.rstrip("/")
         self.tenant_id = tenant_id
@@ -69,6 +71,7 @@ class ExchangeClient:
         self._session = ApiSession(
             tenant_id, tokens, base, stats=self.stats, http=http, ca_bundle=ca_bundle,
             max_concurrency=max_concurrency, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s,
+            request_budget=request_budget, service="exchange",
         )
 
     async def __aenter__(self) -> ExchangeClient:

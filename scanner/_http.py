@@ -43,7 +43,7 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -54,6 +54,7 @@ from kiota_http.middleware.options import RetryHandlerOption
 from msgraph_core import GraphClientFactory
 from msgraph_core.middleware import AsyncGraphTransport
 
+from scanner._budget import RequestBudget
 from scanner._errors import MalformedResponse, ServiceError
 
 __all__ = [
@@ -74,6 +75,8 @@ log = logging.getLogger(__name__)
 _REQUEST_OPTIONS_KEY = "kiota_request_options"
 #: Our per-request attempt counter (a request extension, so it survives resends of the same object).
 _ATTEMPT_KEY = "posture_attempt"
+#: The paths one request reads (a ``$batch``'s sub-requests), for the request budget.
+_PATHS_KEY = "posture_paths"
 #: Statuses Graph uses for throttling and transient unavailability.
 RETRYABLE_STATUSES = frozenset({429, 503, 504})
 #: kiota's ceiling on retries (``RetryHandlerOption.MAX_MAX_RETRIES``).
@@ -208,13 +211,16 @@ class _ConnectionRetry(BaseMiddleware):
 
 
 class _Counting(BaseMiddleware):
-    def __init__(self, stats: RequestStats) -> None:
+    def __init__(self, stats: RequestStats, spend: Callable[[httpx.Request], Awaitable[None]] | None) -> None:
         super().__init__()
         self._stats = stats
+        self._spend = spend
 
     async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
         attempt = int(request.extensions.get(_ATTEMPT_KEY, 0)) + 1
         request.extensions[_ATTEMPT_KEY] = attempt
+        if self._spend is not None:
+            await self._spend(request)  # every attempt counts against Microsoft's limits, retries too
         self._stats.add(requests=1, retries=1 if attempt > 1 else 0)
         started = time.perf_counter()
         try:
@@ -253,8 +259,10 @@ def build_http_client(
     timeout_s: float,
     max_retries: int,
     backoff_s: float,
+    spend: Callable[[httpx.Request], Awaitable[None]] | None = None,
 ) -> _Stack:
-    """The middleware stack over a fresh TLS transport, or over the transport of ``http``."""
+    """The middleware stack over a fresh TLS transport, or over the transport of ``http``; ``spend``
+    takes each attempt's units from a request budget just before it goes on the wire."""
     if not 0 <= max_retries <= MAX_RETRIES:
         raise ValueError(f"max_retries must be between 0 and {MAX_RETRIES}, not {max_retries}")
     if backoff_s < 0:
@@ -274,12 +282,20 @@ def build_http_client(
     middleware: list[BaseMiddleware] = [
         _ThrottleRetry(max_retries, backoff_s),
         _ConnectionRetry(max_retries, backoff_s),
-        _Counting(stats),
+        _Counting(stats, spend),
     ]
     return _Stack(GraphClientFactory.create_with_custom_middleware(middleware, client=client), owned)
 
 
 # -- the authorised session --------------------------------------------------------------------
+
+
+def _paths(url: str, body: Any) -> list[str]:
+    # Microsoft counts each request of a $batch on its own (learn.microsoft.com/graph/json-batching).
+    requests = body.get("requests") if isinstance(body, dict) else None
+    if isinstance(requests, list) and requests:
+        return [str(r.get("url", "")) for r in requests if isinstance(r, dict)]
+    return [url]
 
 
 class ApiSession:
@@ -307,6 +323,8 @@ class ApiSession:
         backoff_s: float,
         timeout_s: float,
         default_headers: Mapping[str, str] | None = None,
+        request_budget: RequestBudget | None = None,
+        service: str = "graph",
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
@@ -316,8 +334,15 @@ class ApiSession:
         self._resource_url = resource_url
         self._limit = asyncio.Semaphore(max_concurrency)
         self._default_headers = dict(default_headers or {})
+        spend = None
+        if request_budget is not None:
+            budget = request_budget
+
+            async def spend(request: httpx.Request) -> None:
+                await budget.spend(service, tenant_id, request.extensions.get(_PATHS_KEY) or [request.url.path])
+
         self._stack = build_http_client(stats=stats, http=http, ca_bundle=ca_bundle, timeout_s=timeout_s,
-                                        max_retries=max_retries, backoff_s=backoff_s)
+                                        max_retries=max_retries, backoff_s=backoff_s, spend=spend)
 
     async def token(self, *, force_refresh: bool = False) -> str:
         """A bearer token for this tenant and API (``AuthError`` subclasses propagate)."""
@@ -364,7 +389,7 @@ class ApiSession:
         client = self._stack.client
         try:
             request = client.build_request(method, url, headers=all_headers, json=json,
-                                           extensions={_REQUEST_OPTIONS_KEY: {}})
+                                           extensions={_REQUEST_OPTIONS_KEY: {}, _PATHS_KEY: _paths(url, json)})
         except httpx.InvalidURL as exc:
             raise MalformedResponse(None, "invalid_url", f"Cannot request {url!r} for tenant {self.tenant_id}: "
                                     f"{exc}.", url, tenant_id=self.tenant_id) from exc

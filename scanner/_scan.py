@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from scanner._auth import TokenProvider
+from scanner._budget import RequestBudget
 from scanner._dns import DnsResolver, parse_resolver
 from scanner._environment import tenant_directory, tenant_environment
 from scanner._errors import ConsentMissing, ScannerError, TenantNotFound
@@ -87,6 +88,7 @@ async def scan_tenant(
     dns_resolver: str | None = None,
     directory: bool = False,
     billing_groups: Iterable[str] = (),
+    request_budget: RequestBudget | None = None,
 ) -> ScanResult:
     """Scan one tenant and return its result.
 
@@ -102,6 +104,8 @@ async def scan_tenant(
             need, for the result's ``directory`` and ``licensed_partitions``.
         billing_groups: ids of the groups an MSP bills by: their members are read to place each licensed
             user (``licensed_partitions``).
+        request_budget: the process's budget against Microsoft's throttling limits (shared by every scan
+            it runs, and through its ledger by other processes); default: this scan's own, in memory.
 
     Raises:
         CredentialInvalid: the service's own client credential was rejected.
@@ -121,7 +125,9 @@ async def scan_tenant(
     common: dict[str, Any] = {
         "stats": stats, "http": http, "ca_bundle": ca_bundle,
         "max_concurrency": options.max_concurrency, "max_retries": options.max_retries, "backoff_s": options.backoff_s,
+        "request_budget": request_budget if request_budget is not None else RequestBudget(),
     }
+    budget = common["request_budget"]
     graph = GraphClient(tenant_id, tokens, graph_url, **common)
     groups = tuple(billing_groups)
     extra = {"billing_group_members": billing_group_members(groups)} if groups else {}
@@ -131,6 +137,8 @@ async def scan_tenant(
     try:
         collector.expect(first_round(checks))
         await collector.collect(first_round(checks))
+        if isinstance(users := collector.results.get("users"), list):
+            budget.note_tenant_size(tenant_id, len(users))  # Microsoft's per-tenant limits grow with it
         gates, gates_error = _gates(collector.results)
         needed = needed_collections(checks, gates) + (list(DIRECTORY) if directory else []) + list(extra)
         collector.expect(needed)

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import httpx
 
+from scanner._budget import RequestBudget
 from scanner._decode import MALFORMED, decode_lenient, is_clean
 from scanner._errors import AuthError, MalformedResponse, ScannerError
 from scanner._http import (
@@ -132,6 +133,7 @@ class GraphClient:
         throttle_priority: str | None = "Low",
         max_pages: int = MAX_PAGES,
         max_bytes: int = MAX_BYTES,
+        request_budget: RequestBudget | None = None,
     ) -> None:
         if not 1 <= batch_size <= 20:
             raise ValueError(f"batch_size must be between 1 and 20 (Graph's limit), not {batch_size}")
@@ -149,7 +151,7 @@ class GraphClient:
         self._session = ApiSession(
             tenant_id, tokens, graph_url.rstrip("/"), stats=self.stats, http=http, ca_bundle=ca_bundle,
             max_concurrency=max_concurrency, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s,
-            default_headers=headers,
+            default_headers=headers, request_budget=request_budget, service="graph",
         )
 
     async def __aenter__(self) -> GraphClient:

@@ -14,8 +14,9 @@ Decisions, and why:
 - 503 carries ``Retry-After`` only sometimes (``retry_after_on_503_share``): Graph does that, and a
   client must fall back to its own backoff when the header is missing.
 - The throttling budget is counted per (tenant, service) in fixed 10-second windows: Graph counts
-  per app and tenant per 10 s (identity and access limits), Exchange keeps its own budget. Past the
-  budget every request gets 429 with ``Retry-After`` = the seconds left in the window (at least 1).
+  per app and tenant per 10 s (identity and access limits), Exchange keeps its own budget; and, when
+  set, per service across all tenants (Graph's per-app limit). Past a budget every request gets 429
+  with ``Retry-After`` = the seconds left in the window (at least 1).
 - A ``$batch`` sub-request cannot drop a connection (it has none of its own), so a drawn drop becomes
   a 504 for it; the ``$batch`` envelope itself can only be dropped (see ``sim.graph``).
 """
@@ -53,6 +54,9 @@ class FaultConfig:
         retry_after_on_503_share: share of injected 503s that carry ``Retry-After``.
         throttle_requests_per_10s: per-tenant, per-service budget of requests in each 10 s
             window; ``None`` for no budget.
+        throttle_app_requests_per_10s: the same across every tenant (Graph's per-app limit, 130,000
+            per 10 s); ``None`` for no budget.
+        throttle_window_s: the budgets' window, 10 s as Graph's; tests shorten it to stay quick.
         include_identity: also apply latency and random faults (not the budget) to the identity
             endpoints (OpenID metadata, token, admin consent).
     """
@@ -64,6 +68,8 @@ class FaultConfig:
     mix: Mapping[str, float] = field(default_factory=lambda: {"429": 0.5, "503": 0.3, "drop": 0.2})
     retry_after_on_503_share: float = 0.5
     throttle_requests_per_10s: int | None = None
+    throttle_app_requests_per_10s: int | None = None
+    throttle_window_s: float = WINDOW_S
     include_identity: bool = False
 
     def __post_init__(self) -> None:
@@ -74,8 +80,11 @@ class FaultConfig:
         unknown = set(self.mix) - {"429", "503", "drop"}
         if unknown or not self.mix or any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
             raise ValueError(f"mix must weigh '429', '503' and 'drop' with non-negative weights, not {dict(self.mix)}")
-        if self.throttle_requests_per_10s is not None and self.throttle_requests_per_10s < 1:
-            raise ValueError("throttle_requests_per_10s must be at least 1 (or None for no budget)")
+        for budget in (self.throttle_requests_per_10s, self.throttle_app_requests_per_10s):
+            if budget is not None and budget < 1:
+                raise ValueError("a throttling budget must be at least 1 (or None for no budget)")
+        if self.throttle_window_s <= 0:
+            raise ValueError("throttle_window_s must be positive")
 
     def to_json(self) -> dict[str, Any]:
         """The configuration as JSON-ready data (what ``GET /_sim/faults`` returns)."""
@@ -136,10 +145,14 @@ class FaultInjector:
         """
         with self._lock:
             config = self._config
-            if use_budget and config.throttle_requests_per_10s is not None:
-                retry_after = self._spend(tenant_id, service, config.throttle_requests_per_10s)
-                if retry_after is not None:
-                    return Fault("429", retry_after, is_budget=True)
+            if use_budget:
+                for key, budget in (((tenant_id, service), config.throttle_requests_per_10s),
+                                    (("*", service), config.throttle_app_requests_per_10s)):
+                    if budget is None:
+                        continue
+                    retry_after = self._spend(key, budget, config.throttle_window_s)
+                    if retry_after is not None:
+                        return Fault("429", retry_after, is_budget=True)
             if config.fault_rate <= 0 or self._rng.random() >= config.fault_rate:
                 return None
             kinds = list(config.mix)
@@ -160,14 +173,13 @@ class FaultInjector:
             share = config.mix.get("drop", 0.0) / sum(config.mix.values())
             return self._rng.random() < config.fault_rate * share
 
-    def _spend(self, tenant_id: str, service: str, budget: int) -> int | None:
+    def _spend(self, key: tuple[str, str], budget: int, window_s: float) -> int | None:
         now = time.monotonic()
-        key = (tenant_id, service)
         start, used = self._windows.get(key, (now, 0))
-        if now - start >= WINDOW_S:
+        if now - start >= window_s:
             start, used = now, 0
         if used >= budget:
             self._windows[key] = (start, used)
-            return max(1, math.ceil(start + WINDOW_S - now))
+            return max(1, math.ceil(start + window_s - now))
         self._windows[key] = (start, used + 1)
         return None

@@ -14,6 +14,7 @@ Dramatiq's own line format.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import dramatiq
@@ -32,7 +33,8 @@ from config.messages import (
 from config.microsoft import scanner_environment
 from config.settings import Settings, load_settings
 from portal.services import log_context
-from scanner import tune_collector_for_scans
+from portal.services.request_budget import PostgresLedger
+from scanner import RequestBudget, tune_collector_for_scans
 from worker.actors import declare_actors
 from worker.middleware import build_middleware
 from worker.runtime import WorkerRuntime, configure
@@ -56,10 +58,14 @@ def boot_with(settings: Settings) -> Broker:
     broker = broker_from_settings(settings, owner, middleware=build_middleware())
     dramatiq.set_broker(broker)
     declare_actors(broker)
+    engine = worker_engine(settings, owner)
+    # One budget per process, its ledger in the database: every worker process, on every host, takes
+    # its requests' units from the same counts (Microsoft's limits are per app, not per process).
+    budget = RequestBudget(PostgresLedger(engine))
     configure(WorkerRuntime(
-        engine=worker_engine(settings, owner),
+        engine=engine,
         scan_queue=BrokerScanQueue(broker),
-        scanner_factory=lambda: scanner_environment(settings),
+        scanner_factory=lambda: dataclasses.replace(scanner_environment(settings), request_budget=budget),
         connection_check=BrokerConnectionCheck(broker, settings.connection_recheck_s),
         delivery_queue=BrokerDeliveryQueue(broker),
         mailer=mailer_from(settings),

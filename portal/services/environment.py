@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner import Check, ScanOptions, TokenProvider
+from scanner import Check, RequestBudget, ScanOptions, TokenProvider
 
 __all__ = ["ScannerEnvironment"]
 
@@ -28,6 +28,8 @@ class ScannerEnvironment:
         checks: the checks to run; ``None`` for the whole catalogue.
         dns_resolver: the DNS resolvers of the mail-authentication checks (``"host[:port], ..."``,
             ``"none"`` to turn lookups off); ``None`` for the host's own.
+        request_budget: the process's budget against Microsoft's throttling limits, shared by its
+            threads (and, through its ledger, by every worker process); ``None``: each scan its own.
     """
 
     tokens: TokenProvider
@@ -37,3 +39,4 @@ class ScannerEnvironment:
     options: ScanOptions | None = None
     checks: tuple[Check, ...] | None = None
     dns_resolver: str | None = None
+    request_budget: RequestBudget | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from dramatiq import Broker, Message
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from config.broker import build_broker
 from config.messages import SCAN_TENANT, SCANS_QUEUE, BrokerScanQueue
@@ -80,8 +80,8 @@ class Observed:
 
 def test_a_scan_message_is_processed_end_to_end(world: SimWorld, app_engine: Engine, owner_engine: Engine,
                                                 scan_queue: BrokerScanQueue, start_worker) -> None:
-    seeded = seeded_customer(owner_engine, tenant_id=add_tenant(world, "neglected"),
-                             state=ConnectionState.PENDING_CONSENT)
+    tenant_id = add_tenant(world, "neglected")
+    seeded = seeded_customer(owner_engine, tenant_id=tenant_id, state=ConnectionState.PENDING_CONSENT)
     worker: WorkerProcess = start_worker()
     scan_id = queue_scan(app_engine, seeded, scan_queue)
     seen = Observed(app_engine, seeded, scan_id)
@@ -95,6 +95,10 @@ def test_a_scan_message_is_processed_end_to_end(world: SimWorld, app_engine: Eng
     assert seen._count(ScoreHistory, ScoreHistory.customer_id == seeded.customer_id) == 1
     assert seen.customer().connection_state is ConnectionState.CONNECTED
     assert f"scan_id={scan_id}" in worker.log()  # the log context reached the worker's lines
+    # Its requests were taken from the shared request budget (the ledger every worker process uses).
+    with owner_engine.connect() as connection:
+        taken = dict(connection.execute(text("SELECT key, sum(used) FROM request_budget GROUP BY key")).all())
+    assert taken.get(f"graph:resource_units:tenant:{tenant_id.lower()}", 0) > 0
 
 
 def test_the_same_message_delivered_twice_gives_one_result_set(world: SimWorld, app_engine: Engine,

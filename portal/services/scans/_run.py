@@ -312,6 +312,7 @@ async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig, c
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
         checks=_checks(env, check_ids), config=config, options=env.options,
         ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver, directory=directory, billing_groups=billing_groups,
+        request_budget=env.request_budget,
     )
 
 
