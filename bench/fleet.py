@@ -10,18 +10,20 @@ What it measures:
 Database: ``POSTURE_DATABASE_URL``'s server, or the embedded cluster; a scratch database is created
 and dropped. Broker: ``POSTURE_BROKER_URL`` or the PostgreSQL broker on that database.
 
-    python -m bench.fleet [--tenants 200] [--processes 2] [--threads 4] [--sample 20]
+    python -m bench.fleet [--tenants 200] [--processes 2] [--threads 4] [--sample 20] [--latency-ms 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -119,24 +121,31 @@ def _write_times(owner: str, server, app, pem: bytes, tenants: list, customer_id
     return times, results
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass(frozen=True)
+class FleetRun:
+    """One fleet scan's figures."""
+
+    tenants: int
+    seconds: float
+    counts: dict[str, int]
+    simulator_cpu_s: float
+    worker_peak_mib: float
+    write_times: list[float]
+    results_written: int
+
+
+def fleet_run(tenants: int, *, processes: int = 2, threads: int = 4, latency_ms: int = 0,
+              sample: int = 20) -> FleetRun:
+    """Scan a fleet of ``tenants`` with ``posture worker`` on a scratch database; then time ``sample`` writes."""
     from sim import FaultConfig, ServiceApp, SimServer, SimState
     from sim.profiles import build_fleet
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tenants", type=int, default=200)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--sample", type=int, default=20, help="scans whose database write is timed in-process")
-    parser.add_argument("--latency-ms", type=int, default=0, help="simulated latency of every Microsoft response")
-    args = parser.parse_args(argv)
-
     settings = load_settings()
     server_url = runtime.owner_url(settings)
-    tenants = build_fleet(args.tenants)
+    fleet = build_fleet(tenants)
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
-    state = SimState(app=app, faults=FaultConfig(latency_ms=args.latency_ms))
-    for tenant in tenants:
+    state = SimState(app=app, faults=FaultConfig(latency_ms=latency_ms))
+    for tenant in fleet:
         state.add_tenant(tenant)
     with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp, scratch_database(server_url, "posture_bench") \
             as owner, SimServer(state, ca_dir=Path(tmp)) as server:
@@ -146,21 +155,42 @@ def main(argv: list[str] | None = None) -> int:
         broker_url = settings.broker_url.get_secret_value() if settings.broker_url else None
         if broker_kind(broker_url) == "postgresql":
             ensure_broker_schema(broker_url or owner, DatabaseRoles())
-        customer_ids = _seed(owner, tenants)
-        elapsed, counts = _fleet_run(owner, server, app, pem, customer_ids, args.processes, args.threads)
-        times, results = _write_times(owner, server, app, private_pem.encode(), tenants, customer_ids, args.sample)
-    per_minute = args.tenants / (elapsed / 60)
-    write_ms = statistics.median(times) * 1000
-    per_k = sum(times) * 1000 / (results / 1000)
-    print(f"tenants: {args.tenants} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+        customer_ids = _seed(owner, fleet)
+        cpu0 = server.cpu_s()
+        elapsed, counts = _fleet_run(owner, server, app, pem, customer_ids, processes, threads)
+        simulator_cpu = server.cpu_s() - cpu0
+        # The largest resident set of any process this one waited for: the worker processes (the
+        # Dramatiq parent waits for them, this process for it).
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        times, results = _write_times(owner, server, app, private_pem.encode(), fleet, customer_ids, sample)
+    return FleetRun(tenants, elapsed, counts, simulator_cpu, peak_mib, times, results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--sample", type=int, default=20, help="scans whose database write is timed in-process")
+    parser.add_argument("--latency-ms", type=int, default=0, help="simulated latency of every Microsoft response")
+    args = parser.parse_args(argv)
+    run = fleet_run(args.tenants, processes=args.processes, threads=args.threads, latency_ms=args.latency_ms,
+                    sample=args.sample)
+    settings = load_settings()
+    broker_url = settings.broker_url.get_secret_value() if settings.broker_url else None
+    per_minute = args.tenants / (run.seconds / 60)
+    write_ms = statistics.median(run.write_times) * 1000
+    per_k = sum(run.write_times) * 1000 / (run.results_written / 1000)
+    print(f"tenants: {args.tenants} ({', '.join(f'{k} {v}' for k, v in sorted(run.counts.items()))})")
     # The scheme only: a broker URL can carry a password.
     broker = broker_url.split("://", 1)[0] if broker_url else "postgresql (default)"
-    print(f"workers: {args.processes} processes x {args.threads} threads, broker: {broker}")
-    print(f"wall time: {elapsed:.1f} s  ->  {per_minute:.0f} tenants per minute")
-    print(f"database write per scan (record_scan, one transaction): median {write_ms:.1f} ms over {len(times)} scans; "
-          f"{per_k:.1f} ms per 1,000 check results")
-    print(f"database time writing the fleet's results: about {write_ms * args.tenants / 1000:.1f} s "
-          f"of {elapsed * args.processes:.0f} worker-process seconds")
+    print(f"workers: {args.processes} processes x {args.threads} threads, broker: {broker}, "
+          f"latency {args.latency_ms} ms")
+    print(f"wall time: {run.seconds:.1f} s  ->  {per_minute:.0f} tenants per minute")
+    print(f"simulator CPU (its thread, on the same cores): {run.simulator_cpu_s:.1f} s; "
+          f"largest worker process: {run.worker_peak_mib:.0f} MiB peak resident")
+    print(f"database write per scan (record_scan, one transaction): median {write_ms:.1f} ms over "
+          f"{len(run.write_times)} scans; {per_k:.1f} ms per 1,000 check results")
     return 0
 
 

@@ -45,10 +45,8 @@ def _result(n: int, started: dt.datetime) -> ScanResult:
                       finished_at=started + dt.timedelta(seconds=3))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args(argv)
+def record_times(runs: int) -> list[float]:
+    """Seconds each of ``runs`` ``record_scan`` calls took (after 5 warm-up scans), on a scratch database."""
     settings = load_settings()
     with scratch_database(runtime.owner_url(settings), "posture_bench") as owner:
         owner_engine = make_engine(owner, pool_size=1)
@@ -63,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         scope = Scope.for_customer(MSP_ID, CUSTOMER_ID)
         start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
         times = []
-        for n in range(args.runs + 5):
+        for n in range(runs + 5):
             scan_id = uuid.uuid4()
             with unit_of_work(worker, scope) as uow:
                 uow.session.execute(text("INSERT INTO scans (id, msp_id, customer_id, trigger, status) "
@@ -75,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             if n >= 5:
                 times.append(time.perf_counter() - began)
         worker.dispose()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args(argv)
+    times = record_times(args.runs)
     print(f"record_scan: {len(list(catalogue()))} check results a scan, {args.runs} scans of one customer "
           "(worker role, RLS on), after 5 warm-up scans")
     print(f"{'record_scan (the whole transaction)':38} {_summary(times)}")

@@ -74,8 +74,13 @@ async def scan_simulated(
     seed: int = 0,
     latency_ms: int = 0,
     fault_rate: float = 0.0,
+    simulator_cpu: list[float] | None = None,
 ) -> ScanResult:
-    """Scan one synthetic tenant of ``profile`` served by an in-process simulator."""
+    """Scan one synthetic tenant of ``profile`` served by an in-process simulator.
+
+    ``simulator_cpu``, when given, gets the CPU seconds the simulator's thread spent serving the scan
+    appended (what the benchmarks report apart from the scanner's own).
+    """
     from scanner import required_permissions
     from sim import FaultConfig, ServiceApp, SimServer, SimState
     from sim.profiles import PROFILES, build_tenant
@@ -96,8 +101,13 @@ async def scan_simulated(
         # The simulated tenant comes as its MSP keeps it: its break-glass accounts recorded, unless given.
         if not request.break_glass:
             request = dataclasses.replace(request, break_glass=frozenset(tenant.break_glass_ids))
-        return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url, str(server.ca_cert_path),
-                          server.dns_resolver)
+        cpu0 = server.cpu_s()
+        try:
+            return await _run(request, tenant.id, tokens, server.graph_url, server.exchange_url,
+                              str(server.ca_cert_path), server.dns_resolver)
+        finally:
+            if simulator_cpu is not None:
+                simulator_cpu.append(server.cpu_s() - cpu0)
 
 
 async def scan_microsoft(request: ScanRequest, *, tenant_id: str, settings: Settings) -> ScanResult:

@@ -100,6 +100,12 @@ class SimServer:
             raise RuntimeError("the simulator runs without TLS (or has not started)")
         return ssl.create_default_context(cafile=str(self.ca_cert_path))
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server's thread has used so far (benchmarks report the simulator apart)."""
+        if self._thread is None or self._thread.ident is None:
+            return 0.0
+        return time.clock_gettime(time.pthread_getcpuclockid(self._thread.ident))
+
     # Lifecycle -------------------------------------------------------------------------------------
     def start(self) -> SimServer:
         """Start serving; returns when the port accepts connections.
