@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import statistics
 import sys
 import tempfile
@@ -62,8 +61,24 @@ def _seed(owner: str, tenants: list) -> list[uuid.UUID]:
     return ids
 
 
+def _peak_mib(pid: int) -> float:
+    """The largest peak resident set (VmHWM) among ``pid``'s child processes: the Dramatiq worker processes."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    peaks = []
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return max(peaks, default=0.0)
+
+
 def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID], processes: int,
-               threads: int) -> tuple[float, dict[str, int]]:
+               threads: int) -> tuple[float, dict[str, int], float]:
     from config.broker import broker_from_settings
     from config.messages import BrokerScanQueue
 
@@ -87,6 +102,7 @@ def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID]
                 raise RuntimeError("the worker exited")
             time.sleep(0.5)
         elapsed = time.perf_counter() - start
+        peak = _peak_mib(worker.pid)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
@@ -94,7 +110,7 @@ def _fleet_run(owner: str, server, app, pem: Path, customer_ids: list[uuid.UUID]
     counts: dict[str, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
-    return elapsed, counts
+    return elapsed, counts, peak
 
 
 def _write_times(owner: str, server, app, pem: bytes, tenants: list, customer_ids: list[uuid.UUID],
@@ -157,11 +173,8 @@ def fleet_run(tenants: int, *, processes: int = 2, threads: int = 4, latency_ms:
             ensure_broker_schema(broker_url or owner, DatabaseRoles())
         customer_ids = _seed(owner, fleet)
         cpu0 = server.cpu_s()
-        elapsed, counts = _fleet_run(owner, server, app, pem, customer_ids, processes, threads)
+        elapsed, counts, peak_mib = _fleet_run(owner, server, app, pem, customer_ids, processes, threads)
         simulator_cpu = server.cpu_s() - cpu0
-        # The largest resident set of any process this one waited for: the worker processes (the
-        # Dramatiq parent waits for them, this process for it).
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         times, results = _write_times(owner, server, app, private_pem.encode(), fleet, customer_ids, sample)
     return FleetRun(tenants, elapsed, counts, simulator_cpu, peak_mib, times, results)
 
