@@ -15,7 +15,10 @@ ledger (PostgreSQL, ``portal.services.budget``) sees one round trip per lease, n
 lease unspent when its slot ends is lost: the budget errs on the side of Microsoft's limit.
 
 A slot with nothing left makes the caller wait for the next one, inside the scan (it is not an error):
-scans slow down together instead of being throttled one by one.
+scans slow down together instead of being throttled one by one. Two things the guarantee rests on:
+the hosts' clocks agree to well under a slot (NTP; slots are cut from each host's own clock), and the
+ledger answers: a ledger that fails (the database gone) fails the scan, which the worker retries;
+requests are never let through uncounted.
 """
 
 from __future__ import annotations
@@ -112,7 +115,9 @@ def graph_units(path: str) -> int:
     """Resource units one Graph read costs, as documented: its base cost, one less with ``$select``,
     one more with ``$expand``, never below 1 (the ``$top`` under 20 discount is not taken: we never
     count less than Microsoft may). ``path`` is relative to the version (``/users?...``)."""
-    path = re.sub(r"^(?:https?://[^/]+)?/v1\.0", "", urllib.parse.unquote(path))
+    path = urllib.parse.unquote(path)
+    if "/v1.0/" in path.partition("?")[0]:  # an absolute URL (a nextLink), whatever path the base has
+        path = path[path.index("/v1.0/") + len("/v1.0"):]
     cost = next((units for pattern, units in _BASE_COSTS if pattern.match(path)), 1)
     query = path.partition("?")[2]
     cost += ("$expand=" in query) - ("$select=" in query)
@@ -133,14 +138,16 @@ class MemoryLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._used: dict[tuple[str, int], int] = {}
+        self._latest: dict[str, int] = {}
 
     def take(self, key: str, slot: int, units: int, cap: int) -> bool:
         with self._lock:
             used = self._used.get((key, slot), 0)
             if used + units > cap:
                 return False
-            if len(self._used) > 10_000:
-                self._used = {k: v for k, v in self._used.items() if k[1] >= slot - 2 * _SLOTS}
+            if len(self._used) > 10_000:  # slots of each key long past (keys count slots of their own length)
+                self._used = {k: v for k, v in self._used.items() if k[1] >= self._latest[k[0]] - 2 * _SLOTS}
+            self._latest[key] = max(slot, self._latest.get(key, slot))
             self._used[(key, slot)] = used + units
             return True
 
@@ -149,6 +156,7 @@ class MemoryLedger:
 class _Lease:
     slot: int
     left: int
+    slot_s: float
 
 
 class RequestBudget:
@@ -174,38 +182,54 @@ class RequestBudget:
             self._sizes[tenant_id.lower()] = users
 
     async def spend(self, service: str, tenant_id: str, paths: Sequence[str]) -> None:
-        """Take the units of one attempt (one request, or one ``$batch`` of ``paths``), waiting for a
-        later slot where one is spent."""
+        """Take the units of one attempt (one request, or one ``$batch`` of ``paths``) from every limit of
+        ``service``, waiting for a later slot where one is spent.
+
+        The units must be taken from every limit within one slot of each: after any wait, all of them are
+        taken again (those taken before the wait stay spent, unused: erring on the side of the limits). A
+        request let go late against units counted early would put two slots' worth in one window.
+        """
+        wanted = []
         for limit in self._limits:
             if limit.service != service:
                 continue
             units = sum(graph_units(p) for p in paths) if limit.measure == "resource_units" else len(paths)
-            key = f"{service}:{limit.measure}:{limit.name}"
-            cap = limit.per_slot()
+            key, cap = f"{service}:{limit.measure}:{limit.name}", limit.per_slot()
             if limit.name == "tenant":
                 key += f":{tenant_id.lower()}"
                 cap = limit.per_slot(self._sizes.get(tenant_id.lower()))
             if units > cap:
                 raise ValueError(f"one request of {units} units can never fit {limit.units} per {limit.window_s:g} s")
-            while not self._take(key, limit.slot_s, cap, units):
-                now = self._clock()
-                await asyncio.sleep(max(0.001, (math.floor(now / limit.slot_s) + 1) * limit.slot_s - now))
+            wanted.append((key, limit.slot_s, cap, units))
+        # The per-tenant limits first: they refuse most, and units taken before a refusal are lost.
+        wanted.sort(key=lambda want: ":tenant:" not in want[0])
+        while True:
+            refused = next((want for want in wanted if not self._take(*want)), None)
+            if refused is None:
+                return
+            now, slot_s = self._clock(), refused[1]
+            await asyncio.sleep(max(0.001, (math.floor(now / slot_s) + 1) * slot_s - now))
 
     def _take(self, key: str, slot_s: float, cap: int, units: int) -> bool:
-        slot = math.floor(self._clock() / slot_s)
+        now = self._clock()
+        slot = math.floor(now / slot_s)
+        with self._lock:
+            lease = self._leases.get(key)
+            if lease is not None and lease.slot == slot and lease.left >= units:
+                lease.left -= units
+                return True
+        # The ledger is asked outside the lock: another thread's lease of another key need not wait for
+        # this round trip. Two threads leasing the same key at once both get units, which the ledger counts.
+        for asked in dict.fromkeys((max(units, min(LEASE, cap // 4)), units)):
+            if self._ledger.take(key, slot, asked, cap):
+                break
+        else:
+            return False
         with self._lock:
             lease = self._leases.get(key)
             if lease is None or lease.slot != slot:
                 if len(self._leases) > 10_000:  # tenants scanned long ago
-                    self._leases = {k: v for k, v in self._leases.items() if v.slot >= slot - 1}
-                lease = self._leases[key] = _Lease(slot, 0)
-            if lease.left < units:
-                # A lease of more than is needed now, if the slot still has it; else exactly what is needed.
-                for asked in dict.fromkeys((max(units, min(LEASE, cap // 4)), units)):
-                    if self._ledger.take(key, slot, asked, cap):
-                        lease.left += asked
-                        break
-                else:
-                    return False
-            lease.left -= units
+                    self._leases = {k: v for k, v in self._leases.items() if (v.slot + 1) * v.slot_s >= now}
+                lease = self._leases[key] = _Lease(slot, 0, slot_s)
+            lease.left += asked - units
             return True

@@ -82,7 +82,10 @@ def _judge(content: bytes) -> Any:
         return MALFORMED
     except (UnicodeDecodeError, ValueError):
         return UNPARSEABLE
-    return body if is_clean(body) else MALFORMED
+    try:
+        return body if is_clean(body) else MALFORMED
+    except RecursionError:  # deep enough for json, too deep for the walk: nothing we would keep anyway
+        return MALFORMED
 
 
 def decode_lenient(content: bytes) -> Any:

@@ -18,7 +18,7 @@ import gc
 __all__ = ["SCAN_GC_THRESHOLDS", "tune_collector_for_scans"]
 
 #: Collector thresholds for scanning processes (first generation raised, the others as CPython's).
-SCAN_GC_THRESHOLDS = (50_000, 20, 10)
+SCAN_GC_THRESHOLDS = (50_000, 10, 10)
 
 
 def tune_collector_for_scans() -> None:

@@ -143,7 +143,7 @@ class Collector:
                 splits[name] = ranges
                 for n, expression in enumerate(ranges):
                     graph[f"{name}/{n}"] = GraphRequest(f"{spec.path}&$filter={quote(expression, safe='')}",
-                                                        spec.kind, dict(spec.headers), spec.permissions)
+                                                        spec.kind, dict(spec.headers), spec.permissions, share=name)
             elif isinstance(spec, GraphCollection):
                 graph[name] = GraphRequest(spec.path, spec.kind, dict(spec.headers), spec.permissions)
             elif isinstance(spec, GraphFanOut):

@@ -66,12 +66,15 @@ class GraphRequest:
         headers: extra request headers (``Prefer: include-unknown-enum-members``).
         permissions: the application permissions the request needs; they name the fix in an
             :class:`~scanner._errors.InsufficientPermission` (``insufficient_permission:Policy.Read.All``).
+        share: requests of one ``fetch_many`` with the same share spend one page and byte cap between
+            them (the partitions of one list are one collection to ``scanner._limits``).
     """
 
     path: str
     kind: Literal["list", "object"] = "list"
     headers: Mapping[str, str] = field(default_factory=dict)
     permissions: tuple[str, ...] = ()
+    share: str | None = None
 
 
 @dataclass
@@ -190,10 +193,13 @@ class GraphClient:
         """
         results: dict[str, Any | ScannerError] = {}
         jobs: list[_Job] = []
+        shared: dict[str, PageBudget] = {}
         for key, request in requests.items():
+            budget = PageBudget(self._max_pages, self._max_bytes)
+            if request.share is not None:
+                budget = shared.setdefault(request.share, budget)
             try:
-                jobs.append(_Job(key, request, self._initial_target(request.path),
-                                 budget=PageBudget(self._max_pages, self._max_bytes)))
+                jobs.append(_Job(key, request, self._initial_target(request.path), budget=budget))
             except MalformedResponse as exc:
                 results[key] = exc
         delay_s = 0.0

@@ -61,7 +61,7 @@ def _job(server: SimServer, state: SimState, pem: str, database_url: str, tenant
     return json.dumps({
         "client_id": state.app.client_id, "pem": pem, "authority": server.authority_host,
         "graph_url": server.graph_url, "exchange_url": server.exchange_url, "ca_bundle": str(server.ca_cert_path),
-        "database_url": database_url, "limits": limits, "checks": CHECKS, "concurrency": 50, "tenants": tenants,
+        "database_url": database_url, "limits": limits, "checks": CHECKS, "concurrency": 20, "tenants": tenants,
     })
 
 

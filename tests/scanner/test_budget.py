@@ -70,6 +70,32 @@ async def test_two_processes_sharing_a_ledger_hold_the_limit_together():
     assert most_in_any_window(both[0] + both[1], APP.window_s) <= APP.units
 
 
+async def test_requests_held_by_their_tenant_do_not_crowd_the_apps_window_later():
+    # Units are taken from every limit within one slot: a request that waited for its tenant takes the
+    # app's units again when it goes, or the backlog would land in a window already counted full.
+    app = Limit("app", "graph", 120, window_s=0.6)
+    tenant = Limit("tenant", "graph", 12, window_s=0.6)
+    budget = RequestBudget(limits=[app, tenant])
+
+    async def the_rest_of_the_fleet_later() -> list[float]:
+        await asyncio.sleep(1.0)  # the busy tenants' requests are queued on their own limit by now
+        return await _spend_all(budget, [(f"t{n}", 1) for n in range(600)])
+
+    busy, rest = await asyncio.gather(_spend_all(budget, [("busy-1", 1)] * 60 + [("busy-2", 1)] * 60),
+                                      the_rest_of_the_fleet_later())
+
+    assert len(busy + rest) == 720
+    assert most_in_any_window(busy + rest, app.window_s) <= app.units
+
+
+def test_the_memory_ledger_forgets_old_slots_per_key():
+    ledger = MemoryLedger()
+    assert ledger.take("two-second-slots", 800_000_000, 10, 10)
+    for n in range(10_001):  # another key's slots (1 s each: twice the numbers) fill the ledger
+        ledger.take(f"one-second-slots-{n}", 1_600_000_000, 1, 10)
+    assert not ledger.take("two-second-slots", 800_000_000, 1, 10)  # still counted full
+
+
 async def test_a_larger_tenant_gets_its_larger_limit_once_its_size_is_known():
     sized = Limit("tenant", "graph", 24, window_s=0.6, by_size=((501, 240),))
     budget = RequestBudget(limits=[sized])
@@ -97,6 +123,7 @@ async def test_limits_of_another_service_do_not_apply():
     ("/roleManagement/directory/roleAssignments?$expand=principal", 2),  # unlisted: 1, $expand: +1
     ("/policies/authorizationPolicy", 1),
     ("https://graph.microsoft.com/v1.0/applications?%24select=id&%24skiptoken=x", 1),  # a nextLink
+    ("https://127.0.0.1:8443/graph/v1.0/groups/g1/transitiveMembers", 5),  # a base URL with a path
 ])
 def test_resource_units_follow_microsofts_table(path: str, units: int):
     assert graph_units(path) == units

@@ -66,7 +66,7 @@ def test_the_ranges_cover_in_a_collation_that_ignores_punctuation(seed: int):
     def within(upn: str, limits: list[str], expression: str) -> bool:
         if expression.startswith("userPrincipalName le"):
             return key(upn) <= key(limits[0])
-        if "and" in expression:
+        if " and " in expression:
             return key(limits[0]) <= key(upn) <= key(limits[1])
         return key(upn) >= key(limits[0])
 

@@ -125,3 +125,17 @@ async def test_a_lone_surrogate_spoils_its_collection_and_a_pair_is_text(graph: 
 
     assert isinstance(out["users"], MalformedData)
     assert out["groups"] == [{"id": "g1", "displayName": "Sales \U0001F600"}]
+
+
+async def test_the_partitions_of_one_list_share_its_page_cap(graph: FakeGraph, tokens: FakeTokens):
+    # Two ranges of one list whose links loop: together they stop at the list's cap, not at twice it.
+    for name in ("a", "b"):
+        looping = {"value": [{"id": name}], "@odata.nextLink": f"{GRAPH}/v1.0/users?$skiptoken={name}"}
+        graph.routes[f"/users?$filter={name}"] = lambda looping=looping: (200, {}, looping)
+        graph.routes[f"/users?$skiptoken={name}"] = lambda looping=looping: (200, {}, looping)
+    async with client(graph, tokens, max_pages=20) as c:
+        out = await c.fetch_many({"s/0": GraphRequest("/users?$filter=a", share="s"),
+                                  "s/1": GraphRequest("/users?$filter=b", share="s")})
+
+    assert isinstance(out["s/0"], PagingLimit) or isinstance(out["s/1"], PagingLimit)
+    assert len(graph.wire) <= 21  # one page of the other range may be in flight in the same $batch
