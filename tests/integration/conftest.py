@@ -6,7 +6,8 @@ TLS verified against the CA the simulator generated, Graph and Exchange over HTT
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,29 +55,44 @@ class World:
         )
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@contextmanager
+def serving_profiles(ca_dir: Path, sizes: Mapping[str, int], *, seed: int = 0,
+                     label: str = "Sample") -> Iterator[World]:
+    """The simulator over HTTPS with one tenant of each profile named in ``sizes`` (profile -> users)."""
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
     state = SimState(app=app, faults=FaultConfig())
     tenants = {}
-    for seed, name in enumerate(sorted(PROFILES)):
+    for n, name in enumerate(sorted(sizes)):
         # A name of its own for each (default names may repeat): its domains' public DNS is its own.
-        tenants[name] = state.add_tenant(build_tenant(name, seed=seed, users=USERS.get(name, DEFAULT_USERS),
-                                                      display_name=f"{name.title()} Sample"))
+        tenants[name] = state.add_tenant(build_tenant(name, seed=seed + n, users=sizes[name],
+                                                      display_name=f"{name.title()} {label}"))
         if tenants[name].consent == "granted":
             # Consented as a customer's admin consents: exactly the app's required permissions (the
             # catalogue's), not every permission the simulator knows, so a missing one shows.
             state.grant_consent(tenants[name].id)
-    ca_dir: Path = tmp_path_factory.mktemp("sim-ca")
     with SimServer(state, ca_dir=ca_dir) as server:
         yield World(server, state, tenants, private_pem.encode())
 
 
-@pytest.fixture
-def clean_world(world: World) -> Iterator[World]:
-    """The shared world, with faults off and the request log empty before and after the test."""
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    sizes = {name: USERS.get(name, DEFAULT_USERS) for name in PROFILES}
+    with serving_profiles(tmp_path_factory.mktemp("sim-ca"), sizes) as world:
+        yield world
+
+
+@contextmanager
+def cleaned(world: World) -> Iterator[World]:
+    """``world`` with faults off and the request log empty, before and after."""
     world.state.set_faults(FaultConfig())
     world.state.log.reset()
     yield world
     world.state.set_faults(FaultConfig())
     world.state.log.reset()
+
+
+@pytest.fixture
+def clean_world(world: World) -> Iterator[World]:
+    """The shared world, with faults off and the request log empty before and after the test."""
+    with cleaned(world):
+        yield world

@@ -9,17 +9,15 @@ whole, with the same verdicts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from scanner import required_permissions
 from scanner.checks import Status, TenantConfig
-from sim import FaultConfig, ServiceApp, SimServer, SimState
+from sim import FaultConfig
 from sim.graph import _odata
-from sim.profiles import PROFILES, build_tenant
-from tests.integration.conftest import World
+from sim.profiles import PROFILES
+from tests.integration.conftest import World, cleaned, serving_profiles
 
 USERS = 2_000
 SCANNED = sorted(p for p in PROFILES if PROFILES[p].expected_status != "disconnected" and p != "large")
@@ -28,24 +26,15 @@ SIGN_IN_CHECKS = ["users.inactive_members", "users.inactive_guests", "entra.role
 
 @pytest.fixture(scope="module")
 def big_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
-    state = SimState(app=app, faults=FaultConfig())
-    tenants = {}
-    for seed, name in enumerate(SCANNED):
-        tenants[name] = state.add_tenant(build_tenant(name, seed=seed + 50, users=USERS,
-                                                      display_name=f"{name.title()} Big"))
-        if tenants[name].consent == "granted":
-            state.grant_consent(tenants[name].id)
-    with SimServer(state, ca_dir=Path(tmp_path_factory.mktemp("sim-ca-big"))) as server:
-        yield World(server, state, tenants, private_pem.encode())
+    with serving_profiles(tmp_path_factory.mktemp("sim-ca-big"), dict.fromkeys(SCANNED, USERS), seed=50,
+                          label="Big") as world:
+        yield world
 
 
 @pytest.fixture
 def world(big_world: World) -> Iterator[World]:
-    big_world.state.set_faults(FaultConfig())
-    big_world.state.log.reset()
-    yield big_world
-    big_world.state.set_faults(FaultConfig())
+    with cleaned(big_world):
+        yield big_world
 
 
 def _range_reads(world: World, tenant_id: str) -> list[str]:
