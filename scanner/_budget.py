@@ -190,10 +190,16 @@ class RequestBudget:
         request let go late against units counted early would put two slots' worth in one window.
         """
         wanted = []
+        resource_units = None  # computed once, for every limit that counts them
         for limit in self._limits:
             if limit.service != service:
                 continue
-            units = sum(graph_units(p) for p in paths) if limit.measure == "resource_units" else len(paths)
+            if limit.measure == "resource_units":
+                if resource_units is None:
+                    resource_units = sum(graph_units(p) for p in paths)
+                units = resource_units
+            else:
+                units = len(paths)
             key, cap = f"{service}:{limit.measure}:{limit.name}", limit.per_slot()
             if limit.name == "tenant":
                 key += f":{tenant_id.lower()}"

@@ -9,7 +9,6 @@ its request log, read afterwards, must show no window of any tenant, nor of the 
 
 from __future__ import annotations
 
-import bisect
 import json
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from sim import FaultConfig, ServiceApp, SimServer, SimState
 from sim.profiles import MIN_USERS, build_tenant
 from tests.conftest import ROLES
 from tests.support.database import ROOT
+from tests.support.windows import most_in_any_window
 
 TENANTS = 1_000
 SHARED_SCANS = 40
@@ -34,11 +34,6 @@ APP_LIMIT = 1_200  # requests per WINDOW_S, across all tenants (Graph's 130,000 
 TENANT_LIMIT = 36  # requests per WINDOW_S for one tenant
 #: One check reading one ungated collection: each scan is one $batch of three requests.
 CHECKS = ["entra.authz.no_user_app_registration"]
-
-
-def most_in_any_window(times: list[float], window_s: float) -> int:
-    times = sorted(times)
-    return max((bisect.bisect_left(times, t + window_s) - i for i, t in enumerate(times)), default=0)
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,16 @@ is the one Microsoft applies: at most ``units`` in *any* window of ``window_s`` 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import time
 
 import pytest
 
 from scanner import Limit, MemoryLedger, RequestBudget, graph_units
 from scanner._budget import DEFAULT_LIMITS
+from tests.support.windows import most_in_any_window
 
 APP = Limit("app", "graph", 48, window_s=0.6)
 TENANT = Limit("tenant", "graph", 36, window_s=0.6)
-
-
-def most_in_any_window(times: list[float], window_s: float) -> int:
-    """The largest number of ``times`` inside one window of ``window_s`` (sliding, not fixed)."""
-    times = sorted(times)
-    return max((bisect.bisect_left(times, t + window_s) - i for i, t in enumerate(times)), default=0)
 
 
 async def _spend_all(budget: RequestBudget, requests: list[tuple[str, int]]) -> list[float]:
