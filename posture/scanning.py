@@ -75,11 +75,14 @@ async def scan_simulated(
     latency_ms: int = 0,
     fault_rate: float = 0.0,
     simulator_cpu: list[float] | None = None,
+    ca_dir: Path | None = None,
 ) -> ScanResult:
     """Scan one synthetic tenant of ``profile`` served by an in-process simulator.
 
     ``simulator_cpu``, when given, gets the CPU seconds the simulator's thread spent serving the scan
-    appended (what the benchmarks report apart from the scanner's own).
+    appended (what the benchmarks report apart from the scanner's own). ``ca_dir``, when given, keeps
+    the simulator's CA there across calls, so a process that scans again trusts the same CA bundle, as
+    a worker does with Microsoft's (its trust store loaded once); by default each call has a CA of its own.
     """
     from scanner import required_permissions
     from sim import FaultConfig, ServiceApp, SimServer, SimState
@@ -92,7 +95,8 @@ async def scan_simulated(
     app, private_pem = ServiceApp.with_certificate(required_permissions=required_permissions())
     state = SimState(app=app, faults=FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed))
     state.add_tenant(tenant)
-    with tempfile.TemporaryDirectory(prefix="posture-sim-") as tmp, SimServer(state, ca_dir=Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="posture-sim-") as tmp, \
+            SimServer(state, ca_dir=ca_dir or Path(tmp)) as server:
         tokens = TokenProvider(
             AppCredentials(client_id=app.client_id, certificate_pem=private_pem.encode()),
             Endpoints(server.authority_host, server.graph_url, server.exchange_url),

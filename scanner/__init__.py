@@ -29,6 +29,7 @@ from scanner._errors import (
     Throttled,
     TransientAuthError,
 )
+from scanner._loop import ScanLoop
 from scanner._memory import tune_collector_for_scans
 from scanner._result import CheckResult, ScanResult, ScanStats, TenantInfo
 from scanner._scan import ScanOptions, scan_tenant, select_checks
@@ -60,6 +61,7 @@ __all__ = [
     "PagingLimit",
     "RequestBudget",
     "RequestError",
+    "ScanLoop",
     "ScanOptions",
     "ScanResult",
     "ScanStats",

@@ -44,8 +44,8 @@ class ExchangeClient:
         tenant_id: the customer tenant.
         tokens: the token provider (``scanner._auth.TokenProvider``).
         exchange_url: the Exchange base URL (``https://outlook.office365.com``), also the token resource.
-        stats, http, ca_bundle, max_concurrency, max_retries, backoff_s, timeout_s: as for
-            :class:`scanner._transport.GraphClient`.
+        stats, http, ca_bundle, max_concurrency, max_retries, backoff_s, timeout_s, request_budget, pool: as
+            for :class:`scanner._transport.GraphClient`.
     """
 
     def __init__(
@@ -62,6 +62,7 @@ class ExchangeClient:
         backoff_s: float = 0.5,
         timeout_s: float = 60.0,
         request_budget: RequestBudget | None = None,
+        pool: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         base = exchange_url.rstrip("/")
         self.tenant_id = tenant_id
@@ -71,7 +72,7 @@ class ExchangeClient:
         self._session = ApiSession(
             tenant_id, tokens, base, stats=self.stats, http=http, ca_bundle=ca_bundle,
             max_concurrency=max_concurrency, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s,
-            request_budget=request_budget, service="exchange",
+            request_budget=request_budget, service="exchange", pool=pool,
         )
 
     async def __aenter__(self) -> ExchangeClient:

@@ -145,6 +145,17 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def connection_pool(ca_bundle: str | None = None) -> httpx.AsyncHTTPTransport:
+    """A TLS connection pool trusting :func:`trust_context` (``ca_bundle``).
+
+    A worker thread keeps one for all the scans it runs (``scanner.ScanLoop``), so a scan reuses the
+    previous scan's connections to Graph and Exchange instead of opening its own. Nothing of a
+    tenant's lives in it: tokens and cookies belong to each scan's own client, over HTTP/1.1 a
+    connection carries one request at a time, and the TLS peer is the API's host whatever the tenant.
+    """
+    return httpx.AsyncHTTPTransport(verify=trust_context(ca_bundle), trust_env=False)
+
+
 @functools.lru_cache(maxsize=8)
 def trust_context(ca_bundle: str | None = None) -> ssl.SSLContext:
     """An SSL context trusting certifi's CA store plus the CA certificates in ``ca_bundle``.
@@ -260,8 +271,10 @@ def build_http_client(
     max_retries: int,
     backoff_s: float,
     spend: Callable[[httpx.Request], Awaitable[None]] | None = None,
+    pool: httpx.AsyncBaseTransport | None = None,
 ) -> _Stack:
-    """The middleware stack over a fresh TLS transport, or over the transport of ``http``; ``spend``
+    """The middleware stack over the transport of ``http``, else over ``pool`` (a connection pool the
+    caller shares between scans and closes), else over a fresh TLS transport of its own; ``spend``
     takes each attempt's units from a request budget just before it goes on the wire."""
     if not 0 <= max_retries <= MAX_RETRIES:
         raise ValueError(f"max_retries must be between 0 and {MAX_RETRIES}, not {max_retries}")
@@ -269,8 +282,11 @@ def build_http_client(
         raise ValueError(f"backoff_s must not be negative, not {backoff_s}")
     owned: httpx.AsyncBaseTransport | None
     transport: httpx.AsyncBaseTransport
-    if http is None:
-        owned = transport = httpx.AsyncHTTPTransport(verify=trust_context(ca_bundle), trust_env=False)
+    if http is None and pool is not None:
+        owned, transport = None, pool
+        timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+    elif http is None:
+        owned = transport = connection_pool(ca_bundle)
         timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
     else:
         owned = None
@@ -325,6 +341,7 @@ class ApiSession:
         default_headers: Mapping[str, str] | None = None,
         request_budget: RequestBudget | None = None,
         service: str = "graph",
+        pool: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
@@ -342,7 +359,7 @@ class ApiSession:
                 await budget.spend(service, tenant_id, request.extensions.get(_PATHS_KEY) or [request.url.path])
 
         self._stack = build_http_client(stats=stats, http=http, ca_bundle=ca_bundle, timeout_s=timeout_s,
-                                        max_retries=max_retries, backoff_s=backoff_s, spend=spend)
+                                        max_retries=max_retries, backoff_s=backoff_s, spend=spend, pool=pool)
 
     async def token(self, *, force_refresh: bool = False) -> str:
         """A bearer token for this tenant and API (``AuthError`` subclasses propagate)."""

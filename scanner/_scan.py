@@ -89,6 +89,7 @@ async def scan_tenant(
     directory: bool = False,
     billing_groups: Iterable[str] = (),
     request_budget: RequestBudget | None = None,
+    pool: httpx.AsyncBaseTransport | None = None,
 ) -> ScanResult:
     """Scan one tenant and return its result.
 
@@ -106,6 +107,8 @@ async def scan_tenant(
             user (``licensed_partitions``).
         request_budget: the process's budget against Microsoft's throttling limits (shared by every scan
             it runs, and through its ledger by other processes); default: this scan's own, in memory.
+        pool: a connection pool kept open across scans (``scanner.connection_pool``; a worker thread's
+            ``ScanLoop`` holds one), left open at the end; default: the scan's own, closed at its end.
 
     Raises:
         CredentialInvalid: the service's own client credential was rejected.
@@ -126,6 +129,7 @@ async def scan_tenant(
         "stats": stats, "http": http, "ca_bundle": ca_bundle,
         "max_concurrency": options.max_concurrency, "max_retries": options.max_retries, "backoff_s": options.backoff_s,
         "request_budget": request_budget if request_budget is not None else RequestBudget(),
+        "pool": pool,
     }
     budget = common["request_budget"]
     graph = GraphClient(tenant_id, tokens, graph_url, **common)

@@ -117,6 +117,9 @@ class GraphClient:
         throttle_priority: sent as ``x-ms-throttle-priority`` (a background scan is ``Low``), or ``None``.
         max_pages, max_bytes: caps per collection (``scanner._limits``); past one, that collection is a
             ``PagingLimit`` error.
+        request_budget: the budget each attempt takes its units from (``scanner._budget``), or ``None``.
+        pool: a connection pool shared with other scans (``scanner.connection_pool``), left open by
+            :meth:`aclose`; default: a TLS pool of our own, closed by it.
     """
 
     def __init__(
@@ -137,6 +140,7 @@ class GraphClient:
         max_pages: int = MAX_PAGES,
         max_bytes: int = MAX_BYTES,
         request_budget: RequestBudget | None = None,
+        pool: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if not 1 <= batch_size <= 20:
             raise ValueError(f"batch_size must be between 1 and 20 (Graph's limit), not {batch_size}")
@@ -154,7 +158,7 @@ class GraphClient:
         self._session = ApiSession(
             tenant_id, tokens, graph_url.rstrip("/"), stats=self.stats, http=http, ca_bundle=ca_bundle,
             max_concurrency=max_concurrency, max_retries=max_retries, backoff_s=backoff_s, timeout_s=timeout_s,
-            default_headers=headers, request_budget=request_budget, service="graph",
+            default_headers=headers, request_budget=request_budget, service="graph", pool=pool,
         )
 
     async def __aenter__(self) -> GraphClient:

@@ -117,7 +117,7 @@ def test_migrate_brings_an_empty_database_to_head_and_is_idempotent():
         env = {"POSTURE_DATABASE_URL": url}
         first, second = posture("migrate", env=env), posture("migrate", env=env)
         assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-        assert "database at 0027" in second.stderr
+        assert "database at 0028" in second.stderr
         assert "embedded" not in second.stderr  # a configured server: nothing of the embedded one to say
         engine = make_engine(url)
         with engine.connect() as connection:

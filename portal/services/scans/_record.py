@@ -2,14 +2,16 @@
 
 A scan is complete or absent: everything below runs in the caller's unit of work, so an error
 anywhere (a lost connection, a constraint) rolls all of it back and the scan stays ``running`` for
-the retry. Nothing is written row by row, and no scan pays for compiling SQL: the check results and
-the projection's upsert are each one statement of fixed text taking every row as one JSON parameter
-(``jsonb_populate_recordset``), and so are the changes of verdict; the trend
-one ``INSERT ... ON CONFLICT DO UPDATE``.
+the retry. Nothing is written row by row, and no scan pays for compiling SQL: the check results, the
+changes of verdict and the projection's upsert are statements of fixed text taking every row as one
+JSON parameter (``jsonb_populate_recordset``), two round trips for all three; the trend one
+``INSERT ... ON CONFLICT DO UPDATE``. Each round trip costs the policies' scope checks again, so the
+recording makes as few as it can (issue 14: about a dozen statements for a whole scan).
 
-Idempotency: the scan row is locked first (``FOR NO KEY UPDATE``); if it is already final (a
-duplicate delivery finished first) nothing is written and :func:`record_scan` returns False. Two
-deliveries of one scan therefore serialise on that lock and exactly one records.
+Idempotency: the scan row and its customer's are locked first, in one statement (``FOR NO KEY
+UPDATE``); if the scan is already final (a duplicate delivery finished first) nothing is written and
+:func:`record_scan` returns None. Two deliveries of one scan therefore serialise on that lock and
+exactly one records.
 
 The projection (``latest_results``) and the trend (``score_history``) stay right when scans of one
 customer finish out of order: a row is only replaced by a scan that started at or after the one it
@@ -45,13 +47,12 @@ import uuid
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, exists, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from portal.db.models import (
     ConnectionState,
     Customer,
-    LatestResult,
     Scan,
     ScanStatus,
     ScoreHistory,
@@ -69,7 +70,6 @@ from scanner import ScanResult, grade, json_safe
 
 __all__ = ["record_scan"]
 
-_LATEST = cast(Table, LatestResult.__table__)
 _SCORES = cast(Table, ScoreHistory.__table__)
 
 
@@ -83,28 +83,24 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
     Raises:
         NotFound: no such scan in the caller's scope.
     """
-    scan = _lock(uow, Scan, scan_id)
-    if scan is None:
+    locked = _lock(uow, scan_id)
+    if locked is None:
         raise NotFound(f"scan {scan_id} not found")
+    scan, customer = locked
     if ScanStatus(scan.status).is_final:
         return None
-    customer = _lock(uow, Customer, scan.customer_id)
-    if customer is None:
-        raise NotFound(f"customer {scan.customer_id} of scan {scan_id} not found")
     score_before, state_before = customer.score, ConnectionState(customer.connection_state)
     _finish(scan, result)
     if result.directory is not None:
         record_directory(uow, customer, scan.id, result.directory, result.finished_at)
     scan.environment = with_billing_split(uow, customer.id, scan.environment)
-    uow.session.flush()
-    note_finished(uow, scan)
+    note_finished(customer, scan)
     changes: list[dict[str, Any]] = []
     if result.checks:
-        safe = _plain_json(result)
-        _insert_check_results(uow, scan, result, safe)
-        changes = _upsert_latest_results(uow, scan, result, safe)
-        uow.session.refresh(customer)  # note_finished wrote its row behind the session's back
-        rescore(uow, customer, now=result.finished_at)
+        # The scan's and the customer's rows are written once, after the rescore, not also before.
+        with uow.session.no_autoflush:
+            changes = _write_results(uow, scan, result)
+            rescore(uow, customer, now=result.finished_at)
     partial = scan.check_ids is not None  # a re-verify: a few checks, scored with the rest of the projection
     if result.status != "disconnected" and (result.checks or not partial):
         _upsert_score_history(uow, scan, result, score=customer.score if result.checks else result.score,
@@ -125,10 +121,13 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
     return connection
 
 
-def _lock(uow: UnitOfWork, model: type[Scan] | type[Customer], key: uuid.UUID) -> Any:
-    # NO KEY UPDATE: blocks a second recorder, not the foreign-key checks of inserts that point here.
-    query = select(model).where(model.id == key).with_for_update(key_share=True)
-    return uow.session.scalars(query).one_or_none()
+def _lock(uow: UnitOfWork, scan_id: uuid.UUID) -> tuple[Scan, Customer] | None:
+    # One statement locks both rows. NO KEY UPDATE: it blocks a second recorder, not the foreign-key
+    # checks of the inserts that point here.
+    query = (select(Scan, Customer).join(Customer, Customer.id == Scan.customer_id).where(Scan.id == scan_id)
+             .with_for_update(key_share=True))
+    row = uow.session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def _finish(scan: Scan, result: ScanResult) -> None:
@@ -155,32 +154,35 @@ def _plain_json(result: ScanResult) -> list[tuple[Any, list[Any]]]:
     return [(json_safe(check.evidence), json_safe(list(check.affected))) for check in result.checks]
 
 
-def _insert_check_results(uow: UnitOfWork, scan: Scan, result: ScanResult, safe: list[tuple[Any, list[Any]]]) -> None:
-    rows = [
+def _write_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> list[dict[str, Any]]:
+    """Write the scan's check results, its changes of verdict and the projection, in two statements;
+    returns the changes logged (``finding_changes`` rows)."""
+    safe = _plain_json(result)
+    results = [
         {"scan_id": scan.id, "msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
          "status": check.status.value, "severity": check.meta.severity.value, "reason": check.reason,
          "evidence": evidence, "affected": affected}
         for check, (evidence, affected) in zip(result.checks, safe, strict=True)
     ]
-    uow.session.execute(_INSERT_CHECK_RESULTS, {"rows": _encode(rows)})
-
-
-def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult,
-                           safe: list[tuple[Any, list[Any]]]) -> list[dict[str, Any]]:
-    """Write the projection; returns the changes of verdict it logged (``finding_changes`` rows)."""
-    seen = result.started_at
-    table = _LATEST
-    checks = _unique_checks(result)
-    plain = {check.id: pair for check, pair in zip(result.checks, safe, strict=True)}
     before = {row.check_id: row for row in uow.session.execute(
-        select(table.c.check_id, table.c.status, table.c.settled_status, table.c.last_seen_at)
-        .where(table.c.customer_id == scan.customer_id, table.c.check_id.in_([c.id for c in checks])))}
+        _INSERT_CHECK_RESULTS_READ_PROJECTION, {"rows": _encode(results), "customer_id": scan.customer_id})}
+    rows, changes = _projection_rows(scan, result, safe, before)
+    if rows:
+        uow.session.execute(_UPSERT_LATEST_LOG_CHANGES, {"rows": _encode(rows), "changes": _encode(changes)})
+    return changes
+
+
+def _projection_rows(scan: Scan, result: ScanResult, safe: list[tuple[Any, list[Any]]],
+                     before: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The projection's rows this scan writes and the changes of verdict they make, from the customer's
+    whole projection as it was (``before``)."""
+    seen = result.started_at
+    plain = {check.id: pair for check, pair in zip(result.checks, safe, strict=True)}
     # The customer's first results are where its history starts, not a change: an onboarding would
     # otherwise fill "what changed" (and the alerts) with every failure the tenant already had.
-    starting_point = not before and not uow.session.scalar(
-        select(exists().where(table.c.customer_id == scan.customer_id)))
+    starting_point = not before
     rows, changes = [], []
-    for check in checks:
+    for check in _unique_checks(result):
         evidence, affected = plain[check.id]
         old = before.get(check.id)
         if old is not None and old.last_seen_at > seen:
@@ -199,12 +201,7 @@ def _upsert_latest_results(uow: UnitOfWork, scan: Scan, result: ScanResult,
             "status_since": seen, "last_seen_at": seen, "evidence": evidence,
             "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected}),
             "settled_status": settle(settled, check.status.value)})
-    if not rows:
-        return []
-    if changes:
-        uow.session.execute(_INSERT_CHANGES, {"rows": _encode(changes)})
-    uow.session.execute(_UPSERT_LATEST, {"rows": _encode(rows)})
-    return changes
+    return rows, changes
 
 
 def _encode(rows: list[dict[str, Any]]) -> str:
@@ -217,11 +214,30 @@ _ROWS_ENCODER = msgspec.json.Encoder()
 _PROJECTION_COLUMNS = ("customer_id, check_id, msp_id, scan_id, status, previous_status, severity, scored_severity, "
                        "reason, affected_count, first_seen_at, status_since, last_seen_at, evidence, affected, "
                        "affected_keys, settled_status")
-#: The projection's upsert: every row in one JSON parameter, so the statement's text never changes (no
-#: compiling per scan) and it runs once, not once per row (psycopg2 runs an upsert's executemany row by
-#: row). SET expressions read the row as it was, so the CASEs compare against the old status; a row is
-#: only replaced by a scan that started at or after the one it came from.
-_UPSERT_LATEST = text(f"""
+_CHANGE_COLUMNS = "msp_id, customer_id, check_id, scan_id, observed_at, kind, from_status, to_status, severity"
+#: Each statement takes every row as one JSON parameter, so its text never changes (no compiling per
+#: scan) and it runs once, not once per row (psycopg2 runs an upsert's executemany row by row). Two
+#: round trips for the lot: a data-modifying WITH runs exactly once whether or not the rest reads it.
+#:
+#: First the scan's check results go in, and the customer's projection comes back as it was (the
+#: SELECT sees the statement's starting snapshot, and check_results is another table anyway).
+_INSERT_CHECK_RESULTS_READ_PROJECTION = text("""
+    WITH inserted AS (
+      INSERT INTO public.check_results (scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence,
+                                        affected)
+      SELECT scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence, affected
+      FROM jsonb_populate_recordset(NULL::public.check_results, CAST(:rows AS jsonb))
+    )
+    SELECT check_id, status, settled_status, last_seen_at FROM public.latest_results WHERE customer_id = :customer_id
+""")
+#: Then the changes of verdict are logged (their ids are the table's default) and the projection is
+#: upserted. SET expressions read the row as it was, so the CASEs compare against the old status; a row
+#: is only replaced by a scan that started at or after the one it came from.
+_UPSERT_LATEST_LOG_CHANGES = text(f"""
+    WITH changes AS (
+      INSERT INTO public.finding_changes ({_CHANGE_COLUMNS})
+      SELECT {_CHANGE_COLUMNS} FROM jsonb_populate_recordset(NULL::public.finding_changes, CAST(:changes AS jsonb))
+    )
     INSERT INTO public.latest_results AS l ({_PROJECTION_COLUMNS})
     SELECT {_PROJECTION_COLUMNS} FROM jsonb_populate_recordset(NULL::public.latest_results, CAST(:rows AS jsonb))
     ON CONFLICT (customer_id, check_id) DO UPDATE SET
@@ -233,21 +249,6 @@ _UPSERT_LATEST = text(f"""
       last_seen_at = excluded.last_seen_at, evidence = excluded.evidence, affected = excluded.affected,
       affected_keys = excluded.affected_keys, settled_status = excluded.settled_status
     WHERE l.last_seen_at <= excluded.last_seen_at
-""")
-
-
-#: The scan's check results, every row in one JSON parameter (as the projection's upsert below).
-_INSERT_CHECK_RESULTS = text("""
-    INSERT INTO public.check_results (scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence,
-                                      affected)
-    SELECT scan_id, msp_id, customer_id, check_id, status, severity, reason, evidence, affected
-    FROM jsonb_populate_recordset(NULL::public.check_results, CAST(:rows AS jsonb))
-""")
-_CHANGE_COLUMNS = "msp_id, customer_id, check_id, scan_id, observed_at, kind, from_status, to_status, severity"
-#: The change log in one statement too (its ids are the table's default): executemany ran row by row.
-_INSERT_CHANGES = text(f"""
-    INSERT INTO public.finding_changes ({_CHANGE_COLUMNS})
-    SELECT {_CHANGE_COLUMNS} FROM jsonb_populate_recordset(NULL::public.finding_changes, CAST(:rows AS jsonb))
 """)
 
 

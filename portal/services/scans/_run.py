@@ -17,7 +17,8 @@ Three steps, two short transactions and none while Microsoft is being read, all 
 1. In one scoped unit of work: lock the scan row; if it is already final, return (a redelivered
    message finds its scan done: idempotent). Otherwise mark it ``running``, ``attempts + 1``; commit.
 2. ``scanner.scan_tenant`` with the process's :class:`ScannerEnvironment`, outside any transaction
-   (a scan takes seconds to minutes; a transaction held that long would pin a connection and locks).
+   (a scan takes seconds to minutes; a transaction held that long would pin a connection and locks),
+   on the thread's ``scanner.ScanLoop``: the thread's scans share its event loop and its connections.
 3. In one unit of work, :func:`record_scan`: every result, the projection, the trend, the scan's final
    status, the connection state and an audit event, or nothing (see ``_record``).
 
@@ -36,14 +37,15 @@ reason retrying cannot fix) marks its scan ``failed`` with the reason, unless it
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import Engine, or_, select, text, update
 
 from portal.db.models import Customer, Scan, ScanStatus
@@ -61,6 +63,7 @@ from portal.services.scans._record import record_scan
 from portal.services.scans._summary import note_finished
 from scanner import (
     Check,
+    ScanLoop,
     ScannerError,
     ScanResult,
     ServiceError,
@@ -189,7 +192,8 @@ def _scan_and_record(
     with unit_of_work(engine, scope) as uow:
         groups = billing_groups_of(uow, customer_id) if full else []
     try:
-        result = asyncio.run(_scan(tenant_id, scanner_env, config, check_ids, directory=full, billing_groups=groups))
+        result = _thread_loop(scanner_env).run(
+            lambda pool: _scan(tenant_id, scanner_env, config, check_ids, pool, directory=full, billing_groups=groups))
     except Throttled as exc:
         if exc.retry_after_s:
             _hold_tenant(engine, scope, customer_id, exc.retry_after_s)
@@ -225,11 +229,12 @@ def fail_scan(uow: UnitOfWork, scan_id: uuid.UUID, reason: str) -> bool:
     scan.status = ScanStatus.FAILED
     scan.failure_reason = reason[:_MAX_REASON]
     scan.finished_at = dt.datetime.now(dt.UTC)
-    uow.session.flush()
-    note_finished(uow, scan)
+    # Locked as record_scan locks it: the last-scan figures are compared with what is really there.
+    customer = uow.session.get(Customer, scan.customer_id, with_for_update={"key_share": True})
+    if customer is not None:
+        note_finished(customer, scan)
     record_event(uow, customer_id=scan.customer_id, action="scan.failed", target=f"scan:{scan.id}",
                  details={"reason": reason[:_MAX_REASON], "attempts": scan.attempts})
-    customer = uow.session.get(Customer, scan.customer_id)
     if customer is not None and customer.suspended_at is None:
         raise_alerts(uow, ScanOutcome(msp_id=scan.msp_id, customer_id=customer.id, tags=frozenset(customer.tags or ()),
                                       scan_id=scan.id, failed=True), now=scan.finished_at)
@@ -306,14 +311,28 @@ def _checks(env: ScannerEnvironment, check_ids: list[str] | None) -> list[Check]
     return [c for c in (env.checks if env.checks is not None else catalogue()) if c.id in wanted]
 
 
-async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig, check_ids: list[str] | None, *,
-                directory: bool, billing_groups: list[str]) -> ScanResult:
+async def _scan(tenant_id: str, env: ScannerEnvironment, config: TenantConfig, check_ids: list[str] | None,
+                pool: httpx.AsyncBaseTransport, *, directory: bool, billing_groups: list[str]) -> ScanResult:
     return await scan_tenant(
         tenant_id, tokens=env.tokens, graph_url=env.graph_url, exchange_url=env.exchange_url,
         checks=_checks(env, check_ids), config=config, options=env.options,
         ca_bundle=env.ca_bundle, dns_resolver=env.dns_resolver, directory=directory, billing_groups=billing_groups,
-        request_budget=env.request_budget,
+        request_budget=env.request_budget, pool=pool,
     )
+
+
+_THREAD = threading.local()
+
+
+def _thread_loop(env: ScannerEnvironment) -> ScanLoop:
+    """This thread's :class:`scanner.ScanLoop` for ``env``'s CA bundle: a worker thread's scans, one after
+    another, share its event loop and its connections to Graph and Exchange (``scanner._loop``)."""
+    loop: ScanLoop | None = getattr(_THREAD, "loop", None)
+    if loop is None or loop.ca_bundle != env.ca_bundle:
+        if loop is not None:
+            loop.close()
+        loop = _THREAD.loop = ScanLoop(env.ca_bundle)
+    return loop
 
 
 def _status(engine: Engine, scope: Scope, scan_id: uuid.UUID) -> ScanStatus:
