@@ -28,7 +28,7 @@ from portal.db.models import Customer, LatestResult, RiskAcceptance
 from portal.db.scope import Scope
 from portal.db.uow import UnitOfWork, unit_of_work
 from portal.services.audit import record_event
-from portal.services.baselines import customer_rules
+from portal.services.baselines import BaselineRules, customer_rules
 from portal.services.errors import InvalidInput, NotFound
 from scanner import Severity, Status, catalogue, coverage_of, grade, score_of
 
@@ -139,10 +139,12 @@ def _known_checks() -> frozenset[str]:
     return frozenset(check.id for check in catalogue())
 
 
-def _apply_baseline(uow: UnitOfWork, customer: Customer, rows: list[Any]) -> dict[str, str | None]:
+def _apply_baseline(uow: UnitOfWork, customer: Customer, rows: list[Any],
+                    rules: BaselineRules | None) -> dict[str, str | None]:
     """Each projection row's severity under the customer's baseline, written where it changed; the
     baseline's name onto the customer. Returns the scored severity by check."""
-    rules = customer_rules(uow, customer)
+    if rules is None:
+        rules = customer_rules(uow, customer)
     scored = {r.check_id: rules.severity_of(r.check_id, r.severity) for r in rows}
     changed = [{"k": r.check_id, "s": scored[r.check_id]} for r in rows if r.scored_severity != scored[r.check_id]]
     if changed:
@@ -153,19 +155,26 @@ def _apply_baseline(uow: UnitOfWork, customer: Customer, rows: list[Any]) -> dic
     return scored
 
 
-def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime) -> float | None:
+def rescore(uow: UnitOfWork, customer: Customer, *, now: dt.datetime, projection: list[Any] | None = None,
+            rules: BaselineRules | None = None) -> float | None:
     """Put the effective score and grade (a scored customer only) and the open-failure counts on the
     customer's row, from its projection, its baseline and its acceptances at ``now``; returns the score.
 
     Checks the baseline leaves out count for nothing (score, coverage, open counts); a severity it
     overrides weighs and counts as the baseline says. An accepted failure is out of the score's
     failures and of the open counts.
+
+    Args:
+        projection: the customer's whole projection as it stands in this transaction (rows with
+            ``check_id, severity, scored_severity, status, status_since, first_seen_at, last_seen_at``),
+            when the caller just read it; default: read here.
+        rules: the customer's baseline rules, when the caller just read them; default: read here.
     """
-    rows = list(uow.session.execute(
+    rows = projection if projection is not None else list(uow.session.execute(
         select(LatestResult.check_id, LatestResult.severity, LatestResult.scored_severity, LatestResult.status,
                LatestResult.status_since, LatestResult.first_seen_at, LatestResult.last_seen_at)
         .where(LatestResult.customer_id == customer.id)))
-    severity = _apply_baseline(uow, customer, rows)
+    severity = _apply_baseline(uow, customer, rows, rules)
     accepted = set(standing_acceptances(uow, customer.id, now=now))
     known = _known_checks()
     counted = [r for r in rows if r.check_id in known and severity[r.check_id] is not None]

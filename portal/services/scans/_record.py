@@ -44,22 +44,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from sqlalchemy import Table, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 
 from portal.db.models import (
     ConnectionState,
     Customer,
     Scan,
     ScanStatus,
-    ScoreHistory,
 )
 from portal.db.uow import UnitOfWork
 from portal.services.alerts import ScanOutcome, raise_alerts
 from portal.services.audit import record_event
+from portal.services.baselines import BaselineRules, customer_rules
 from portal.services.billing import record_directory, with_billing_split
 from portal.services.customers import Connection, apply_connection, outcome_of_scan
 from portal.services.drift import change_of, settle
@@ -69,8 +68,6 @@ from portal.services.scans._summary import note_finished
 from scanner import ScanResult, grade, json_safe
 
 __all__ = ["record_scan"]
-
-_SCORES = cast(Table, ScoreHistory.__table__)
 
 
 def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Connection | None:
@@ -99,8 +96,9 @@ def record_scan(uow: UnitOfWork, scan_id: uuid.UUID, result: ScanResult) -> Conn
     if result.checks:
         # The scan's and the customer's rows are written once, after the rescore, not also before.
         with uow.session.no_autoflush:
-            changes = _write_results(uow, scan, result)
-            rescore(uow, customer, now=result.finished_at)
+            rules = customer_rules(uow, customer)
+            changes, projection = _write_results(uow, scan, result, rules)
+            rescore(uow, customer, now=result.finished_at, projection=projection, rules=rules)
     partial = scan.check_ids is not None  # a re-verify: a few checks, scored with the rest of the projection
     if result.status != "disconnected" and (result.checks or not partial):
         _upsert_score_history(uow, scan, result, score=customer.score if result.checks else result.score,
@@ -154,9 +152,11 @@ def _plain_json(result: ScanResult) -> list[tuple[Any, list[Any]]]:
     return [(json_safe(check.evidence), json_safe(list(check.affected))) for check in result.checks]
 
 
-def _write_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> list[dict[str, Any]]:
+def _write_results(uow: UnitOfWork, scan: Scan, result: ScanResult,
+                   rules: BaselineRules) -> tuple[list[dict[str, Any]], list[Any] | None]:
     """Write the scan's check results, its changes of verdict and the projection, in two statements;
-    returns the changes logged (``finding_changes`` rows)."""
+    returns the changes logged (``finding_changes`` rows) and the customer's whole projection as it is
+    now, for the rescore (None when this scan wrote none of it)."""
     safe = _plain_json(result)
     results = [
         {"scan_id": scan.id, "msp_id": scan.msp_id, "customer_id": scan.customer_id, "check_id": check.id,
@@ -166,16 +166,18 @@ def _write_results(uow: UnitOfWork, scan: Scan, result: ScanResult) -> list[dict
     ]
     before = {row.check_id: row for row in uow.session.execute(
         _INSERT_CHECK_RESULTS_READ_PROJECTION, {"rows": _encode(results), "customer_id": scan.customer_id})}
-    rows, changes = _projection_rows(scan, result, safe, before)
-    if rows:
-        uow.session.execute(_UPSERT_LATEST_LOG_CHANGES, {"rows": _encode(rows), "changes": _encode(changes)})
-    return changes
+    rows, changes = _projection_rows(scan, result, safe, before, rules)
+    if not rows:
+        return changes, None
+    projection = uow.session.execute(_UPSERT_LATEST_LOG_CHANGES, {
+        "rows": _encode(rows), "changes": _encode(changes), "customer_id": scan.customer_id}).all()
+    return changes, projection
 
 
-def _projection_rows(scan: Scan, result: ScanResult, safe: list[tuple[Any, list[Any]]],
-                     before: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _projection_rows(scan: Scan, result: ScanResult, safe: list[tuple[Any, list[Any]]], before: dict[str, Any],
+                     rules: BaselineRules) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The projection's rows this scan writes and the changes of verdict they make, from the customer's
-    whole projection as it was (``before``)."""
+    whole projection as it was (``before``); each row's scored severity is its baseline's."""
     seen = result.started_at
     plain = {check.id: pair for check, pair in zip(result.checks, safe, strict=True)}
     # The customer's first results are where its history starts, not a change: an onboarding would
@@ -196,7 +198,7 @@ def _projection_rows(scan: Scan, result: ScanResult, safe: list[tuple[Any, list[
         rows.append({
             "customer_id": scan.customer_id, "check_id": check.id, "msp_id": scan.msp_id, "scan_id": scan.id,
             "status": check.status.value, "previous_status": None, "severity": check.meta.severity.value,
-            "scored_severity": check.meta.severity.value,  # until the rescore below reads the baseline
+            "scored_severity": rules.severity_of(check.id, check.meta.severity.value),
             "reason": check.reason, "affected_count": len(check.affected), "first_seen_at": seen,
             "status_since": seen, "last_seen_at": seen, "evidence": evidence,
             "affected": affected, "affected_keys": sorted({str(a).lower() for a in affected}),
@@ -232,12 +234,15 @@ _INSERT_CHECK_RESULTS_READ_PROJECTION = text("""
 """)
 #: Then the changes of verdict are logged (their ids are the table's default) and the projection is
 #: upserted. SET expressions read the row as it was, so the CASEs compare against the old status; a row
-#: is only replaced by a scan that started at or after the one it came from.
+#: is only replaced by a scan that started at or after the one it came from. The statement returns the
+#: customer's whole projection as it is afterwards, for the rescore: the rows written (RETURNING) and
+#: the others as the statement's snapshot has them (they did not change), so no third round trip.
+_SCORED_COLUMNS = "check_id, severity, scored_severity, status, status_since, first_seen_at, last_seen_at"
 _UPSERT_LATEST_LOG_CHANGES = text(f"""
     WITH changes AS (
       INSERT INTO public.finding_changes ({_CHANGE_COLUMNS})
       SELECT {_CHANGE_COLUMNS} FROM jsonb_populate_recordset(NULL::public.finding_changes, CAST(:changes AS jsonb))
-    )
+    ), written AS (
     INSERT INTO public.latest_results AS l ({_PROJECTION_COLUMNS})
     SELECT {_PROJECTION_COLUMNS} FROM jsonb_populate_recordset(NULL::public.latest_results, CAST(:rows AS jsonb))
     ON CONFLICT (customer_id, check_id) DO UPDATE SET
@@ -249,26 +254,31 @@ _UPSERT_LATEST_LOG_CHANGES = text(f"""
       last_seen_at = excluded.last_seen_at, evidence = excluded.evidence, affected = excluded.affected,
       affected_keys = excluded.affected_keys, settled_status = excluded.settled_status
     WHERE l.last_seen_at <= excluded.last_seen_at
+    RETURNING {_SCORED_COLUMNS}
+    )
+    SELECT {_SCORED_COLUMNS} FROM written
+    UNION ALL
+    SELECT {_SCORED_COLUMNS} FROM public.latest_results
+    WHERE customer_id = :customer_id AND check_id NOT IN (SELECT check_id FROM written)
 """)
 
 
 def _upsert_score_history(uow: UnitOfWork, scan: Scan, result: ScanResult, *, score: float | None,
                           coverage: float | None) -> None:
-    table = _SCORES
-    stmt = pg_insert(table).values(
-        customer_id=scan.customer_id, day=result.started_at.astimezone(dt.UTC).date(), msp_id=scan.msp_id,
-        scan_id=scan.id, score=score, grade=grade(score), coverage=result.coverage if coverage is None else coverage,
-    )
-    # The existing row is replaced unless it came from a scan that started later. Written as text: in
-    # ON CONFLICT ... WHERE, SQLAlchemy does not correlate a subquery to the conflicting row, and its
-    # own FROM score_history read every row in scope ("more than one row" with two days of history).
-    newer_source = text("NOT EXISTS (SELECT FROM public.scans s WHERE s.id = score_history.scan_id "
-                        "AND s.started_at > :started)").bindparams(started=result.started_at)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.customer_id, table.c.day],
-        set_={"scan_id": stmt.excluded.scan_id, "score": stmt.excluded.score, "grade": stmt.excluded.grade,
-              "coverage": stmt.excluded.coverage},
-        where=newer_source,
-    )
-    uow.session.execute(stmt)
+    uow.session.execute(_UPSERT_SCORE_HISTORY, {
+        "customer_id": scan.customer_id, "day": result.started_at.astimezone(dt.UTC).date(), "msp_id": scan.msp_id,
+        "scan_id": scan.id, "score": score, "grade": grade(score),
+        "coverage": result.coverage if coverage is None else coverage, "started": result.started_at,
+    })
 
+
+#: The day's trend point. The existing row is replaced unless it came from a scan that started later
+#: (the subquery is correlated to the conflicting row, which SQLAlchemy's ON CONFLICT ... WHERE does
+#: not do). Fixed text, like the statements above: nothing to build or compile per scan.
+_UPSERT_SCORE_HISTORY = text("""
+    INSERT INTO public.score_history AS h (customer_id, day, msp_id, scan_id, score, grade, coverage)
+    VALUES (:customer_id, :day, :msp_id, :scan_id, :score, :grade, :coverage)
+    ON CONFLICT (customer_id, day) DO UPDATE SET
+      scan_id = excluded.scan_id, score = excluded.score, grade = excluded.grade, coverage = excluded.coverage
+    WHERE NOT EXISTS (SELECT FROM public.scans s WHERE s.id = h.scan_id AND s.started_at > :started)
+""")

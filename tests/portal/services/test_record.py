@@ -82,6 +82,35 @@ def test_an_older_scan_finishing_last_does_not_overwrite_the_projection(app_engi
     assert (row.status, row.scan_id, row.previous_status) == ("pass", newer, None)
 
 
+def customer_row(app_engine: Engine, seeded: Seeded) -> tuple[float | None, int | None, int | None]:
+    with unit_of_work(app_engine, scope(seeded)) as uow:
+        row = uow.session.execute(text("SELECT score, open_critical, open_high FROM customers WHERE id = :c"),
+                                  {"c": seeded.customer_id}).one()
+    return row.score, row.open_critical, row.open_high
+
+
+def test_an_older_scan_finishing_last_leaves_the_newer_scans_score(app_engine: Engine, owner_engine: Engine) -> None:
+    seeded = seeded_customer(owner_engine)
+    newer = scan_result({CRITICAL: Status.PASS, HIGH: Status.PASS}, started_at=T0 + dt.timedelta(hours=1))
+    scan_and_record(app_engine, owner_engine, seeded, newer)
+    scan_and_record(app_engine, owner_engine, seeded,
+                    scan_result({CRITICAL: Status.FAIL, HIGH: Status.FAIL}, started_at=T0))
+    assert customer_row(app_engine, seeded) == (newer.score, 0, 0)
+
+
+def test_a_partial_scan_is_scored_with_the_rest_of_the_projection(app_engine: Engine, owner_engine: Engine) -> None:
+    seeded = seeded_customer(owner_engine)
+    scan_and_record(app_engine, owner_engine, seeded, scan_result(
+        {CRITICAL: Status.FAIL, HIGH: Status.PASS, MEDIUM: Status.PASS}, started_at=T0))
+    reverify = insert_scan(owner_engine, seeded, status="running")
+    with owner_engine.begin() as connection:
+        connection.execute(text("UPDATE scans SET check_ids = :k WHERE id = :s"), {"k": [HIGH], "s": reverify})
+    assert record(app_engine, seeded, reverify, scan_result({HIGH: Status.FAIL}, started_at=T0 + dt.timedelta(hours=1)))
+    # Scored as a full scan with the same verdicts would be: the checks the re-verify left alone count too.
+    whole = scan_result({CRITICAL: Status.FAIL, HIGH: Status.FAIL, MEDIUM: Status.PASS}, started_at=T0)
+    assert customer_row(app_engine, seeded) == (whole.score, 1, 1)
+
+
 def test_score_history_keeps_one_row_per_day_and_the_last_scan_of_the_day_wins(app_engine: Engine,
                                                                                 owner_engine: Engine) -> None:
     seeded = seeded_customer(owner_engine)

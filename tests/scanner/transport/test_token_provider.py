@@ -17,6 +17,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from scanner import _auth as scanner_auth
 from scanner._auth import AppCredentials, Endpoints, TokenProvider, classify_token_error
 from scanner._errors import (
     AuthError,
@@ -128,6 +129,43 @@ async def test_force_refresh_asks_for_a_new_token(identity: FakeIdentity):
     assert await tokens.token(TENANT, GRAPH) == "tok-1"
     assert await tokens.token(TENANT, GRAPH, force_refresh=True) == "tok-2"
     assert await tokens.token(TENANT, GRAPH) == "tok-2"
+
+
+async def test_a_fresh_token_is_reused_without_asking_msal_again(identity: FakeIdentity,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    tokens = provider(identity)
+    assert await tokens.token(TENANT, GRAPH) == "tok-1"
+    asked: list[str] = []
+    blocking = tokens._token_blocking
+    monkeypatch.setattr(tokens, "_token_blocking", lambda tenant, scope, *rest: asked.append(scope) or blocking(
+        tenant, scope, *rest))
+    assert await tokens.token(TENANT, GRAPH) == "tok-1"
+    assert asked == []  # no thread hop, no MSAL call
+    assert await tokens.token(TENANT, "https://exchange.test") == "tok-2"  # another resource: MSAL
+    assert asked == ["https://exchange.test/.default"]
+
+
+async def test_a_token_is_reused_only_until_msal_would_refresh_it(identity: FakeIdentity,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    identity.token_replies = [(200, {"access_token": "short", "expires_in": 200, "token_type": "Bearer"}),
+                              (200, {"access_token": "hinted", "expires_in": 3599, "refresh_in": 600,
+                                     "token_type": "Bearer"})]
+    tokens = provider(identity)
+    # 200 s left is inside MSAL's five-minute margin: not kept, and MSAL itself asks for a new one.
+    assert await tokens.token(TENANT, GRAPH) == "short"
+    assert await tokens.token(TENANT, GRAPH) == "hinted"
+    assert len(identity.token_requests()) == 2
+    now = scanner_auth.time.monotonic()
+    monkeypatch.setattr(scanner_auth.time, "monotonic", lambda: now + 599)
+    assert await tokens.token(TENANT, GRAPH) == "hinted" and len(identity.token_requests()) == 2
+    # Past its refresh_in the fast path lets go and MSAL decides (here: its cache still holds it).
+    asked: list[str] = []
+    blocking = tokens._token_blocking
+    monkeypatch.setattr(tokens, "_token_blocking", lambda tenant, scope, *rest: asked.append(scope) or blocking(
+        tenant, scope, *rest))
+    monkeypatch.setattr(scanner_auth.time, "monotonic", lambda: now + 601)
+    await tokens.token(TENANT, GRAPH)
+    assert asked == [f"{GRAPH}/.default"]
 
 
 async def test_least_recently_used_tenants_are_dropped(identity: FakeIdentity):
